@@ -18,3 +18,10 @@ CREATE TABLE api_keys (
     revoked_at     timestamptz
 );
 CREATE INDEX api_keys_team ON api_keys (team_id);
+
+-- The admin credential: one row, a SHA-256 hash of the admin key (generated and printed once when not configured).
+CREATE TABLE admin_credentials (
+    id         smallint PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+    key_hash   bytea       NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);

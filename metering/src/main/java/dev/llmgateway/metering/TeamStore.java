@@ -128,17 +128,57 @@ public final class TeamStore {
     }
 
     /** Finds the key whose secret this is (revoked keys included, so callers can say "revoked"). */
-    public Optional<KeyOwner> findBySecret(String secret) {
+    public Optional<KeyOwner> findBySecret(String secret) { return findByHash(hash(secret)); }
+
+    /** Finds the key with this SHA-256 hash (revoked keys included). */
+    public Optional<KeyOwner> findByHash(byte[] keyHash) {
         String sql = "SELECT k.id, k.team_id, k.name, k.key_prefix, k.allowed_routes, k.created_at, k.revoked_at, "
                 + "t.id, t.display_name, t.use_class, t.created_at FROM api_keys k JOIN teams t ON t.id = k.team_id "
                 + "WHERE k.key_hash = ?";
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setBytes(1, hash(secret));
+            ps.setBytes(1, keyHash);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(new KeyOwner(key(rs), team(rs, 8))) : Optional.empty();
             }
         } catch (SQLException e) {
             throw new StoreException("looking up a key", e);
+        }
+    }
+
+    /**
+     * Makes sure an admin credential exists: stores {@code candidateHash} when none is stored yet.
+     * Returns true when the candidate became the credential (so the caller may print a generated key once).
+     */
+    public boolean initAdminCredential(byte[] candidateHash) {
+        String sql = "INSERT INTO admin_credentials (id, key_hash) VALUES (1, ?) ON CONFLICT (id) DO NOTHING";
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setBytes(1, candidateHash);
+            return ps.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw new StoreException("initialising the admin credential", e);
+        }
+    }
+
+    /** Replaces the admin credential (used when the operator configures GATEWAY_ADMIN_KEY). */
+    public void setAdminCredential(byte[] keyHash) {
+        String sql = "INSERT INTO admin_credentials (id, key_hash) VALUES (1, ?) "
+                + "ON CONFLICT (id) DO UPDATE SET key_hash = EXCLUDED.key_hash, created_at = now()";
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setBytes(1, keyHash);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("storing the admin credential", e);
+        }
+    }
+
+    /** The stored admin key hash, if any. */
+    public Optional<byte[]> adminCredential() {
+        try (Connection c = db.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT key_hash FROM admin_credentials WHERE id = 1");
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.empty();
+        } catch (SQLException e) {
+            throw new StoreException("reading the admin credential", e);
         }
     }
 

@@ -1,0 +1,134 @@
+package dev.llmgateway.gateway;
+
+import dev.llmgateway.gateway.auth.Authenticator;
+import dev.llmgateway.gateway.config.ConfigLoader;
+import dev.llmgateway.gateway.config.GatewayConfig;
+import dev.llmgateway.gateway.db.Database;
+import dev.llmgateway.gateway.errors.GatewayError;
+import dev.llmgateway.gateway.pipeline.AuthenticateStage;
+import dev.llmgateway.gateway.pipeline.DispatchStage;
+import dev.llmgateway.gateway.pipeline.ParseStage;
+import dev.llmgateway.gateway.pipeline.Pipeline;
+import dev.llmgateway.gateway.pipeline.RespondStage;
+import dev.llmgateway.gateway.pipeline.RouteStage;
+import dev.llmgateway.gateway.providers.Backends;
+import dev.llmgateway.gateway.providers.CircuitBreakers;
+import dev.llmgateway.gateway.providers.ModelBackend;
+import dev.llmgateway.metering.Schema;
+import dev.llmgateway.metering.TeamStore;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.Startup;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.jboss.logging.Logger;
+
+/** Builds everything once at start-up: configuration, database, stores, backends and the request pipeline. */
+@Startup
+@ApplicationScoped
+public class GatewayRuntime {
+    private static final Logger LOG = Logger.getLogger(GatewayRuntime.class);
+
+    @Inject GatewaySettings settings;
+    @Inject Vertx vertx;
+
+    private GatewayConfig config;
+    private Database database;
+    private TeamStore teams;
+    private Authenticator authenticator;
+    private Backends backends;
+    private CircuitBreakers breakers;
+    private Pipeline pipeline;
+    private byte[] adminKeyHash;
+    private final ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
+
+    @PostConstruct
+    void start() {
+        config = ConfigLoader.load(Path.of(settings.config()), System::getenv);
+        LOG.infof("Configuration %s: %d providers, %d deployments, routes %s", config.source(), config.providers().size(),
+                config.deployments().size(), config.routes().keySet());
+        database = Database.open(settings.dbUrl(), settings.dbUser(), settings.dbPassword(), Path.of(settings.dataDir()),
+                settings.dbPoolSize());
+        int applied = Schema.migrate(database.dataSource());
+        if (applied > 0) LOG.infof("Applied %d schema migration(s)", applied);
+        teams = new TeamStore(database.dataSource());
+        initAdminCredential();
+        authenticator = new Authenticator(teams, blocking);
+        backends = new Backends(vertx, config, this::embeddedBackend);
+        breakers = new CircuitBreakers(config.deployments().values());
+        pipeline = buildPipeline();
+        LOG.infof("Pipeline: %s", String.join(" -> ", pipeline.stageNames()));
+    }
+
+    /** The request pipeline, in order. Each stage is one class with one job. */
+    private Pipeline buildPipeline() {
+        return new Pipeline(List.of(
+                new AuthenticateStage(authenticator),
+                new ParseStage(),
+                new RouteStage(() -> config),
+                new RespondStage(),
+                new DispatchStage(vertx, backends, breakers)));
+    }
+
+    private ModelBackend embeddedBackend(GatewayConfig.Provider provider) {
+        throw new IllegalStateException("provider '" + provider.name() + "': the embedded engine is not available in this build");
+    }
+
+    private void initAdminCredential() {
+        if (settings.adminKey().isPresent() && !settings.adminKey().get().isBlank()) {
+            adminKeyHash = TeamStore.hash(settings.adminKey().get());
+            teams.setAdminCredential(adminKeyHash);
+            return;
+        }
+        byte[] raw = new byte[24];
+        new SecureRandom().nextBytes(raw);
+        String generated = "gw-admin-" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+        if (teams.initAdminCredential(TeamStore.hash(generated))) {
+            // Printed to the console once, deliberately not through the logger; it is never shown again.
+            System.out.println("\n=== Generated admin key (shown once; set GATEWAY_ADMIN_KEY to choose your own): " + generated + " ===\n");
+        }
+        adminKeyHash = teams.adminCredential().orElseThrow();
+    }
+
+    /** Checks an admin key in constant time against the stored hash. */
+    public boolean isAdminKey(String candidate) {
+        if (candidate == null || candidate.isEmpty()) return false;
+        return MessageDigest.isEqual(adminKeyHash, TeamStore.hash(candidate));
+    }
+
+    /** Runs blocking work (JDBC, the engine) off the event loop, on a virtual thread. */
+    public <T> Future<T> blocking(java.util.concurrent.Callable<T> work) {
+        return Future.fromCompletionStage(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return work.call();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        }, blocking), vertx.getOrCreateContext());
+    }
+
+    void stop(@Observes ShutdownEvent ev) {
+        if (backends != null) backends.close();
+        if (database != null) database.close();
+        blocking.shutdown();
+    }
+
+    public GatewayConfig config() { return config; }
+    public Database database() { return database; }
+    public TeamStore teams() { return teams; }
+    public Authenticator authenticator() { return authenticator; }
+    public CircuitBreakers breakers() { return breakers; }
+    public Pipeline pipeline() { return pipeline; }
+}

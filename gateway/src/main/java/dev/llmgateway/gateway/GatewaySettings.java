@@ -1,0 +1,52 @@
+package dev.llmgateway.gateway;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.util.Optional;
+
+/**
+ * Process settings (environment variables or application.properties). Providers, deployments and routes live in
+ * gateway.yaml instead; see docs/configuration.md.
+ */
+@ConfigMapping(prefix = "gateway")
+public interface GatewaySettings {
+    /** Path of gateway.yaml (env GATEWAY_CONFIG). */
+    @WithDefault("gateway.yaml")
+    String config();
+
+    /** Where the embedded database, usage journal and downloaded models live (env GATEWAY_DATA_DIR). */
+    @WithName("data-dir")
+    @WithDefault("./data")
+    String dataDir();
+
+    /** JDBC URL of an external PostgreSQL; unset means the embedded one (env GATEWAY_DB_URL). */
+    @WithName("db-url")
+    Optional<String> dbUrl();
+
+    /** Env GATEWAY_DB_USER. */
+    @WithName("db-user")
+    Optional<String> dbUser();
+
+    /** Env GATEWAY_DB_PASSWORD. */
+    @WithName("db-password")
+    Optional<String> dbPassword();
+
+    /** Env GATEWAY_DB_POOL_SIZE. */
+    @WithName("db-pool-size")
+    @WithDefault("16")
+    int dbPoolSize();
+
+    /** The admin key (env GATEWAY_ADMIN_KEY); unset means one is generated on first start and printed once. */
+    @WithName("admin-key")
+    Optional<String> adminKey();
+
+    /** The source checkout's root; set by the Maven build so tests can find ../shared/models. Unused in production. */
+    @WithName("project.root")
+    Optional<String> projectRoot();
+
+    /** Largest accepted request body on /v1 (env GATEWAY_MAX_BODY_BYTES). */
+    @WithName("max-body-bytes")
+    @WithDefault("4194304")
+    long maxBodyBytes();
+}

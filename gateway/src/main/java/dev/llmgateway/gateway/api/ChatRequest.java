@@ -1,0 +1,208 @@
+package dev.llmgateway.gateway.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmgateway.gateway.errors.GatewayError;
+import dev.llmgateway.gateway.errors.GatewayError.BadRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/**
+ * A validated OpenAI chat-completions request: the raw JSON (passed through to OpenAI-compatible upstreams with
+ * minimal copying) plus the fields the gateway itself needs.
+ */
+public record ChatRequest(ObjectNode raw, String model, ArrayNode messages, boolean stream, boolean clientWantsUsage,
+                          OptionalInt maxTokens, String user, boolean usesTools, boolean wantsJson) {
+
+    private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
+    private static final int MAX_STOP = 4;
+
+    /** Validates a parsed body; every problem is a 400 naming the parameter. */
+    public static ChatRequest parse(JsonNode body) {
+        if (body == null || !body.isObject()) throw bad("the request body must be a JSON object", null);
+        ObjectNode raw = (ObjectNode) body;
+        String model = requiredString(raw, "model");
+        JsonNode msgs = raw.get("messages");
+        if (msgs == null || !msgs.isArray()) throw bad("'messages' is required and must be an array", "messages");
+        if (msgs.isEmpty()) throw bad("'messages' must contain at least one message", "messages");
+        for (int i = 0; i < msgs.size(); i++) validateMessage(msgs.get(i), "messages[" + i + "]");
+
+        boolean stream = optBoolean(raw, "stream");
+        boolean includeUsage = false;
+        JsonNode so = raw.get("stream_options");
+        if (so != null && !so.isNull()) {
+            if (!so.isObject()) throw bad("'stream_options' must be an object", "stream_options");
+            if (!stream) throw bad("'stream_options' is only allowed when 'stream' is true", "stream_options");
+            includeUsage = optBoolean((ObjectNode) so, "include_usage", "stream_options.include_usage");
+        }
+        OptionalInt maxTokens = optPositiveInt(raw, "max_completion_tokens");
+        OptionalInt legacyMax = optPositiveInt(raw, "max_tokens");
+        if (maxTokens.isEmpty()) maxTokens = legacyMax;
+        optNumber(raw, "temperature", 0, 2);
+        optNumber(raw, "top_p", 0, 1);
+        optNumber(raw, "presence_penalty", -2, 2);
+        optNumber(raw, "frequency_penalty", -2, 2);
+        JsonNode n = raw.get("n");
+        if (n != null && !n.isNull() && (!n.canConvertToInt() || !n.isIntegralNumber() || n.asInt() < 1 || n.asInt() > 128)) {
+            throw bad("'n' must be an integer between 1 and 128", "n");
+        }
+        JsonNode seed = raw.get("seed");
+        if (seed != null && !seed.isNull() && !seed.isIntegralNumber()) throw bad("'seed' must be an integer", "seed");
+        stops(raw);
+        String user = "";
+        JsonNode u = raw.get("user");
+        if (u != null && !u.isNull()) {
+            if (!u.isTextual()) throw bad("'user' must be a string", "user");
+            user = u.asText();
+        }
+        boolean usesTools = validateTools(raw);
+        boolean wantsJson = false;
+        JsonNode rf = raw.get("response_format");
+        if (rf != null && !rf.isNull()) {
+            if (!rf.isObject() || !rf.path("type").isTextual()) throw bad("'response_format' must be an object with a 'type'", "response_format");
+            String t = rf.get("type").asText();
+            if (!Set.of("text", "json_object", "json_schema").contains(t)) {
+                throw bad("'response_format.type' must be one of text, json_object, json_schema", "response_format.type");
+            }
+            wantsJson = !t.equals("text");
+        }
+        return new ChatRequest(raw, model, (ArrayNode) msgs, stream, includeUsage, maxTokens, user, usesTools, wantsJson);
+    }
+
+    /** Stop sequences, validated: a string or up to four strings. */
+    public static List<String> stops(ObjectNode raw) {
+        JsonNode stop = raw.get("stop");
+        List<String> out = new ArrayList<>();
+        if (stop == null || stop.isNull()) return out;
+        if (stop.isTextual()) {
+            out.add(stop.asText());
+        } else if (stop.isArray() && stop.size() <= MAX_STOP) {
+            for (JsonNode s : stop) {
+                if (!s.isTextual()) throw bad("'stop' must be a string or an array of strings", "stop");
+                out.add(s.asText());
+            }
+        } else {
+            throw bad("'stop' must be a string or an array of at most " + MAX_STOP + " strings", "stop");
+        }
+        return out;
+    }
+
+    /** The concatenated text of every message, for feature extraction and token estimates. */
+    public List<String> messageTexts() {
+        List<String> out = new ArrayList<>(messages.size());
+        for (JsonNode m : messages) out.add(textOf(m.get("content")));
+        return out;
+    }
+
+    /** Text of a message content that is a string or an array of parts (text parts only). */
+    public static String textOf(JsonNode content) {
+        if (content == null || content.isNull()) return "";
+        if (content.isTextual()) return content.asText();
+        StringBuilder sb = new StringBuilder();
+        for (JsonNode part : content) {
+            if ("text".equals(part.path("type").asText())) sb.append(part.path("text").asText());
+        }
+        return sb.toString();
+    }
+
+    private static void validateMessage(JsonNode m, String path) {
+        if (!m.isObject()) throw bad("each message must be an object", path);
+        JsonNode role = m.get("role");
+        if (role == null || !role.isTextual()) throw bad("'" + path + ".role' is required", path + ".role");
+        if (!ROLES.contains(role.asText())) {
+            throw bad("'" + path + ".role' must be one of system, developer, user, assistant, tool", path + ".role");
+        }
+        JsonNode content = m.get("content");
+        boolean hasToolCalls = m.has("tool_calls") && m.get("tool_calls").isArray() && !m.get("tool_calls").isEmpty();
+        if (content == null || content.isNull()) {
+            if (!(role.asText().equals("assistant") && (hasToolCalls || m.has("function_call")))) {
+                throw bad("'" + path + ".content' is required", path + ".content");
+            }
+        } else if (content.isArray()) {
+            for (int i = 0; i < content.size(); i++) {
+                JsonNode part = content.get(i);
+                if (!part.isObject() || !part.path("type").isTextual()) {
+                    throw bad("'" + path + ".content[" + i + "]' must be an object with a 'type'", path + ".content[" + i + "]");
+                }
+            }
+        } else if (!content.isTextual()) {
+            throw bad("'" + path + ".content' must be a string or an array of content parts", path + ".content");
+        }
+        if (role.asText().equals("tool") && !m.path("tool_call_id").isTextual()) {
+            throw bad("'" + path + ".tool_call_id' is required for tool messages", path + ".tool_call_id");
+        }
+        if (hasToolCalls) {
+            JsonNode calls = m.get("tool_calls");
+            for (int i = 0; i < calls.size(); i++) {
+                JsonNode c = calls.get(i);
+                String p = path + ".tool_calls[" + i + "]";
+                if (!c.path("id").isTextual() || !c.path("function").path("name").isTextual()) {
+                    throw bad("'" + p + "' needs an 'id' and a 'function.name'", p);
+                }
+            }
+        }
+    }
+
+    private static boolean validateTools(ObjectNode raw) {
+        JsonNode tools = raw.get("tools");
+        if (tools == null || tools.isNull()) return false;
+        if (!tools.isArray()) throw bad("'tools' must be an array", "tools");
+        for (int i = 0; i < tools.size(); i++) {
+            JsonNode t = tools.get(i);
+            if (!t.isObject() || !"function".equals(t.path("type").asText()) || !t.path("function").path("name").isTextual()) {
+                throw bad("'tools[" + i + "]' must be {\"type\":\"function\",\"function\":{\"name\":...}}", "tools[" + i + "]");
+            }
+            JsonNode params = t.path("function").get("parameters");
+            if (params != null && !params.isNull() && !params.isObject()) {
+                throw bad("'tools[" + i + "].function.parameters' must be a JSON Schema object", "tools[" + i + "].function.parameters");
+            }
+        }
+        JsonNode choice = raw.get("tool_choice");
+        if (choice != null && !choice.isNull() && !choice.isTextual() && !choice.isObject()) {
+            throw bad("'tool_choice' must be a string or an object", "tool_choice");
+        }
+        return !tools.isEmpty();
+    }
+
+    private static String requiredString(ObjectNode o, String field) {
+        JsonNode v = o.get(field);
+        if (v == null || v.isNull()) throw bad("'" + field + "' is required", field);
+        if (!v.isTextual() || v.asText().isBlank()) throw bad("'" + field + "' must be a non-empty string", field);
+        return v.asText();
+    }
+
+    private static boolean optBoolean(ObjectNode o, String field) { return optBoolean(o, field, field); }
+
+    private static boolean optBoolean(ObjectNode o, String field, String path) {
+        JsonNode v = o.get(field);
+        if (v == null || v.isNull()) return false;
+        if (!v.isBoolean()) throw bad("'" + path + "' must be a boolean", path);
+        return v.asBoolean();
+    }
+
+    private static OptionalInt optPositiveInt(ObjectNode o, String field) {
+        JsonNode v = o.get(field);
+        if (v == null || v.isNull()) return OptionalInt.empty();
+        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 1) {
+            throw bad("'" + field + "' must be a positive integer", field);
+        }
+        return OptionalInt.of(v.asInt());
+    }
+
+    private static void optNumber(ObjectNode o, String field, double min, double max) {
+        JsonNode v = o.get(field);
+        if (v == null || v.isNull()) return;
+        if (!v.isNumber() || v.asDouble() < min || v.asDouble() > max) {
+            throw bad("'" + field + "' must be a number between " + fmt(min) + " and " + fmt(max), field);
+        }
+    }
+
+    private static String fmt(double d) { return d == (long) d ? Long.toString((long) d) : Double.toString(d); }
+
+    private static GatewayError.Failure bad(String message, String param) {
+        return new GatewayError.Failure(new BadRequest(message, param));
+    }
+}

@@ -1,0 +1,195 @@
+package dev.llmgateway.gateway.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.llmgateway.gateway.config.GatewayConfig.Deployment;
+import dev.llmgateway.gateway.config.GatewayConfig.DeploymentClass;
+import dev.llmgateway.gateway.config.GatewayConfig.EngineModel;
+import dev.llmgateway.gateway.config.GatewayConfig.Fixed;
+import dev.llmgateway.gateway.config.GatewayConfig.Policy;
+import dev.llmgateway.gateway.config.GatewayConfig.Prices;
+import dev.llmgateway.gateway.config.GatewayConfig.Provider;
+import dev.llmgateway.gateway.config.GatewayConfig.ProviderType;
+import dev.llmgateway.gateway.config.GatewayConfig.Resilience;
+import dev.llmgateway.gateway.config.GatewayConfig.Route;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/** Reads gateway.yaml once, validates every reference, and fails with {@code file: path: reason}. */
+public final class ConfigLoader {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}");
+    private static final Map<String, ProviderType> PROVIDER_TYPES = orderedMap(
+            "openai", ProviderType.OPENAI, "openai-compatible", ProviderType.OPENAI_COMPATIBLE,
+            "anthropic", ProviderType.ANTHROPIC, "embedded", ProviderType.EMBEDDED);
+    private static final Map<String, DeploymentClass> CLASSES = orderedMap("closed", DeploymentClass.CLOSED, "open", DeploymentClass.OPEN);
+    private static final Set<String> CAPABILITIES = Set.of("tools", "json_mode", "vision", "streaming", "embeddings");
+
+    private ConfigLoader() {}
+
+    /** A map that lists its keys in the given order, so error messages are stable. */
+    @SuppressWarnings("unchecked")
+    private static <V> Map<String, V> orderedMap(Object... kv) {
+        Map<String, V> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], (V) kv[i + 1]);
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    public static GatewayConfig load(Path file, Function<String, String> env) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file + ": file not found (set GATEWAY_CONFIG to the path of your gateway.yaml)");
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot be read: " + e.getMessage());
+        }
+        return parse(file.toString(), text, env, file.toAbsolutePath().getParent());
+    }
+
+    /** Parses YAML text; relative model paths resolve against {@code baseDir}. */
+    public static GatewayConfig parse(String source, String yaml, Function<String, String> env, Path baseDir) {
+        JsonNode tree;
+        try {
+            tree = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(source + ": not valid YAML: " + e.getOriginalMessage());
+        }
+        ConfigNode root = new ConfigNode(source, "", tree, env).allowOnly(Set.of("providers", "deployments", "routes"));
+
+        Map<String, Provider> providers = new LinkedHashMap<>();
+        root.get("providers").entries().forEach((name, n) -> providers.put(name, provider(checkName(n, name), n)));
+
+        Map<String, Deployment> deployments = new LinkedHashMap<>();
+        root.get("deployments").entries().forEach((name, n) -> deployments.put(name, deployment(checkName(n, name), n, providers, baseDir)));
+
+        Map<String, Route> routes = new LinkedHashMap<>();
+        root.get("routes").entries().forEach((name, n) -> routes.put(name, route(checkName(n, name), n, deployments)));
+        if (routes.isEmpty()) throw root.get("routes").error("at least one route is required (the model names clients send)");
+        return new GatewayConfig(source, Map.copyOf(providers), Map.copyOf(deployments), routes);
+    }
+
+    private static String checkName(ConfigNode n, String name) {
+        if (!NAME.matcher(name).matches()) throw n.error("invalid name (letters, digits and . _ : / - only)");
+        return name;
+    }
+
+    private static Provider provider(String name, ConfigNode n) {
+        n.allowOnly(Set.of("type", "base_url", "api_key", "headers", "max_connections", "anthropic_version"));
+        ProviderType type = n.get("type").oneOf(ProviderType.class, PROVIDER_TYPES);
+        Optional<URI> baseUrl = n.get("base_url").isMissing() ? Optional.empty() : Optional.of(n.get("base_url").uri());
+        baseUrl = switch (type) {
+            case OPENAI -> Optional.of(baseUrl.orElse(URI.create("https://api.openai.com/v1")));
+            case ANTHROPIC -> Optional.of(baseUrl.orElse(URI.create("https://api.anthropic.com")));
+            case OPENAI_COMPATIBLE -> {
+                if (baseUrl.isEmpty()) throw n.get("base_url").error("is required for type openai-compatible");
+                yield baseUrl;
+            }
+            case EMBEDDED -> {
+                if (baseUrl.isPresent()) throw n.get("base_url").error("an embedded provider has no URL");
+                yield baseUrl;
+            }
+        };
+        Map<String, String> headers = new TreeMap<>();
+        n.get("headers").entries().forEach((k, v) -> headers.put(k, v.string()));
+        return new Provider(name, type, baseUrl, n.get("api_key").optString().filter(s -> !s.isBlank()), Map.copyOf(headers),
+                n.get("max_connections").integer(64, 1, 10_000), n.get("anthropic_version").string("2023-06-01"));
+    }
+
+    private static Deployment deployment(String name, ConfigNode n, Map<String, Provider> providers, Path baseDir) {
+        n.allowOnly(Set.of("provider", "model", "class", "prices", "context_window", "license", "capabilities",
+                "quality", "timeouts", "retry", "circuit_breaker", "engine"));
+        String providerName = n.get("provider").string();
+        Provider provider = providers.get(providerName);
+        if (provider == null) throw n.get("provider").error("unknown provider '" + providerName + "'");
+        ConfigNode p = n.get("prices").allowOnly(Set.of("input", "output", "cached_input"));
+        Prices prices = new Prices(p.get("input").decimal(java.math.BigDecimal.ZERO), p.get("output").decimal(java.math.BigDecimal.ZERO),
+                p.get("cached_input").decimal(p.get("input").decimal(java.math.BigDecimal.ZERO)));
+        Set<String> caps = new LinkedHashSet<>();
+        for (ConfigNode c : n.get("capabilities").items()) {
+            String cap = c.string();
+            if (!CAPABILITIES.contains(cap)) throw c.error("unknown capability '" + cap + "' (expected one of " + String.join(", ", new java.util.TreeSet<>(CAPABILITIES)) + ")");
+            caps.add(cap);
+        }
+        Map<String, Double> quality = new TreeMap<>();
+        n.get("quality").entries().forEach((task, q) -> quality.put(task, q.ratio(0)));
+        ConfigNode t = n.get("timeouts").allowOnly(Set.of("connect", "first_byte", "total"));
+        ConfigNode r = n.get("retry").allowOnly(Set.of("max_attempts", "backoff_initial", "backoff_max"));
+        ConfigNode cb = n.get("circuit_breaker").allowOnly(Set.of("request_volume", "failure_ratio", "delay"));
+        Resilience d = Resilience.DEFAULTS;
+        Resilience resilience = new Resilience(t.get("connect").duration(d.connectTimeout()), t.get("first_byte").duration(d.firstByteTimeout()),
+                t.get("total").duration(d.totalTimeout()), r.get("max_attempts").integer(d.maxAttempts(), 1, 10),
+                r.get("backoff_initial").duration(d.backoffInitial()), r.get("backoff_max").duration(d.backoffMax()),
+                cb.get("request_volume").integer(d.circuitRequestVolume(), 1, 10_000), cb.get("failure_ratio").ratio(d.circuitFailureRatio()),
+                cb.get("delay").duration(d.circuitDelay()));
+        if (resilience.firstByteTimeout().compareTo(resilience.totalTimeout()) > 0) {
+            throw t.get("first_byte").error("must not be longer than timeouts.total");
+        }
+        Optional<EngineModel> engine = Optional.empty();
+        ConfigNode e = n.get("engine");
+        if (provider.type() == ProviderType.EMBEDDED) {
+            if (e.isMissing()) throw e.error("is required for a deployment of an embedded provider (at least engine.path)");
+            engine = Optional.of(engineModel(e, baseDir));
+        } else if (!e.isMissing()) {
+            throw e.error("only deployments of an embedded provider have an engine block");
+        }
+        String model = provider.type() == ProviderType.EMBEDDED ? n.get("model").string(name) : n.get("model").string();
+        return new Deployment(name, providerName, model, n.get("class").oneOf(DeploymentClass.class, CLASSES), prices,
+                n.get("context_window").integer(128_000, 1, 100_000_000), n.get("license").optString(), Set.copyOf(caps),
+                Map.copyOf(quality), resilience, engine);
+    }
+
+    private static EngineModel engineModel(ConfigNode e, Path baseDir) {
+        e.allowOnly(Set.of("path", "context_size", "threads", "parallel_slots", "max_queued", "gpu_layers", "idle_unload",
+                "preload", "chat_template"));
+        Path path = Path.of(e.get("path").string());
+        if (!path.isAbsolute() && baseDir != null) path = baseDir.resolve(path).normalize();
+        return new EngineModel(path, e.get("context_size").integer(2048, 16, 1_048_576),
+                e.get("threads").integer(Math.max(1, Runtime.getRuntime().availableProcessors()), 1, 1024),
+                e.get("parallel_slots").integer(1, 1, 256), e.get("max_queued").integer(16, 0, 100_000),
+                e.get("gpu_layers").integer(0, 0, 10_000), e.get("idle_unload").duration(Duration.ZERO),
+                e.get("preload").bool(false), e.get("chat_template").optString());
+    }
+
+    private static Route route(String name, ConfigNode n, Map<String, Deployment> deployments) {
+        n.allowOnly(Set.of("deployment", "policy", "fallbacks"));
+        Policy policy;
+        if (!n.get("deployment").isMissing()) {
+            if (!n.get("policy").isMissing()) throw n.error("give either deployment or policy, not both");
+            policy = new Fixed(knownDeployment(n.get("deployment"), deployments));
+        } else {
+            ConfigNode p = n.get("policy");
+            if (p.isMissing()) throw n.error("needs a deployment or a policy");
+            String type = p.get("type").string();
+            policy = switch (type) {
+                case "fixed" -> {
+                    p.allowOnly(Set.of("type", "deployment"));
+                    yield new Fixed(knownDeployment(p.get("deployment"), deployments));
+                }
+                default -> throw p.get("type").error("unknown policy type '" + type + "' (expected fixed)");
+            };
+        }
+        List<String> fallbacks = n.get("fallbacks").items().stream().map(f -> knownDeployment(f, deployments)).toList();
+        return new Route(name, policy, fallbacks);
+    }
+
+    private static String knownDeployment(ConfigNode n, Map<String, Deployment> deployments) {
+        String d = n.string();
+        if (!deployments.containsKey(d)) throw n.error("unknown deployment '" + d + "'");
+        return d;
+    }
+}

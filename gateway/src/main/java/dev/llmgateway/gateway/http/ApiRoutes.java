@@ -1,0 +1,146 @@
+package dev.llmgateway.gateway.http;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmgateway.gateway.GatewayRuntime;
+import dev.llmgateway.gateway.GatewaySettings;
+import dev.llmgateway.gateway.errors.ErrorResponses;
+import dev.llmgateway.gateway.errors.GatewayError;
+import dev.llmgateway.gateway.pipeline.Exchange;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
+
+/** The OpenAI-compatible HTTP surface under /v1, on the Vert.x router: reads the body, runs the pipeline, writes errors. */
+@ApplicationScoped
+public class ApiRoutes {
+    private static final Logger LOG = Logger.getLogger(ApiRoutes.class);
+    private static final Pattern CLIENT_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    @Inject GatewayRuntime runtime;
+    @Inject GatewaySettings settings;
+
+    void routes(@Observes Router router) {
+        router.post("/v1/chat/completions").handler(ctx -> run(ctx, Exchange.Kind.CHAT));
+        router.post("/v1/embeddings").handler(ctx -> run(ctx, Exchange.Kind.EMBEDDINGS));
+        router.get("/v1/models").handler(this::models);
+        router.route("/v1/*").last().handler(ctx -> writeError(ctx.response(), requestId(ctx.request()),
+                new GatewayError.NotFound("Unknown endpoint " + ctx.request().method() + " " + ctx.request().path())));
+    }
+
+    private void run(RoutingContext ctx, Exchange.Kind kind) {
+        HttpServerRequest req = ctx.request();
+        String requestId = requestId(req);
+        readBody(req, settings.maxBodyBytes()).onComplete(body -> {
+            if (body.failed()) {
+                GatewayError err = body.cause() instanceof GatewayError.Failure f ? f.error() : new GatewayError.BadRequest("could not read the request body", null);
+                writeError(ctx.response(), requestId, err);
+                if (err instanceof GatewayError.PayloadTooLarge) req.connection().close();
+                return;
+            }
+            Exchange x = new Exchange(requestId, kind, body.result(), Optional.ofNullable(req.getHeader("authorization")),
+                    new VertxClientChannel(ctx.response()));
+            runtime.pipeline().run(x).onComplete(ar -> {
+                GatewayError err = null;
+                if (ar.failed()) {
+                    if (ar.cause() instanceof GatewayError.Failure f) {
+                        err = f.error();
+                    } else {
+                        LOG.errorf(ar.cause(), "request %s failed unexpectedly", requestId);
+                        err = new GatewayError.Internal("internal error; reference " + requestId);
+                    }
+                }
+                if (err != null && !x.client().committed()) {
+                    Map<String, String> headers = new LinkedHashMap<>(x.responseHeaders());
+                    write(ctx.response(), headers, err);
+                }
+            });
+        });
+    }
+
+    private void models(RoutingContext ctx) {
+        String requestId = requestId(ctx.request());
+        runtime.authenticator().authenticate(Optional.ofNullable(ctx.request().getHeader("authorization"))).onComplete(ar -> {
+            if (ar.failed()) {
+                writeError(ctx.response(), requestId, ar.cause() instanceof GatewayError.Failure f ? f.error()
+                        : new GatewayError.Internal("internal error"));
+                return;
+            }
+            var allowed = ar.result().key().allowedRoutes();
+            ObjectNode out = JsonNodeFactory.instance.objectNode();
+            out.put("object", "list");
+            ArrayNode data = out.putArray("data");
+            for (String route : runtime.config().routes().keySet().stream().sorted().toList()) {
+                if (allowed.isPresent() && !allowed.get().contains(route)) continue;
+                data.addObject().put("id", route).put("object", "model").put("created", 0).put("owned_by", "gateway");
+            }
+            ctx.response().putHeader("x-request-id", requestId).putHeader("content-type", "application/json").end(out.toString());
+        });
+    }
+
+    /** Reads the body up to {@code limit} bytes; larger bodies fail with 413 without being buffered. */
+    static Future<Buffer> readBody(HttpServerRequest req, long limit) {
+        String declared = req.getHeader("content-length");
+        if (declared != null) {
+            try {
+                if (Long.parseLong(declared.trim()) > limit) {
+                    return Future.failedFuture(new GatewayError.Failure(new GatewayError.PayloadTooLarge(limit)));
+                }
+            } catch (NumberFormatException e) {
+                return Future.failedFuture(new GatewayError.Failure(new GatewayError.BadRequest("invalid Content-Length", null)));
+            }
+        }
+        Promise<Buffer> p = Promise.promise();
+        Buffer body = Buffer.buffer();
+        req.handler(chunk -> {
+            if (p.future().isComplete()) return;
+            if (body.length() + chunk.length() > limit) {
+                p.tryFail(new GatewayError.Failure(new GatewayError.PayloadTooLarge(limit)));
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        req.exceptionHandler(p::tryFail);
+        req.endHandler(v -> p.tryComplete(body));
+        return p.future();
+    }
+
+    static String requestId(HttpServerRequest req) {
+        String given = req.getHeader("x-request-id");
+        if (given != null && CLIENT_REQUEST_ID.matcher(given).matches()) return given;
+        byte[] b = new byte[12];
+        RANDOM.nextBytes(b);
+        return "req_" + HexFormat.of().formatHex(b);
+    }
+
+    static void writeError(HttpServerResponse response, String requestId, GatewayError err) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("x-request-id", requestId);
+        write(response, headers, err);
+    }
+
+    private static void write(HttpServerResponse response, Map<String, String> headers, GatewayError err) {
+        if (response.ended() || response.closed()) return;
+        ErrorResponses.Shape shape = ErrorResponses.shape(err);
+        headers.forEach(response::putHeader);
+        shape.retryAfter().ifPresent(d -> response.putHeader("retry-after", Long.toString(Math.max(1, (d.toMillis() + 999) / 1000))));
+        response.setStatusCode(shape.status()).putHeader("content-type", "application/json")
+                .end(ErrorResponses.body(err).toString());
+    }
+}

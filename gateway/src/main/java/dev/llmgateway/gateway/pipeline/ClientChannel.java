@@ -1,0 +1,26 @@
+package dev.llmgateway.gateway.pipeline;
+
+import io.vertx.core.buffer.Buffer;
+import java.util.Map;
+
+/** The client's side of the exchange: where the answer is written. Implemented over Vert.x in the http package. */
+public interface ClientChannel {
+    void sendJson(int status, Map<String, String> headers, Buffer body);
+
+    /** Commits a 200 text/event-stream response with these headers. */
+    void startStream(Map<String, String> headers);
+
+    /** Writes one SSE event {@code data: <json>}. */
+    void writeEvent(Buffer json);
+
+    /** Writes {@code data: [DONE]} and ends the response. */
+    void endStream();
+
+    /** Ends a committed stream after an error event, without {@code [DONE]}. */
+    void abortStream(Buffer errorJson);
+
+    boolean committed();
+
+    /** Runs {@code action} when the client disconnects before the answer is complete. */
+    void onGone(Runnable action);
+}

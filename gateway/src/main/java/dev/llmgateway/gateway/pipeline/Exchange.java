@@ -1,0 +1,123 @@
+package dev.llmgateway.gateway.pipeline;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmgateway.gateway.api.ChatRequest;
+import dev.llmgateway.gateway.config.GatewayConfig.Deployment;
+import dev.llmgateway.gateway.errors.GatewayError;
+import dev.llmgateway.gateway.providers.CancelToken;
+import dev.llmgateway.gateway.providers.Usage;
+import dev.llmgateway.metering.ApiKey;
+import dev.llmgateway.metering.Team;
+import io.vertx.core.buffer.Buffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The state of one request as it passes the pipeline; each stage fills in its part. Confined to one request. */
+public final class Exchange {
+    /** Which API endpoint the request came to. */
+    public enum Kind { CHAT, EMBEDDINGS }
+
+    private final String requestId;
+    private final Kind kind;
+    private final Buffer body;
+    private final Optional<String> authorization;
+    private final ClientChannel client;
+    private final Instant receivedAt = Instant.now();
+    private final long startNanos = System.nanoTime();
+    private final CancelToken cancel = new CancelToken();
+    private final Map<String, String> responseHeaders = new LinkedHashMap<>();
+    private final List<GatewayError.Attempt> attempts = new ArrayList<>();
+    private final List<String> attemptLog = new ArrayList<>();
+
+    private Team team;
+    private ApiKey key;
+    private ObjectNode json;
+    private ChatRequest chat;
+    private RoutePlan plan;
+    private Deployment served;
+    private Usage usage = Usage.NONE;
+    private String finishReason;
+    private long firstByteNanos;
+    private boolean streamed;
+    private Reply reply;
+
+    public Exchange(String requestId, Kind kind, Buffer body, Optional<String> authorization, ClientChannel client) {
+        this.requestId = requestId;
+        this.kind = kind;
+        this.body = body;
+        this.authorization = authorization;
+        this.client = client;
+        responseHeaders.put("x-request-id", requestId);
+        client.onGone(cancel::cancel);
+    }
+
+    public String requestId() { return requestId; }
+    public Kind kind() { return kind; }
+    public Buffer body() { return body; }
+    public Optional<String> authorization() { return authorization; }
+    public ClientChannel client() { return client; }
+    public Instant receivedAt() { return receivedAt; }
+    public long startNanos() { return startNanos; }
+    public CancelToken cancel() { return cancel; }
+    public Map<String, String> responseHeaders() { return responseHeaders; }
+
+    public Team team() { return team; }
+    public ApiKey key() { return key; }
+    public void authenticated(Team team, ApiKey key) {
+        this.team = team;
+        this.key = key;
+    }
+
+    public ObjectNode json() { return json; }
+    public ChatRequest chat() { return chat; }
+    public void parsed(ObjectNode json, ChatRequest chat) {
+        this.json = json;
+        this.chat = chat;
+    }
+
+    /** The model name the client asked for. */
+    public String model() { return json.path("model").asText(); }
+
+    public RoutePlan plan() { return plan; }
+    public void routed(RoutePlan plan) {
+        this.plan = plan;
+        responseHeaders.put("x-gateway-route", plan.route());
+        responseHeaders.put("x-gateway-policy", plan.policy() + plan.stage().map(s -> ":" + s).orElse(""));
+    }
+
+    public List<GatewayError.Attempt> attempts() { return attempts; }
+    /** Records one attempt; {@code outcome} is an upstream status or a word such as timeout, for x-gateway-attempts. */
+    public void attempted(String deployment, String outcome, GatewayError error) {
+        attemptLog.add(deployment + ":" + outcome);
+        if (error != null) attempts.add(new GatewayError.Attempt(deployment, error));
+        responseHeaders.put("x-gateway-attempts", String.join(",", attemptLog));
+    }
+    public int attemptCount() { return attemptLog.size(); }
+
+    public Deployment served() { return served; }
+    public void servedBy(Deployment d) {
+        this.served = d;
+        responseHeaders.put("x-gateway-deployment", d.name());
+    }
+
+    public Usage usage() { return usage; }
+    public String finishReason() { return finishReason; }
+    public void finished(Usage usage, String finishReason) {
+        this.usage = usage;
+        this.finishReason = finishReason;
+    }
+
+    public Reply reply() { return reply; }
+    public void replied(Reply reply) { this.reply = reply; }
+
+    public boolean streamed() { return streamed; }
+    public void streaming() { this.streamed = true; }
+
+    public void firstByte() { if (firstByteNanos == 0) firstByteNanos = System.nanoTime(); }
+    public long ttftMs() { return firstByteNanos == 0 ? -1 : (firstByteNanos - startNanos) / 1_000_000; }
+    public long elapsedMs() { return (System.nanoTime() - startNanos) / 1_000_000; }
+}

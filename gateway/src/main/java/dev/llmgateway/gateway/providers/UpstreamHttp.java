@@ -1,0 +1,128 @@
+package dev.llmgateway.gateway.providers;
+
+import dev.llmgateway.gateway.config.GatewayConfig.Resilience;
+import dev.llmgateway.gateway.errors.GatewayError;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.net.ConnectException;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Sends one upstream POST on a pooled, keep-alive Vert.x client with the deployment's connect, first-byte and total
+ * timeouts. Shared by every HTTP adapter so that timeouts and error mapping behave the same everywhere.
+ */
+public final class UpstreamHttp {
+    private final Vertx vertx;
+    private final HttpClient client;
+
+    public UpstreamHttp(Vertx vertx, HttpClient client) {
+        this.vertx = vertx;
+        this.client = client;
+    }
+
+    /** An accepted (2xx) upstream response, paused; {@link #finish} or {@link #cancel} it exactly once. */
+    public static final class Exchange {
+        private final Vertx vertx;
+        private final HttpClientRequest request;
+        private final HttpClientResponse response;
+        private final long totalTimer;
+        private final AtomicReference<GatewayError> timedOut;
+
+        Exchange(Vertx vertx, HttpClientRequest request, HttpClientResponse response, long totalTimer, AtomicReference<GatewayError> timedOut) {
+            this.vertx = vertx;
+            this.request = request;
+            this.response = response;
+            this.totalTimer = totalTimer;
+            this.timedOut = timedOut;
+        }
+
+        public HttpClientResponse response() { return response; }
+
+        /** The error to report for a failure of the response stream: the timeout if we caused it, else a broken connection. */
+        public GatewayError.Failure failure(String deployment, Throwable cause) {
+            GatewayError t = timedOut.get();
+            if (t != null) return new GatewayError.Failure(t);
+            return new GatewayError.Failure(new GatewayError.UpstreamUnavailable(deployment,
+                    "upstream '" + deployment + "' broke the connection: " + cause.getClass().getSimpleName()));
+        }
+
+        public void finish() { vertx.cancelTimer(totalTimer); }
+
+        public void cancel() {
+            vertx.cancelTimer(totalTimer);
+            request.reset();
+        }
+    }
+
+    public Future<Exchange> post(String deployment, String url, MultiMap headers, Buffer body, Resilience r, CancelToken cancel) {
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
+                .setHeaders(headers).setConnectTimeout(r.connectTimeout().toMillis());
+        Promise<Exchange> result = Promise.promise();
+        AtomicReference<GatewayError> timedOut = new AtomicReference<>();
+        client.request(options).onFailure(e -> result.tryFail(connectFailure(deployment, e))).onSuccess(req -> {
+            long total = vertx.setTimer(r.totalTimeout().toMillis(), id -> {
+                timedOut.compareAndSet(null, new GatewayError.UpstreamTimeout(deployment,
+                        "upstream '" + deployment + "' exceeded the total timeout of " + r.totalTimeout().toMillis() + " ms"));
+                req.reset(0, new TimeoutException());
+            });
+            long firstByte = vertx.setTimer(r.firstByteTimeout().toMillis(), id -> {
+                timedOut.compareAndSet(null, new GatewayError.UpstreamTimeout(deployment,
+                        "upstream '" + deployment + "' sent nothing within " + r.firstByteTimeout().toMillis() + " ms"));
+                req.reset(0, new TimeoutException());
+            });
+            cancel.onCancel(() -> {
+                vertx.cancelTimer(total);
+                req.reset();
+            });
+            req.send(body).onComplete(ar -> {
+                vertx.cancelTimer(firstByte);
+                if (ar.failed()) {
+                    vertx.cancelTimer(total);
+                    GatewayError t = timedOut.get();
+                    result.tryFail(t != null ? new GatewayError.Failure(t) : connectFailure(deployment, ar.cause()));
+                    return;
+                }
+                HttpClientResponse resp = ar.result();
+                if (resp.statusCode() / 100 == 2) {
+                    resp.pause();
+                    result.tryComplete(new Exchange(vertx, req, resp, total, timedOut));
+                } else {
+                    resp.body().onComplete(b -> {
+                        vertx.cancelTimer(total);
+                        result.tryFail(UpstreamErrors.fromStatus(deployment, resp.statusCode(), resp.headers(),
+                                b.succeeded() ? b.result() : null));
+                    });
+                }
+            });
+        });
+        return result.future();
+    }
+
+    /** Reads a whole (non-streaming) 2xx body. */
+    public static Future<Buffer> body(String deployment, Exchange x) {
+        Promise<Buffer> p = Promise.promise();
+        x.response().body().onComplete(ar -> {
+            x.finish();
+            if (ar.succeeded()) p.complete(ar.result());
+            else p.fail(x.failure(deployment, ar.cause()));
+        });
+        x.response().resume();
+        return p.future();
+    }
+
+    private static GatewayError.Failure connectFailure(String deployment, Throwable e) {
+        String what = e instanceof ConnectException || (e.getMessage() != null && e.getMessage().contains("onnect"))
+                ? "cannot connect to upstream '" + deployment + "'"
+                : "upstream '" + deployment + "' failed: " + e.getClass().getSimpleName();
+        return new GatewayError.Failure(new GatewayError.UpstreamUnavailable(deployment, what));
+    }
+}

@@ -1,0 +1,186 @@
+package dev.llmgateway.gateway.providers.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmgateway.gateway.api.ChatRequest;
+import dev.llmgateway.gateway.config.GatewayConfig.Provider;
+import dev.llmgateway.gateway.errors.GatewayError;
+import dev.llmgateway.gateway.providers.Completion;
+import dev.llmgateway.gateway.providers.ModelBackend;
+import dev.llmgateway.gateway.providers.ProviderCall;
+import dev.llmgateway.gateway.providers.SseParser;
+import dev.llmgateway.gateway.providers.UpstreamHttp;
+import dev.llmgateway.gateway.providers.UpstreamStream;
+import dev.llmgateway.gateway.providers.Usage;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+
+/**
+ * OpenAI and any OpenAI-compatible server (vLLM, SGLang, Ollama, TGI, Together, Groq, DeepSeek...): a pass-through that
+ * only swaps the model name and asks for usage in streams, so that every token can be metered.
+ */
+public final class OpenAiBackend implements ModelBackend {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Provider provider;
+    private final UpstreamHttp http;
+    private final String baseUrl;
+
+    public OpenAiBackend(Provider provider, UpstreamHttp http) {
+        this.provider = provider;
+        this.http = http;
+        String base = provider.baseUrl().orElseThrow().toString();
+        this.baseUrl = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+    }
+
+    @Override
+    public Future<Completion> complete(ProviderCall call) {
+        String dep = call.deployment().name();
+        return http.post(dep, baseUrl + "/chat/completions", headers(), body(call, false), call.deployment().resilience(), call.cancel())
+                .compose(x -> UpstreamHttp.body(dep, x))
+                .map(buf -> {
+                    JsonNode json = parse(dep, buf);
+                    JsonNode choice = json.path("choices").path(0);
+                    Usage usage = usage(json.get("usage")).orElseGet(() -> estimate(call.chat(),
+                            ChatRequest.textOf(choice.path("message").get("content")).length()));
+                    return new Completion(buf, usage, choice.path("finish_reason").asText("stop"));
+                });
+    }
+
+    @Override
+    public Future<UpstreamStream> stream(ProviderCall call) {
+        String dep = call.deployment().name();
+        return http.post(dep, baseUrl + "/chat/completions", headers(), body(call, true), call.deployment().resilience(), call.cancel())
+                .map(x -> new Stream(call, x));
+    }
+
+    @Override
+    public Future<Completion> embed(ProviderCall call) {
+        String dep = call.deployment().name();
+        ObjectNode body = call.body().deepCopy();
+        body.put("model", call.deployment().model());
+        return http.post(dep, baseUrl + "/embeddings", headers(), Buffer.buffer(write(body)), call.deployment().resilience(), call.cancel())
+                .compose(x -> UpstreamHttp.body(dep, x))
+                .map(buf -> {
+                    JsonNode u = parse(dep, buf).path("usage");
+                    int prompt = u.path("prompt_tokens").asInt(0);
+                    return new Completion(buf, new Usage(prompt, 0, 0, u.isMissingNode()), "stop");
+                });
+    }
+
+    private final class Stream implements UpstreamStream {
+        private final ProviderCall call;
+        private final UpstreamHttp.Exchange x;
+
+        Stream(ProviderCall call, UpstreamHttp.Exchange x) {
+            this.call = call;
+            this.x = x;
+        }
+
+        @Override
+        public Future<End> start(ChunkSink sink) {
+            String dep = call.deployment().name();
+            Promise<End> done = Promise.promise();
+            int[] chars = {0};
+            Usage[] usage = {null};
+            String[] finish = {"stop"};
+            SseParser parser = new SseParser((event, data) -> {
+                if (done.future().isComplete()) return;
+                if (data.equals("[DONE]")) return;
+                JsonNode chunk;
+                try {
+                    chunk = JSON.readTree(data);
+                } catch (IOException e) {
+                    x.cancel();
+                    done.tryFail(new GatewayError.Failure(new GatewayError.UpstreamUnavailable(dep,
+                            "upstream '" + dep + "' sent a malformed stream chunk")));
+                    return;
+                }
+                if (chunk.has("error")) {
+                    x.cancel();
+                    done.tryFail(new GatewayError.Failure(new GatewayError.UpstreamFailed(dep, 502,
+                            "upstream '" + dep + "' failed mid-stream: " + chunk.path("error").path("message").asText(""),
+                            java.util.Optional.empty())));
+                    return;
+                }
+                usage(chunk.get("usage")).ifPresent(u -> usage[0] = u);
+                JsonNode choices = chunk.path("choices");
+                for (JsonNode c : choices) {
+                    JsonNode content = c.path("delta").get("content");
+                    if (content != null && content.isTextual()) chars[0] += content.asText().length();
+                    JsonNode fr = c.get("finish_reason");
+                    if (fr != null && fr.isTextual()) finish[0] = fr.asText();
+                }
+                boolean usageOnly = choices.isEmpty() && chunk.hasNonNull("usage");
+                if (usageOnly && !call.chat().clientWantsUsage()) return;
+                sink.chunk(Buffer.buffer(data));
+            });
+            x.response().handler(parser::feed);
+            x.response().exceptionHandler(e -> done.tryFail(x.failure(dep, e)));
+            x.response().endHandler(v -> {
+                x.finish();
+                parser.end();
+                done.tryComplete(new End(usage[0] != null ? usage[0] : estimate(call.chat(), chars[0]), finish[0]));
+            });
+            x.response().resume();
+            return done.future();
+        }
+
+        @Override
+        public void cancel() { x.cancel(); }
+    }
+
+    private Buffer body(ProviderCall call, boolean stream) {
+        ObjectNode raw = call.chat().raw();
+        ObjectNode body = raw.objectNode();
+        body.setAll(raw);
+        body.put("model", call.deployment().model());
+        if (stream) {
+            ObjectNode so = body.objectNode();
+            so.put("include_usage", true);
+            body.set("stream_options", so);
+        }
+        return Buffer.buffer(write(body));
+    }
+
+    private MultiMap headers() {
+        MultiMap h = MultiMap.caseInsensitiveMultiMap();
+        h.set("content-type", "application/json");
+        h.set("accept", "application/json, text/event-stream");
+        provider.apiKey().ifPresent(k -> h.set("authorization", "Bearer " + k));
+        provider.headers().forEach(h::set);
+        return h;
+    }
+
+    private static java.util.Optional<Usage> usage(JsonNode u) {
+        if (u == null || !u.isObject()) return java.util.Optional.empty();
+        return java.util.Optional.of(new Usage(u.path("prompt_tokens").asInt(0), u.path("completion_tokens").asInt(0),
+                u.path("prompt_tokens_details").path("cached_tokens").asInt(0), false));
+    }
+
+    static Usage estimate(ChatRequest chat, int completionChars) {
+        int promptChars = 0;
+        for (String t : chat.messageTexts()) promptChars += t.length();
+        return new Usage(Usage.estimateTokens(promptChars), Usage.estimateTokens(completionChars), 0, true);
+    }
+
+    private static JsonNode parse(String dep, Buffer buf) {
+        try {
+            return JSON.readTree(buf.getBytes());
+        } catch (IOException e) {
+            throw new GatewayError.Failure(new GatewayError.UpstreamUnavailable(dep, "upstream '" + dep + "' sent malformed JSON"));
+        }
+    }
+
+    private static byte[] write(ObjectNode n) {
+        try {
+            return JSON.writeValueAsBytes(n);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.llmgateway.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+    private static final String VALID = """
+            providers:
+              oai: {type: openai, api_key: "${OPENAI_API_KEY}"}
+              vllm: {type: openai-compatible, base_url: "http://127.0.0.1:8000/v1"}
+            deployments:
+              gpt: {provider: oai, model: gpt-4o, class: closed, prices: {input: "2.50", output: "10.00"}}
+              llama: {provider: vllm, model: meta-llama/Llama-3.1-8B-Instruct, class: open, timeouts: {first_byte: 2s}}
+            routes:
+              chat: {deployment: gpt, fallbacks: [llama]}
+            """;
+
+    private static GatewayConfig parse(String yaml, Map<String, String> env) {
+        return ConfigLoader.parse("gateway.yaml", yaml, env::get, Path.of("/etc/gateway"));
+    }
+
+    private static void rejects(String yaml, String message) {
+        assertThatThrownBy(() -> parse(yaml, Map.of("OPENAI_API_KEY", "sk-1"))).isInstanceOf(ConfigException.class).hasMessage(message);
+    }
+
+    @Test
+    void validConfigIsParsedWithDefaultsAndSecretsFromTheEnvironment() {
+        GatewayConfig c = parse(VALID, Map.of("OPENAI_API_KEY", "sk-1"));
+        assertThat(c.providers().get("oai").apiKey()).contains("sk-1");
+        assertThat(c.providers().get("oai").baseUrl().orElseThrow()).hasToString("https://api.openai.com/v1");
+        assertThat(c.deployments().get("gpt").prices().inputPerMillionUsd()).isEqualByComparingTo(new BigDecimal("2.50"));
+        assertThat(c.deployments().get("llama").resilience().firstByteTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.routes().get("chat").fallbacks()).containsExactly("llama");
+        assertThat(c.providers().get("oai").toString()).doesNotContain("sk-1");
+    }
+
+    @Test
+    void missingEnvironmentVariableNamesThePath() {
+        assertThatThrownBy(() -> parse(VALID, Map.of())).hasMessage("gateway.yaml: providers.oai.api_key: environment variable OPENAI_API_KEY is not set");
+    }
+
+    @Test
+    void defaultValueInSubstitutionIsUsedWhenUnset() {
+        GatewayConfig c = parse(VALID.replace("${OPENAI_API_KEY}", "${OPENAI_API_KEY:-none}"), Map.of());
+        assertThat(c.providers().get("oai").apiKey()).contains("none");
+    }
+
+    @Test
+    void unknownReferencesAndKeysNameFileAndPath() {
+        rejects(VALID.replace("fallbacks: [llama]", "fallbacks: [llama, ghost]"),
+                "gateway.yaml: routes.chat.fallbacks[1]: unknown deployment 'ghost'");
+        rejects(VALID.replace("provider: vllm", "provider: nowhere"), "gateway.yaml: deployments.llama.provider: unknown provider 'nowhere'");
+        rejects(VALID.replace("class: open", "class: opne"), "gateway.yaml: deployments.llama.class: unknown value 'opne' (expected one of closed, open)");
+        rejects(VALID.replace("prices: {input", "pricez: {input"), "gateway.yaml: deployments.gpt.pricez: unknown key (expected one of capabilities, circuit_breaker, class, context_window, engine, license, model, prices, provider, quality, retry, timeouts)");
+        rejects(VALID.replace("\"2.50\"", "\"-1\""), "gateway.yaml: deployments.gpt.prices.input: must not be negative");
+        rejects(VALID.replace("first_byte: 2s", "first_byte: soon"), "gateway.yaml: deployments.llama.timeouts.first_byte: expected a duration such as 250ms, 30s, 5m or PT30S");
+        rejects(VALID.replace("type: openai-compatible, base_url: \"http://127.0.0.1:8000/v1\"", "type: openai-compatible"),
+                "gateway.yaml: providers.vllm.base_url: is required for type openai-compatible");
+        rejects(VALID.replace("routes:\n  chat: {deployment: gpt, fallbacks: [llama]}\n", "routes: {}\n"),
+                "gateway.yaml: routes: at least one route is required (the model names clients send)");
+    }
+
+    @Test
+    void invalidYamlIsReportedWithTheFileName() {
+        assertThatThrownBy(() -> parse("providers: [", Map.of())).hasMessageStartingWith("gateway.yaml: not valid YAML");
+    }
+
+    @Test
+    void embeddedDeploymentsNeedAnEngineBlockAndResolveRelativePaths() {
+        String yaml = """
+                providers: {local: {type: embedded}}
+                deployments:
+                  tiny: {provider: local, class: open, engine: {path: models/tiny.gguf, parallel_slots: 2}}
+                routes: {tiny: {deployment: tiny}}
+                """;
+        GatewayConfig c = parse(yaml, Map.of());
+        assertThat(c.deployments().get("tiny").engine().orElseThrow().path()).isEqualTo(Path.of("/etc/gateway/models/tiny.gguf"));
+        assertThat(c.deployments().get("tiny").model()).isEqualTo("tiny");
+        assertThatThrownBy(() -> parse(yaml.replace(", engine: {path: models/tiny.gguf, parallel_slots: 2}", ""), Map.of()))
+                .hasMessage("gateway.yaml: deployments.tiny.engine: is required for a deployment of an embedded provider (at least engine.path)");
+    }
+}

@@ -1,0 +1,100 @@
+package dev.llmgateway.gateway.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.NotFoundException;
+import com.openai.errors.UnauthorizedException;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import dev.llmgateway.gateway.testing.GatewayTestResource;
+import dev.llmgateway.gateway.testing.Http;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The official OpenAI Java SDK works unchanged against the gateway, streaming and not. */
+@QuarkusTest
+@QuarkusTestResource(GatewayTestResource.class)
+class OpenAiSdkCompatibilityTest {
+    private OpenAIClient client;
+    private String key;
+
+    @BeforeEach
+    void setUp() {
+        key = Http.newKey("sdk-team");
+        client = OpenAIOkHttpClient.builder().apiKey(key).baseUrl(Http.gateway() + "/v1").maxRetries(0).build();
+    }
+
+    @Test
+    void nonStreamingCompletionComesBackThroughTheSdkWithUsage() {
+        ChatCompletion c = client.chat().completions().create(ChatCompletionCreateParams.builder()
+                .model("gpt-test").addUserMessage("three little words").maxCompletionTokens(50).build());
+
+        assertThat(c.choices().get(0).message().content()).contains("Hello from model-a you said 3 words");
+        assertThat(c.usage().orElseThrow().promptTokens()).isEqualTo(3);
+        assertThat(c.usage().orElseThrow().completionTokens()).isEqualTo(7);
+    }
+
+    @Test
+    void streamingCompletionArrivesChunkByChunkAndUsageWhenAskedFor() {
+        ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model("gpt-test").addUserMessage("two words")
+                .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build();
+        StringBuilder text = new StringBuilder();
+        long[] usage = {-1};
+        int[] chunks = {0};
+        try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(params)) {
+            s.stream().forEach(chunk -> {
+                chunks[0]++;
+                chunk.choices().forEach(ch -> ch.delta().content().ifPresent(text::append));
+                chunk.usage().ifPresent(u -> usage[0] = u.completionTokens());
+            });
+        }
+        assertThat(text.toString()).isEqualTo("Hello from model-a you said 2 words");
+        assertThat(chunks[0]).isGreaterThan(5);
+        assertThat(usage[0]).isEqualTo(7);
+    }
+
+    @Test
+    void streamWithoutIncludeUsageHidesTheUsageChunkButTheGatewayStillAskedUpstreamForIt() {
+        ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model("gpt-test").addUserMessage("hello").build();
+        List<ChatCompletionChunk> all;
+        try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(params)) {
+            all = s.stream().toList();
+        }
+        assertThat(all).allSatisfy(ch -> assertThat(ch.choices()).isNotEmpty());
+        assertThat(Http.upstreamStats("model-a").path("last_body").path("stream_options").path("include_usage").asBoolean()).isTrue();
+    }
+
+    @Test
+    void unknownModelIsA404TheSdkUnderstands() {
+        assertThatThrownBy(() -> client.chat().completions().create(ChatCompletionCreateParams.builder()
+                .model("no-such-model").addUserMessage("hi").build()))
+                .isInstanceOf(NotFoundException.class)
+                .hasMessageContaining("no-such-model");
+    }
+
+    @Test
+    void wrongKeyIsA401TheSdkUnderstands() {
+        OpenAIClient bad = OpenAIOkHttpClient.builder().apiKey("gw-wrong").baseUrl(Http.gateway() + "/v1").maxRetries(0).build();
+        assertThatThrownBy(() -> bad.chat().completions().create(ChatCompletionCreateParams.builder()
+                .model("gpt-test").addUserMessage("hi").build())).isInstanceOf(UnauthorizedException.class);
+    }
+
+    @Test
+    void modelsListsTheRoutesTheKeyMayUse() {
+        var all = client.models().list().items().stream().map(m -> m.id()).toList();
+        assertThat(all).contains("gpt-test", "claude-test");
+        String limited = Http.newKey("limited-team", "claude-test");
+        var some = OpenAIOkHttpClient.builder().apiKey(limited).baseUrl(Http.gateway() + "/v1").build()
+                .models().list().items().stream().map(m -> m.id()).toList();
+        assertThat(some).containsExactly("claude-test");
+    }
+}

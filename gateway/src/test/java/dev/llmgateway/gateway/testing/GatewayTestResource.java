@@ -1,0 +1,42 @@
+package dev.llmgateway.gateway.testing;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Starts a {@link FakeUpstream} on loopback and writes a gateway.yaml pointing at it; the gateway under test then runs
+ * on its embedded defaults (a real embedded PostgreSQL in a fresh data directory).
+ */
+public class GatewayTestResource implements QuarkusTestResourceLifecycleManager {
+    public static final String ADMIN_KEY = "test-admin-key-0123456789";
+    private FakeUpstream upstream;
+
+    @Override
+    public Map<String, String> start() {
+        upstream = FakeUpstream.start();
+        String yaml = TestConfig.gatewayYaml(upstream.port());
+        try {
+            Path dir = Files.createDirectories(Path.of("target", "test-gateway-" + UUID.randomUUID()));
+            Path config = dir.resolve("gateway.yaml");
+            Files.writeString(config, yaml);
+            return Map.of(
+                    "gateway.config", config.toString(),
+                    "gateway.data-dir", dir.resolve("data").toString(),
+                    "gateway.admin-key", ADMIN_KEY,
+                    "gateway.max-body-bytes", "65536",
+                    "test.upstream.port", Integer.toString(upstream.port()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (upstream != null) upstream.close();
+    }
+}

@@ -1,0 +1,66 @@
+package dev.llmgateway.gateway.testing;
+
+/** The gateway.yaml used by the HTTP tests: every provider is the fake upstream on loopback. */
+public final class TestConfig {
+    private TestConfig() {}
+
+    public static String gatewayYaml(int port) {
+        return """
+                providers:
+                  fake-openai:
+                    type: openai-compatible
+                    base_url: http://127.0.0.1:%1$d/v1
+                    api_key: sk-upstream-secret-do-not-leak
+                  fake-anthropic:
+                    type: anthropic
+                    base_url: http://127.0.0.1:%1$d
+                    api_key: ant-upstream-secret-do-not-leak
+                deployments:
+                  primary:
+                    provider: fake-openai
+                    model: model-a
+                    class: closed
+                    prices: {input: "2.50", output: "10.00"}
+                    retry: {max_attempts: 2, backoff_initial: 10ms, backoff_max: 3s}
+                  backup:
+                    provider: fake-openai
+                    model: model-b
+                    class: open
+                    prices: {input: "0.10", output: "0.20"}
+                  claude:
+                    provider: fake-anthropic
+                    model: claude-test
+                    class: closed
+                    prices: {input: "3.00", output: "15.00"}
+                  flaky:
+                    provider: fake-openai
+                    model: flaky
+                    class: closed
+                    retry: {max_attempts: 1}
+                    circuit_breaker: {request_volume: 4, failure_ratio: 0.5, delay: 60s}
+                  slow:
+                    provider: fake-openai
+                    model: slow
+                    class: closed
+                    retry: {max_attempts: 1}
+                    timeouts: {first_byte: 300ms, total: 2s}
+                  retrying:
+                    provider: fake-openai
+                    model: retrying
+                    class: closed
+                    retry: {max_attempts: 3, backoff_initial: 10ms, backoff_max: 5s}
+                routes:
+                  gpt-test:
+                    deployment: primary
+                    fallbacks: [backup]
+                  claude-test:
+                    deployment: claude
+                  flaky-route:
+                    deployment: flaky
+                  slow-route:
+                    deployment: slow
+                  retry-route:
+                    deployment: retrying
+                """.formatted(port);
+    }
+}
