@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Gateway overhead: the same load straight at a fake upstream and through the gateway, on loopback.
+# Usage: bench/overhead.sh [rate] [seconds]   (defaults 500 req/s for 30 s). Needs wrk (apt-get install wrk).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RATE=${1:-500}; SECS=${2:-30}
+JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}; export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
+mvn -B -q -ntp -DskipTests install
+mvn -B -q -ntp -f bench/pom.xml dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+CP="bench/target/classes:$(cat bench/target/classpath.txt)"
+WORK=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
+java -cp "$CP" dev.llmgateway.bench.overhead.EchoUpstream 19001 & sleep 1
+cat > "$WORK/gateway.yaml" <<YAML
+providers: {echo: {type: openai-compatible, base_url: "http://127.0.0.1:19001/v1", max_connections: 256}}
+deployments: {echo: {provider: echo, model: bench, class: open}}
+routes: {bench: {deployment: echo}}
+YAML
+GATEWAY_CONFIG="$WORK/gateway.yaml" GATEWAY_DATA_DIR="$WORK/data" GATEWAY_ADMIN_KEY=bench-admin QUARKUS_HTTP_PORT=19080 \
+  java -Xmx1g -jar gateway/target/quarkus-app/quarkus-run.jar > "$WORK/gateway.log" 2>&1 &
+for i in $(seq 1 60); do curl -sf localhost:19080/q/health/live >/dev/null && break; sleep 1; done
+curl -sf localhost:19080/admin/teams -H 'authorization: Bearer bench-admin' -H 'content-type: application/json' -d '{"id":"bench"}' >/dev/null
+KEY=$(curl -sf localhost:19080/admin/teams/bench/keys -H 'authorization: Bearer bench-admin' -H 'content-type: application/json' -d '{}' | sed 's/.*"key":"\([^"]*\)".*/\1/')
+echo "warm-up"; java -cp "$CP" dev.llmgateway.bench.overhead.OpenLoopLoad http://127.0.0.1:19080/v1/chat/completions "$RATE" 10 "$KEY" >/dev/null
+echo "direct:  $(java -cp "$CP" dev.llmgateway.bench.overhead.OpenLoopLoad http://127.0.0.1:19001/v1/chat/completions "$RATE" "$SECS")"
+echo "gateway: $(java -cp "$CP" dev.llmgateway.bench.overhead.OpenLoopLoad http://127.0.0.1:19080/v1/chat/completions "$RATE" "$SECS" "$KEY")"
+if command -v wrk >/dev/null; then
+  cat > "$WORK/post.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '{"model":"bench","messages":[{"role":"user","content":"Say something short about foxes."}],"max_tokens":16}'
+wrk.headers["content-type"] = "application/json"
+wrk.headers["authorization"] = "Bearer $KEY"
+LUA
+  echo "max throughput, wrk -t2 -c32 -d15s:"
+  echo "  direct:  $(wrk -t2 -c32 -d15s -s "$WORK/post.lua" http://127.0.0.1:19001/v1/chat/completions | grep -E 'Requests/sec')"
+  echo "  gateway: $(wrk -t2 -c32 -d15s -s "$WORK/post.lua" http://127.0.0.1:19080/v1/chat/completions | grep -E 'Requests/sec')"
+fi
