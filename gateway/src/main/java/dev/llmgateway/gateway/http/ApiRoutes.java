@@ -32,6 +32,7 @@ public class ApiRoutes {
     private static final Logger LOG = Logger.getLogger(ApiRoutes.class);
     private static final Pattern CLIENT_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final long DRAIN_FACTOR = 4;
 
     @Inject GatewayRuntime runtime;
     @Inject GatewaySettings settings;
@@ -51,7 +52,6 @@ public class ApiRoutes {
             if (body.failed()) {
                 GatewayError err = body.cause() instanceof GatewayError.Failure f ? f.error() : new GatewayError.BadRequest("could not read the request body", null);
                 writeError(ctx.response(), requestId, err);
-                if (err instanceof GatewayError.PayloadTooLarge) req.connection().close();
                 return;
             }
             Exchange x = new Exchange(requestId, kind, body.result(), Optional.ofNullable(req.getHeader("authorization")),
@@ -94,30 +94,42 @@ public class ApiRoutes {
         });
     }
 
-    /** Reads the body up to {@code limit} bytes; larger bodies fail with 413 without being buffered. */
+    /**
+     * Reads the body up to {@code limit} bytes. A larger body fails with 413: it is not buffered, but up to
+     * {@link #DRAIN_FACTOR} times the limit is read and discarded so the client can read the answer on a healthy
+     * connection; beyond that the connection is closed after the answer.
+     */
     static Future<Buffer> readBody(HttpServerRequest req, long limit) {
         String declared = req.getHeader("content-length");
+        long length = -1;
         if (declared != null) {
             try {
-                if (Long.parseLong(declared.trim()) > limit) {
-                    return Future.failedFuture(new GatewayError.Failure(new GatewayError.PayloadTooLarge(limit)));
-                }
+                length = Long.parseLong(declared.trim());
             } catch (NumberFormatException e) {
                 return Future.failedFuture(new GatewayError.Failure(new GatewayError.BadRequest("invalid Content-Length", null)));
             }
         }
+        if (length > limit * DRAIN_FACTOR) {
+            req.response().putHeader("connection", "close");
+            return Future.failedFuture(new GatewayError.Failure(new GatewayError.PayloadTooLarge(limit)));
+        }
         Promise<Buffer> p = Promise.promise();
-        Buffer body = Buffer.buffer();
+        Buffer body = Buffer.buffer(length > 0 ? (int) length : 1024);
+        long[] seen = {0};
         req.handler(chunk -> {
-            if (p.future().isComplete()) return;
-            if (body.length() + chunk.length() > limit) {
+            seen[0] += chunk.length();
+            if (seen[0] > limit * DRAIN_FACTOR) {
+                req.response().putHeader("connection", "close");
                 p.tryFail(new GatewayError.Failure(new GatewayError.PayloadTooLarge(limit)));
-                return;
+            } else if (seen[0] <= limit) {
+                body.appendBuffer(chunk);
             }
-            body.appendBuffer(chunk);
         });
         req.exceptionHandler(p::tryFail);
-        req.endHandler(v -> p.tryComplete(body));
+        req.endHandler(v -> {
+            if (seen[0] > limit) p.tryFail(new GatewayError.Failure(new GatewayError.PayloadTooLarge(limit)));
+            else p.tryComplete(body);
+        });
         return p.future();
     }
 

@@ -38,6 +38,7 @@ public final class RespondStage implements Stage {
             x.client().endStream();
             return (Outcome) new Outcome.Answered(200);
         }).recover(e -> {
+            x.finished(s.usageSoFar(), x.cancel().isCancelled() ? "cancelled" : "error");
             GatewayError err = e instanceof GatewayError.Failure f ? f.error()
                     : new GatewayError.Internal("the stream failed");
             Buffer body = Buffer.buffer(ErrorResponses.body(err).toString());

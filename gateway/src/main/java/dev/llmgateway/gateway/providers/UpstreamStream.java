@@ -15,6 +15,12 @@ public interface UpstreamStream {
     /** Delivers chunks; the future completes at the end of the stream, or fails if it broke midway. */
     Future<End> start(ChunkSink sink);
 
+    /**
+     * Tokens consumed so far: exact where the upstream reported them, else estimated from the text streamed. Used when
+     * a stream breaks or is cancelled midway, so that what was generated is still metered.
+     */
+    Usage usageSoFar();
+
     /** Stops upstream work (the client went away). */
     void cancel();
 }

@@ -93,9 +93,9 @@ public final class AnthropicBackend implements ModelBackend {
                 try {
                     e = JSON.readTree(data);
                 } catch (IOException ex) {
-                    x.cancel();
                     done.tryFail(new GatewayError.Failure(new GatewayError.UpstreamUnavailable(dep,
                             "upstream '" + dep + "' sent a malformed stream event")));
+                    x.cancel();
                     return;
                 }
                 String type = e.path("type").asText(event);
@@ -129,11 +129,13 @@ public final class AnthropicBackend implements ModelBackend {
                         JsonNode d = e.path("delta");
                         switch (d.path("type").asText()) {
                             case "text_delta" -> {
+                                streamedChars += d.path("text").asText().length();
                                 ObjectNode delta = F.objectNode();
                                 delta.put("content", d.path("text").asText());
                                 sink.chunk(chunk(delta, null));
                             }
                             case "input_json_delta" -> {
+                                streamedChars += d.path("partial_json").asText().length();
                                 ObjectNode call = F.objectNode();
                                 call.put("index", toolIndex);
                                 call.putObject("function").put("arguments", d.path("partial_json").asText());
@@ -157,10 +159,10 @@ public final class AnthropicBackend implements ModelBackend {
                         }
                     }
                     case "error" -> {
-                        x.cancel();
                         done.tryFail(new GatewayError.Failure(new GatewayError.UpstreamFailed(dep, 502,
                                 "upstream '" + dep + "' failed mid-stream: " + e.path("error").path("message").asText(""),
                                 Optional.empty())));
+                        x.cancel();
                     }
                     default -> { }
                 }
@@ -180,7 +182,16 @@ public final class AnthropicBackend implements ModelBackend {
             return done.future();
         }
 
+        private int streamedChars;
+
         private Usage usage() { return new Usage(inputTokens, outputTokens, cacheRead, false); }
+
+        @Override
+        public Usage usageSoFar() {
+            // message_delta carries the final output count; before it, estimate from the text streamed so far.
+            int out = Math.max(outputTokens, Usage.estimateTokens(streamedChars));
+            return new Usage(inputTokens, out, cacheRead, true);
+        }
 
         private ObjectNode base() {
             ObjectNode c = F.objectNode();

@@ -75,6 +75,8 @@ public final class OpenAiBackend implements ModelBackend {
     private final class Stream implements UpstreamStream {
         private final ProviderCall call;
         private final UpstreamHttp.Exchange x;
+        private final int[] chars = {0};
+        private final Usage[] usage = {null};
 
         Stream(ProviderCall call, UpstreamHttp.Exchange x) {
             this.call = call;
@@ -85,8 +87,6 @@ public final class OpenAiBackend implements ModelBackend {
         public Future<End> start(ChunkSink sink) {
             String dep = call.deployment().name();
             Promise<End> done = Promise.promise();
-            int[] chars = {0};
-            Usage[] usage = {null};
             String[] finish = {"stop"};
             SseParser parser = new SseParser((event, data) -> {
                 if (done.future().isComplete()) return;
@@ -95,16 +95,16 @@ public final class OpenAiBackend implements ModelBackend {
                 try {
                     chunk = JSON.readTree(data);
                 } catch (IOException e) {
-                    x.cancel();
                     done.tryFail(new GatewayError.Failure(new GatewayError.UpstreamUnavailable(dep,
                             "upstream '" + dep + "' sent a malformed stream chunk")));
+                    x.cancel();
                     return;
                 }
                 if (chunk.has("error")) {
-                    x.cancel();
                     done.tryFail(new GatewayError.Failure(new GatewayError.UpstreamFailed(dep, 502,
                             "upstream '" + dep + "' failed mid-stream: " + chunk.path("error").path("message").asText(""),
                             java.util.Optional.empty())));
+                    x.cancel();
                     return;
                 }
                 usage(chunk.get("usage")).ifPresent(u -> usage[0] = u);
@@ -129,6 +129,9 @@ public final class OpenAiBackend implements ModelBackend {
             x.response().resume();
             return done.future();
         }
+
+        @Override
+        public Usage usageSoFar() { return usage[0] != null ? usage[0] : estimate(call.chat(), chars[0]); }
 
         @Override
         public void cancel() { x.cancel(); }
