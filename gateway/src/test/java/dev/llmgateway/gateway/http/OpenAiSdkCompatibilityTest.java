@@ -89,6 +89,22 @@ class OpenAiSdkCompatibilityTest {
     }
 
     @Test
+    void embeddingsPassThroughToProvidersThatHaveThem() {
+        var e = client.embeddings().create(com.openai.models.embeddings.EmbeddingCreateParams.builder()
+                .model("gpt-test").input("four words right here").build());
+        assertThat(e.data().get(0).embedding()).hasSize(3);
+        assertThat(e.usage().promptTokens()).isEqualTo(4);
+        assertThat(Http.upstreamStats("model-a").path("last_body").path("model").asText()).isEqualTo("model-a");
+    }
+
+    @Test
+    void embeddingsOnAProviderWithoutThemIsAClear400() {
+        var r = Http.post(Http.gateway() + "/v1/embeddings", key, "{\"model\":\"claude-test\",\"input\":\"hi\"}");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(Http.json(r.body()).path("error").path("message").asText()).contains("does not serve embeddings");
+    }
+
+    @Test
     void modelsListsTheRoutesTheKeyMayUse() {
         var all = client.models().list().items().stream().map(m -> m.id()).toList();
         assertThat(all).contains("gpt-test", "claude-test");

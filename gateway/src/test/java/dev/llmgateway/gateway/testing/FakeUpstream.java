@@ -184,6 +184,10 @@ public final class FakeUpstream implements AutoCloseable {
 
     private static int countWords(JsonNode body, boolean anthropic) {
         int words = 0;
+        JsonNode input = body.get("input");
+        if (input != null) {
+            for (JsonNode i : input.isArray() ? input : F.arrayNode().add(input)) words += i.asText().trim().split("\\s+").length;
+        }
         if (anthropic && body.path("system").isTextual()) words += body.path("system").asText().split("\\s+").length;
         for (JsonNode m : body.path("messages")) {
             JsonNode c = m.get("content");
