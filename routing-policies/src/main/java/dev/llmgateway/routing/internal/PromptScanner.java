@@ -29,11 +29,11 @@ public final class PromptScanner {
             {"equation", "equations", "integral", "derivative", "theorem", "lemma", "matrix", "matrices",
                 "probability", "polynomial", "eigenvalue", "eigenvalues", "sqrt", "frac", "calculus", "algebra",
                 "geometry", "logarithm", "solve", "variance", "integer", "prime", "modulo", "limit", "vector",
-                "statistics", "combinatorics", "inequality"},
+                "statistics", "inequality"},
             {"prove", "proof", "derive", "why", "explain", "reasoning", "reason", "analyze", "analyse", "justify",
                 "compare", "evaluate", "tradeoffs", "tradeoff", "critique", "step", "think", "rigorous",
                 "rigorously", "implications", "hypothesis", "design", "architect", "optimize", "strategy",
-                "counterexample", "assess", "plan"},
+                "assess", "plan"},
         };
         int total = 0;
         for (String[] l : lists) {
