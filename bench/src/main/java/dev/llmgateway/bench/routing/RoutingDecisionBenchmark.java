@@ -55,7 +55,9 @@ public class RoutingDecisionBenchmark {
 
     /** About 1 KB: a system prompt, a code question with a fence and a follow-up asking for reasoning. */
     static final List<String> PROMPT_1KB = List.of(
-            "You are a careful senior engineer. Answer concisely, cite the relevant lines, and say when unsure.",
+            "You are a careful senior engineer on the data platform team. Answer concisely, cite the relevant "
+                    + "lines, and say when unsure. Prefer the standard library, keep public signatures stable, "
+                    + "and flag anything that changes memory use or output precision for large inputs.",
             "Here is my function:\n```python\ndef moving_average(xs, k):\n    out = []\n    for i in range(len(xs)):\n"
                     + "        window = xs[max(0, i - k + 1):i + 1]\n        out.append(sum(window) / len(window))\n"
                     + "    return out\n```\nIt is slow on 10^6 elements. What is its complexity?",
@@ -63,7 +65,8 @@ public class RoutingDecisionBenchmark {
                     + "Explain why step by step, derive the complexity of a version with a running sum, "
                     + "compare the numerical stability of both (floating point error grows like n * eps), "
                     + "and propose a vectorized variant with numpy. Keep the answer under 300 words, include a "
-                    + "short test with 5 + 3 = 8 style sanity checks, and mention any edge cases for k <= 0.");
+                    + "short test with 5 + 3 = 8 style sanity checks, and mention any edge cases for k <= 0. "
+                    + "Finally, list what you would benchmark before and after the change.");
 
     private Router router;
     private HealthView health;

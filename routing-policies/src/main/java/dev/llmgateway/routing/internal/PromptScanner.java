@@ -1,7 +1,6 @@
 package dev.llmgateway.routing.internal;
 
 import dev.llmgateway.routing.PromptFeatures;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -15,8 +14,9 @@ public final class PromptScanner {
     private static final byte REASONING = 3;
     private static final int MAX_KEYWORD = 12;
 
-    private static final long[] KEYWORD_HASHES;
-    private static final byte[] KEYWORD_KINDS;
+    private static final int TABLE_SIZE = 256;
+    private static final long[] TABLE_KEYS;
+    private static final byte[] TABLE_KINDS;
 
     static {
         String[][] lists = {
@@ -49,15 +49,22 @@ public final class PromptScanner {
                 pairs[k++] = new long[] {wordHash(w), kind + 1};
             }
         }
-        Arrays.sort(pairs, (x, y) -> Long.compare(x[0], y[0]));
-        KEYWORD_HASHES = new long[total];
-        KEYWORD_KINDS = new byte[total];
-        for (int i = 0; i < total; i++) {
-            if (i > 0 && pairs[i][0] == pairs[i - 1][0]) {
-                throw new IllegalStateException("duplicate keyword");
+        // Open addressing, linear probing, load below one half: a miss usually costs one probe.
+        TABLE_KEYS = new long[TABLE_SIZE];
+        TABLE_KINDS = new byte[TABLE_SIZE];
+        for (long[] pair : pairs) {
+            int slot = slot(pair[0]);
+            while (TABLE_KINDS[slot] != 0) {
+                if (TABLE_KEYS[slot] == pair[0]) {
+                    throw new IllegalStateException("duplicate keyword");
+                }
+                slot = (slot + 1) & (TABLE_SIZE - 1);
             }
-            KEYWORD_HASHES[i] = pairs[i][0];
-            KEYWORD_KINDS[i] = (byte) pairs[i][1];
+            TABLE_KEYS[slot] = pair[0];
+            TABLE_KINDS[slot] = (byte) pair[1];
+        }
+        if (total * 2 > TABLE_SIZE) {
+            throw new IllegalStateException("keyword table too full");
         }
     }
 
@@ -72,9 +79,20 @@ public final class PromptScanner {
         return h;
     }
 
+    private static int slot(long hash) {
+        return (int) ((hash * 0x9E3779B97F4A7C15L) >>> 56);
+    }
+
     private static byte kindOf(long hash) {
-        int i = Arrays.binarySearch(KEYWORD_HASHES, hash);
-        return i >= 0 ? KEYWORD_KINDS[i] : 0;
+        int slot = slot(hash);
+        byte kind;
+        while ((kind = TABLE_KINDS[slot]) != 0) {
+            if (TABLE_KEYS[slot] == hash) {
+                return kind;
+            }
+            slot = (slot + 1) & (TABLE_SIZE - 1);
+        }
+        return 0;
     }
 
     public static PromptFeatures scan(List<String> messageTexts) {
@@ -118,7 +136,7 @@ public final class PromptScanner {
                     continue;
                 }
                 if (wordLength > 0) {
-                    if (asciiWord && wordLength <= MAX_KEYWORD) {
+                    if (asciiWord && wordLength >= 2 && wordLength <= MAX_KEYWORD) {
                         switch (kindOf(word)) {
                             case CODE -> code++;
                             case MATH -> math++;
