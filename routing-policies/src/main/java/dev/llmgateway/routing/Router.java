@@ -206,11 +206,7 @@ public final class Router {
         MigrationState state = states.find(r.route.name()).orElse(null);
         MigrationStatus status = state == null ? MigrationStatus.ACTIVE : state.status();
         int stageIndex = state == null ? 0 : Math.min(state.stageIndex(), p.lastStage());
-        int percent = switch (status) {
-            case ACTIVE, PAUSED, PINNED -> p.stagesPercent().get(stageIndex);
-            case ROLLED_BACK -> 0;
-            case COMPLETED -> 100;
-        };
+        int percent = state == null ? p.stagesPercent().getFirst() : state.openPercent(p);
         String stage = switch (status) {
             case ACTIVE -> r.stageLabels[stageIndex];
             case PAUSED -> r.stageLabels[stageIndex] + " paused";

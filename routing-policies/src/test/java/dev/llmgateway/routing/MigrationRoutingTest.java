@@ -107,4 +107,18 @@ class MigrationRoutingTest {
         assertThat(broken.fallbacks()).extracting(Deployment::name).containsExactly("llama-70b");
         assertThat(broken.reason()).endsWith("; llama-70b circuit open -> gpt-4o");
     }
+
+    @Test
+    void theShadowIsNeverThePrimaryItself() {
+        Router router = Fixtures.router(CHAT.withShadow(new ShadowSpec("llama-70b", 1.0)));
+        MigrationStates states = MigrationStates.of(Map.of("chat", at(2, MigrationStatus.ACTIVE)));
+        for (int i = 0; i < 2_000; i++) {
+            Decision.Routed r = routed(router.decide("chat", user("u" + i), HealthView.allHealthy(), states));
+            if (r.primary().name().equals("llama-70b")) {
+                assertThat(r.shadow()).isEmpty();
+            } else {
+                assertThat(r.shadow()).map(Deployment::name).contains("llama-70b");
+            }
+        }
+    }
 }
