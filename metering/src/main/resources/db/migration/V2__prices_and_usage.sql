@@ -89,4 +89,10 @@ END;
 $$;
 
 -- Partitions ahead: last month to three months from now; the writer creates later ones on demand.
-SELECT usage_events_ensure_month(now() + make_interval(months => m)) FROM generate_series(-1, 3) AS m;
+DO $$
+BEGIN
+    FOR m IN -1..3 LOOP
+        PERFORM usage_events_ensure_month(now() + make_interval(months => m));
+    END LOOP;
+END;
+$$;
