@@ -72,6 +72,18 @@ class CostPropertiesTest {
         assertThat(BigDecimal.valueOf(total)).isEqualByComparingTo(reference);
     }
 
+    @Property(tries = 500)
+    void exactHalvesRoundUp(@ForAll @IntRange(min = 0, max = 1_000_000) int k, @ForAll @IntRange(min = 0, max = 4) int tokenClass) {
+        long tokens = 500_000L * (2L * k + 1); // at 1 micro-USD per 1M tokens: exactly k + 0.5 micro-USD
+        TokenCounts t = switch (tokenClass) {
+            case 0 -> new TokenCounts(tokens, 0, 0);
+            case 1 -> new TokenCounts(0, tokens, 0);
+            default -> new TokenCounts(tokens, 0, tokens);
+        };
+        assertThat(Cost.of(t, new TokenPrices(1, 1, 1)).micros()).isEqualTo(k + 1L);
+        assertThat(BigDecimal.valueOf(k + 1L)).isEqualByComparingTo(referenceMicros(t, new TokenPrices(1, 1, 1), 0));
+    }
+
     @Property(tries = 1000)
     void costNeverDecreasesWhenTokensGrow(@ForAll("realisticTokens") TokenCounts t, @ForAll("realisticPrices") TokenPrices p,
                                           @ForAll @IntRange(min = 0, max = 100_000) int extraCompletion) {
