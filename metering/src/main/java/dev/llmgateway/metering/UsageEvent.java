@@ -1,0 +1,87 @@
+package dev.llmgateway.metering;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Objects;
+
+/**
+ * One request's usage, stored once per {@code requestId}. Money is micro-USD: {@code providerCostMicros} is what
+ * the provider charges us, {@code teamChargeMicros} what the team is charged, {@code baselineCostMicros} what the
+ * same tokens would have cost on the route's closed baseline deployment. Nullable: keyId, endUser, policy, stage,
+ * provider, upstreamModel, ttftMs, errorCode, licenseId. {@code time} is kept to the microsecond (PostgreSQL's
+ * precision) so the journal and the database hold the same value.
+ */
+public record UsageEvent(String requestId, Instant time, String teamId, String keyId, String endUser, String route,
+                         String policy, String stage, String deployment, String provider, String upstreamModel,
+                         DeploymentClass deploymentClass, long promptTokens, long completionTokens, long cachedTokens,
+                         long providerCostMicros, long teamChargeMicros, long baselineCostMicros, int latencyMs,
+                         Integer ttftMs, int httpStatus, String errorCode, boolean streamed, boolean shadow,
+                         String licenseId) {
+    /** Longest accepted request id. */
+    public static final int REQUEST_ID_MAX_CHARS = 200;
+
+    public UsageEvent {
+        if (requestId == null || requestId.isEmpty() || requestId.length() > REQUEST_ID_MAX_CHARS) {
+            throw new IllegalArgumentException("request id must have 1.." + REQUEST_ID_MAX_CHARS + " characters");
+        }
+        time = Objects.requireNonNull(time, "time").truncatedTo(ChronoUnit.MICROS);
+        Objects.requireNonNull(teamId, "teamId");
+        Objects.requireNonNull(route, "route");
+        Objects.requireNonNull(deployment, "deployment");
+        Objects.requireNonNull(deploymentClass, "deploymentClass");
+        if (!new TokenCounts(promptTokens, completionTokens, cachedTokens).valid()) {
+            throw new IllegalArgumentException(requestId + ": invalid token counts " + promptTokens + "/"
+                    + completionTokens + "/" + cachedTokens);
+        }
+        if (providerCostMicros < 0 || teamChargeMicros < 0 || baselineCostMicros < 0) {
+            throw new IllegalArgumentException(requestId + ": negative money amount");
+        }
+    }
+
+    public TokenCounts tokens() { return new TokenCounts(promptTokens, completionTokens, cachedTokens); }
+
+    public static Builder builder(String requestId, Instant time) { return new Builder(requestId, time); }
+
+    /** Builds an event field by field; unset text fields are null, numbers 0, flags false, class CLOSED. */
+    public static final class Builder {
+        private final String requestId;
+        private final Instant time;
+        private String teamId, keyId, endUser, route, policy, stage, deployment, provider, upstreamModel, errorCode, licenseId;
+        private DeploymentClass deploymentClass = DeploymentClass.CLOSED;
+        private long promptTokens, completionTokens, cachedTokens, providerCostMicros, teamChargeMicros, baselineCostMicros;
+        private int latencyMs, httpStatus = 200;
+        private Integer ttftMs;
+        private boolean streamed, shadow;
+
+        private Builder(String requestId, Instant time) {
+            this.requestId = requestId;
+            this.time = time;
+        }
+
+        public Builder team(String teamId, String keyId) { this.teamId = teamId; this.keyId = keyId; return this; }
+        public Builder endUser(String v) { endUser = v; return this; }
+        public Builder route(String route, String policy, String stage) { this.route = route; this.policy = policy; this.stage = stage; return this; }
+        public Builder deployment(String deployment, String provider, String upstreamModel, DeploymentClass deploymentClass) {
+            this.deployment = deployment; this.provider = provider; this.upstreamModel = upstreamModel;
+            this.deploymentClass = deploymentClass; return this;
+        }
+        public Builder tokens(long prompt, long completion, long cached) {
+            promptTokens = prompt; completionTokens = completion; cachedTokens = cached; return this;
+        }
+        public Builder money(long providerCostMicros, long teamChargeMicros, long baselineCostMicros) {
+            this.providerCostMicros = providerCostMicros; this.teamChargeMicros = teamChargeMicros;
+            this.baselineCostMicros = baselineCostMicros; return this;
+        }
+        public Builder timing(int latencyMs, Integer ttftMs) { this.latencyMs = latencyMs; this.ttftMs = ttftMs; return this; }
+        public Builder outcome(int httpStatus, String errorCode) { this.httpStatus = httpStatus; this.errorCode = errorCode; return this; }
+        public Builder streamed(boolean v) { streamed = v; return this; }
+        public Builder shadow(boolean v) { shadow = v; return this; }
+        public Builder licenseId(String v) { licenseId = v; return this; }
+
+        public UsageEvent build() {
+            return new UsageEvent(requestId, time, teamId, keyId, endUser, route, policy, stage, deployment, provider,
+                    upstreamModel, deploymentClass, promptTokens, completionTokens, cachedTokens, providerCostMicros,
+                    teamChargeMicros, baselineCostMicros, latencyMs, ttftMs, httpStatus, errorCode, streamed, shadow, licenseId);
+        }
+    }
+}

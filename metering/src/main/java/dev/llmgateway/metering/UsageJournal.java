@@ -1,0 +1,425 @@
+package dev.llmgateway.metering;
+
+import dev.llmgateway.metering.internal.usage.CheckpointFile;
+import dev.llmgateway.metering.internal.usage.Fsync;
+import dev.llmgateway.metering.internal.usage.JournalFrames;
+import dev.llmgateway.metering.internal.usage.UsageEventCodec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.jboss.logging.Logger;
+
+/**
+ * The local, append-only usage journal: a directory of segment files {@code usage-<n>.seg} of CRC-framed records.
+ * {@link #append} completes only after the record is fsynced; one writer thread group-commits everything appended
+ * meanwhile with a single fsync. On open, a torn or corrupt tail is truncated. The total size is bounded: when
+ * the bound is reached, appends fail at once with {@link JournalFullException}. {@link UsageWriter} reads stored
+ * records back and moves the checkpoint, which deletes fully stored segments.
+ */
+public final class UsageJournal implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(UsageJournal.class);
+    private static final String SEGMENT_PREFIX = "usage-", SEGMENT_SUFFIX = ".seg";
+
+    /**
+     * Sizes: a segment is rotated when the next group would pass {@code segmentBytes}; appends fail when segments
+     * plus queued records would pass {@code maxTotalBytes} (at least 4 segments); at most {@code maxGroupRecords}
+     * per fsync.
+     */
+    public record Options(long segmentBytes, long maxTotalBytes, int maxGroupRecords) {
+        public Options {
+            if (segmentBytes < 4096) throw new IllegalArgumentException("segmentBytes must be at least 4096");
+            if (maxTotalBytes < 4 * segmentBytes) throw new IllegalArgumentException("maxTotalBytes must be at least 4 x segmentBytes");
+            if (maxGroupRecords < 1) throw new IllegalArgumentException("maxGroupRecords must be positive");
+        }
+
+        /** 64 MiB segments, 2 GiB in total, 8192 records per fsync. */
+        public static Options defaults() { return new Options(64L << 20, 2L << 30, 8192); }
+    }
+
+    private record Pending(ByteBuffer frame, CompletableFuture<Void> done) {}
+
+    /** Segment state: {@code durableEnd} is how far it is fsynced; once {@code sealed}, it never changes again. */
+    private static final class Segment {
+        final long seq;
+        final Path path;
+        volatile long durableEnd;
+        volatile boolean sealed;
+
+        Segment(long seq, Path path, long durableEnd) {
+            this.seq = seq;
+            this.path = path;
+            this.durableEnd = durableEnd;
+        }
+    }
+
+    /** Records read back for storing, and the position just after them. */
+    record Batch(List<UsageEvent> events, JournalPosition next, long bytes) {}
+
+    private final Path dir;
+    private final Options options;
+    private final CheckpointFile checkpointFile;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Thread writerThread;
+    private final Object durableSignal = new Object();
+
+    private final AtomicLong totalBytes = new AtomicLong();      // segment files + queued frames
+    private final AtomicLong pendingRecords = new AtomicLong();  // appended, not yet durable
+    private final AtomicLong unstoredRecords = new AtomicLong(); // durable, not yet stored in PostgreSQL
+    private final AtomicLong unstoredBytes = new AtomicLong();
+    private final AtomicLong durableRecords = new AtomicLong();  // acknowledged since open
+    private final AtomicLong fsyncs = new AtomicLong();
+    private volatile long durableSeq;                            // bumps after every group commit
+    private volatile JournalPosition stored;
+    private volatile IOException failure;
+    private volatile boolean closed;
+
+    private Segment active;
+    private FileChannel activeChannel;
+    private long activeSize;
+
+    private UsageJournal(Path dir, Options options) throws IOException {
+        this.dir = dir;
+        this.options = options;
+        Files.createDirectories(dir);
+        this.lockChannel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock l = lockChannel.tryLock();
+        if (l == null) {
+            lockChannel.close();
+            throw new IOException("usage journal " + dir + " is in use by another process");
+        }
+        this.lock = l;
+        this.checkpointFile = new CheckpointFile(dir);
+        recover();
+        this.writerThread = Thread.ofPlatform().name("usage-journal-writer").daemon(true).start(this::writeLoop);
+    }
+
+    /** Opens (creating if needed) the journal in {@code dir}, truncating a torn tail left by a crash. */
+    public static UsageJournal open(Path dir, Options options) throws IOException {
+        return new UsageJournal(dir, options);
+    }
+
+    public static UsageJournal open(Path dir) throws IOException {
+        return open(dir, Options.defaults());
+    }
+
+    /**
+     * Appends a usage record. The future completes once the record is fsynced (it then survives a crash or
+     * kill -9), or exceptionally: {@link JournalFullException} at once when the size bound is reached,
+     * {@link IOException} (wrapped) when writing failed. Futures complete on the journal thread: chain
+     * blocking work with the {@code *Async} methods.
+     */
+    public CompletableFuture<Void> append(UsageEvent event) {
+        if (closed) return CompletableFuture.failedFuture(new IllegalStateException("usage journal is closed"));
+        IOException f = failure;
+        if (f != null) return CompletableFuture.failedFuture(new UncheckedIOException("usage journal failed earlier", f));
+        byte[] payload = UsageEventCodec.encode(event);
+        if (payload.length > JournalFrames.MAX_PAYLOAD_BYTES) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("usage record too large: " + payload.length + " bytes"));
+        }
+        ByteBuffer frame = JournalFrames.frame(payload);
+        long size = frame.remaining();
+        long total = totalBytes.addAndGet(size);
+        if (total > options.maxTotalBytes()) {
+            totalBytes.addAndGet(-size);
+            return CompletableFuture.failedFuture(new JournalFullException(total - size, options.maxTotalBytes()));
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Pending pending = new Pending(frame, done);
+        pendingRecords.incrementAndGet();
+        queue.add(pending);
+        if (closed && !writerThread.isAlive() && queue.remove(pending)) {
+            failAll(List.of(pending), new IOException("usage journal closed"));
+        }
+        return done;
+    }
+
+    /** Records appended but not yet fsynced. */
+    public long pendingRecords() { return pendingRecords.get(); }
+
+    /** Records fsynced but not yet stored in PostgreSQL: the writer's lag. */
+    public long unstoredRecords() { return unstoredRecords.get(); }
+
+    /** Bytes of records fsynced but not yet stored in PostgreSQL. */
+    public long unstoredBytes() { return unstoredBytes.get(); }
+
+    /** Bytes counted against the bound: segment files on disk plus queued records. */
+    public long totalBytes() { return totalBytes.get(); }
+
+    public long maxTotalBytes() { return options.maxTotalBytes(); }
+
+    /** Records acknowledged (fsynced) since open. */
+    public long durableRecords() { return durableRecords.get(); }
+
+    /** Group commits (fsyncs of segment data) since open. */
+    public long fsyncCount() { return fsyncs.get(); }
+
+    /** Number of segment files on disk. */
+    public int segmentCount() { return segments.size(); }
+
+    /** Everything before this position is stored in PostgreSQL. */
+    public JournalPosition storedPosition() { return stored; }
+
+    public Path directory() { return dir; }
+
+    /** Stops accepting appends, commits what was queued, and closes the files. */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        try {
+            writerThread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<Pending> late = new ArrayList<>();
+        queue.drainTo(late);
+        failAll(late, new IOException("usage journal closed"));
+        try {
+            if (activeChannel != null) activeChannel.close();
+            lock.release();
+            lockChannel.close();
+        } catch (IOException e) {
+            LOG.warnf("closing usage journal %s: %s", dir, e.getMessage());
+        }
+    }
+
+    // ---- reading back (UsageWriter) ----
+
+    long durableSeq() { return durableSeq; }
+
+    /** Waits up to {@code timeoutMs} for a group commit after the one numbered {@code seen}. */
+    void awaitDurableAfter(long seen, long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        synchronized (durableSignal) {
+            while (durableSeq == seen && !closed) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) return;
+                durableSignal.wait(left);
+            }
+        }
+    }
+
+    /** Reads up to {@code maxRecords} durable records starting at {@code from}. */
+    Batch read(JournalPosition from, int maxRecords) throws IOException {
+        List<UsageEvent> events = new ArrayList<>();
+        long bytes = 0;
+        long seq = from.segment();
+        long offset = from.offset();
+        while (events.size() < maxRecords) {
+            Map.Entry<Long, Segment> e = segments.ceilingEntry(seq);
+            if (e == null) break;
+            Segment s = e.getValue();
+            if (s.seq != seq) {
+                seq = s.seq;
+                offset = 0;
+            }
+            boolean sealed = s.sealed; // read before durableEnd: a sealed segment's end is final
+            long end = s.durableEnd;
+            if (offset >= end) {
+                if (sealed && segments.higherKey(seq) != null) {
+                    seq = segments.higherKey(seq);
+                    offset = 0;
+                    continue;
+                }
+                break;
+            }
+            long chunkEnd = Math.min(end, offset + (4L << 20));
+            ByteBuffer buf = ByteBuffer.allocate((int) (chunkEnd - offset));
+            try (FileChannel ch = FileChannel.open(s.path, StandardOpenOption.READ)) {
+                JournalFrames.readFully(ch, buf, offset);
+                buf.flip();
+                while (events.size() < maxRecords && buf.remaining() >= JournalFrames.HEADER_BYTES) {
+                    int start = buf.position();
+                    int len = buf.getInt(start);
+                    int crc = buf.getInt(start + 4);
+                    if (len <= 0 || len > JournalFrames.MAX_PAYLOAD_BYTES) {
+                        throw new IOException("corrupt usage journal record in " + s.path + " at " + (offset + start));
+                    }
+                    if (buf.remaining() < JournalFrames.HEADER_BYTES + len) {
+                        if (start == 0) buf = readWhole(ch, offset, JournalFrames.HEADER_BYTES + len);
+                        else break;
+                        continue;
+                    }
+                    if (JournalFrames.crc(len, buf.array(), start + JournalFrames.HEADER_BYTES, len) != crc) {
+                        throw new IOException("usage journal record fails its CRC in " + s.path + " at " + (offset + start));
+                    }
+                    events.add(UsageEventCodec.decode(buf.slice(start + JournalFrames.HEADER_BYTES, len)));
+                    buf.position(start + JournalFrames.HEADER_BYTES + len);
+                    bytes += JournalFrames.HEADER_BYTES + len;
+                }
+                offset += buf.position();
+            }
+        }
+        return new Batch(events, new JournalPosition(seq, offset), bytes);
+    }
+
+    private static ByteBuffer readWhole(FileChannel ch, long offset, int length) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(length);
+        JournalFrames.readFully(ch, b, offset);
+        return b.flip();
+    }
+
+    /** Records that everything before {@code batch.next()} is stored: durable checkpoint, then fully stored segments deleted. */
+    void markStored(Batch batch) throws IOException {
+        JournalPosition next = batch.next();
+        checkpointFile.write(next.segment(), next.offset());
+        stored = next;
+        unstoredRecords.addAndGet(-batch.events().size());
+        unstoredBytes.addAndGet(-batch.bytes());
+        boolean deleted = false;
+        for (Segment s : segments.headMap(next.segment()).values()) {
+            if (!s.sealed) continue;
+            Files.delete(s.path);
+            segments.remove(s.seq);
+            totalBytes.addAndGet(-s.durableEnd);
+            deleted = true;
+        }
+        if (deleted) Fsync.directory(dir);
+        Invariants.check(unstoredRecords.get() >= 0, "unstored usage records are not negative");
+    }
+
+    // ---- recovery and the writer thread ----
+
+    private void recover() throws IOException {
+        long[] cp = checkpointFile.read().orElse(new long[] {0, 0});
+        List<Long> seqs = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith(SEGMENT_PREFIX) && n.endsWith(SEGMENT_SUFFIX))
+                    .forEach(n -> seqs.add(Long.parseLong(n.substring(SEGMENT_PREFIX.length(), n.length() - SEGMENT_SUFFIX.length()))));
+        }
+        seqs.sort(null);
+        long maxSeq = 0;
+        for (long seq : seqs) {
+            Path p = segmentPath(seq);
+            maxSeq = Math.max(maxSeq, seq);
+            if (seq < cp[0]) {
+                Files.delete(p); // fully stored before the crash, deletion did not happen yet
+                continue;
+            }
+            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                long countFrom = seq == cp[0] ? cp[1] : 0;
+                JournalFrames.Scan scan = JournalFrames.scan(ch, countFrom);
+                long size = ch.size();
+                if (scan.validEnd() < size) {
+                    LOG.warnf("usage journal %s: dropping %d bytes of torn or corrupt tail after %d intact records",
+                            p, size - scan.validEnd(), scan.records());
+                    ch.truncate(scan.validEnd());
+                    ch.force(true);
+                }
+                Segment s = new Segment(seq, p, scan.validEnd());
+                s.sealed = true;
+                segments.put(seq, s);
+                totalBytes.addAndGet(scan.validEnd());
+                unstoredRecords.addAndGet(scan.recordsFrom());
+                unstoredBytes.addAndGet(scan.bytesFrom());
+            }
+        }
+        stored = new JournalPosition(cp[0], cp[1]);
+        openSegment(Math.max(maxSeq, cp[0]) + 1);
+        if (unstoredRecords.get() > 0) {
+            LOG.infof("usage journal %s: %d records not yet stored in PostgreSQL will be replayed", dir, unstoredRecords.get());
+        }
+    }
+
+    private Path segmentPath(long seq) {
+        return dir.resolve(String.format("%s%016d%s", SEGMENT_PREFIX, seq, SEGMENT_SUFFIX));
+    }
+
+    private void openSegment(long seq) throws IOException {
+        Path p = segmentPath(seq);
+        activeChannel = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        Fsync.directory(dir); // the new file's directory entry must be durable before its records are acknowledged
+        active = new Segment(seq, p, 0);
+        activeSize = 0;
+        segments.put(seq, active);
+    }
+
+    private void rotate() throws IOException {
+        active.sealed = true; // durableEnd == activeSize: everything written so far is fsynced
+        activeChannel.close();
+        openSegment(active.seq + 1);
+    }
+
+    private void writeLoop() {
+        List<Pending> group = new ArrayList<>();
+        ByteBuffer[] frames = new ByteBuffer[0];
+        while (true) {
+            try {
+                Pending first = queue.poll(20, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    if (closed && queue.isEmpty()) return;
+                    continue;
+                }
+                group.add(first);
+                queue.drainTo(group, options.maxGroupRecords() - 1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failAll(group, new IOException("usage journal writer interrupted"));
+                return;
+            }
+            long bytes = 0;
+            if (frames.length < group.size()) frames = new ByteBuffer[Math.max(group.size(), frames.length * 2)];
+            for (int i = 0; i < group.size(); i++) {
+                frames[i] = group.get(i).frame();
+                bytes += frames[i].remaining();
+            }
+            if (failure == null) {
+                try {
+                    if (activeSize > 0 && activeSize + bytes > options.segmentBytes()) rotate();
+                    long left = bytes;
+                    while (left > 0) left -= activeChannel.write(frames, 0, group.size());
+                    activeChannel.force(false);
+                    activeSize += bytes;
+                    active.durableEnd = activeSize;
+                    fsyncs.incrementAndGet();
+                } catch (IOException e) {
+                    // After a failed write or fsync the file's state is unknown: stop accepting records.
+                    LOG.errorf(e, "usage journal %s: write failed; no further usage records are accepted", dir);
+                    failure = e;
+                }
+            }
+            if (failure != null) {
+                failAll(group, failure);
+            } else {
+                int n = group.size();
+                pendingRecords.addAndGet(-n);
+                unstoredRecords.addAndGet(n);
+                unstoredBytes.addAndGet(bytes);
+                durableRecords.addAndGet(n);
+                synchronized (durableSignal) {
+                    durableSeq++;
+                    durableSignal.notifyAll();
+                }
+                for (Pending p : group) p.done().complete(null);
+            }
+            java.util.Arrays.fill(frames, 0, group.size(), null);
+            group.clear();
+        }
+    }
+
+    private void failAll(List<Pending> group, IOException cause) {
+        for (Pending p : group) {
+            pendingRecords.decrementAndGet();
+            totalBytes.addAndGet(-p.frame().capacity());
+            p.done().completeExceptionally(new UncheckedIOException("usage record not journaled", cause));
+        }
+    }
+}

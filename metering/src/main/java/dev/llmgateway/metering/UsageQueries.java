@@ -1,0 +1,228 @@
+package dev.llmgateway.metering;
+
+import dev.llmgateway.metering.internal.usage.UsageEventSql;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/** Reads stored usage: totals with filters and grouping, one request by id, CSV export, and savings reports. */
+public final class UsageQueries {
+    private final DataSource db;
+
+    public UsageQueries(DataSource db) { this.db = db; }
+
+    /**
+     * Which events to include; null means "any". Time is half-open: {@code from <= time < to}.
+     * {@code shadow}: null includes shadow requests, false excludes them, true selects only them.
+     */
+    public record Filter(String teamId, String keyId, String route, String deployment, Instant from, Instant to, Boolean shadow) {
+        public static Filter all() { return new Filter(null, null, null, null, null, null, null); }
+        public Filter team(String v) { return new Filter(v, keyId, route, deployment, from, to, shadow); }
+        public Filter key(String v) { return new Filter(teamId, v, route, deployment, from, to, shadow); }
+        public Filter route(String v) { return new Filter(teamId, keyId, v, deployment, from, to, shadow); }
+        public Filter deployment(String v) { return new Filter(teamId, keyId, route, v, from, to, shadow); }
+        public Filter between(Instant f, Instant t) { return new Filter(teamId, keyId, route, deployment, f, t, shadow); }
+        public Filter shadow(Boolean v) { return new Filter(teamId, keyId, route, deployment, from, to, v); }
+    }
+
+    /** A dimension to group totals by; days and months are UTC. */
+    public enum Grouping {
+        DAY("to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD')"), MONTH("to_char(time AT TIME ZONE 'UTC', 'YYYY-MM')"),
+        TEAM("team_id"), KEY("coalesce(key_id, '')"), DEPLOYMENT("deployment"), ROUTE("route");
+
+        final String sql;
+
+        Grouping(String sql) { this.sql = sql; }
+    }
+
+    /** Summed usage; money in micro-USD. */
+    public record Totals(long requests, long promptTokens, long completionTokens, long cachedTokens,
+                         long providerCostMicros, long teamChargeMicros, long baselineCostMicros) {}
+
+    /** Totals for one group; {@code key} holds one value per requested grouping, in order. */
+    public record Group(List<String> key, Totals totals) {}
+
+    /** Period length of a savings report (UTC). */
+    public enum Period { DAY, MONTH }
+
+    /**
+     * Savings of one route and team in one period. {@code providerCostMicros} is what was actually spent, shadow
+     * traffic included; {@code baselineCostMicros} what the non-shadow requests would have cost on the route's closed
+     * baseline; {@code savingMicros = baseline - provider cost} (negative when the migration costs more).
+     */
+    public record Saving(String route, String teamId, LocalDate periodStart, long requests, long teamChargeMicros,
+                         long providerCostMicros, long baselineCostMicros, long savingMicros) {}
+
+    private static final String SUMS = "count(*)::bigint, coalesce(sum(prompt_tokens), 0)::bigint, "
+            + "coalesce(sum(completion_tokens), 0)::bigint, coalesce(sum(cached_tokens), 0)::bigint, "
+            + "coalesce(sum(provider_cost_micros), 0)::bigint, coalesce(sum(team_charge_micros), 0)::bigint, "
+            + "coalesce(sum(baseline_cost_micros), 0)::bigint";
+
+    /** Totals over everything the filter selects. */
+    public Totals total(Filter filter) {
+        List<Group> g = totals(filter);
+        return g.get(0).totals();
+    }
+
+    /** Totals per group, ordered by the group key; with no grouping, one group with an empty key. */
+    public List<Group> totals(Filter filter, Grouping... groupBy) {
+        StringBuilder sql = new StringBuilder("SELECT ");
+        for (Grouping g : groupBy) sql.append(g.sql).append(", ");
+        sql.append(SUMS).append(" FROM usage_events");
+        List<Object> params = new ArrayList<>();
+        where(filter, sql, params);
+        if (groupBy.length > 0) {
+            StringBuilder cols = new StringBuilder();
+            for (int i = 1; i <= groupBy.length; i++) cols.append(i == 1 ? "" : ", ").append(i);
+            sql.append(" GROUP BY ").append(cols).append(" ORDER BY ").append(cols);
+        }
+        try (Connection c = db.getConnection(); PreparedStatement ps = prepare(c, sql.toString(), params);
+             ResultSet rs = ps.executeQuery()) {
+            List<Group> out = new ArrayList<>();
+            while (rs.next()) {
+                List<String> key = new ArrayList<>();
+                for (int i = 1; i <= groupBy.length; i++) key.add(rs.getString(i));
+                int b = groupBy.length;
+                out.add(new Group(List.copyOf(key), new Totals(rs.getLong(b + 1), rs.getLong(b + 2), rs.getLong(b + 3),
+                        rs.getLong(b + 4), rs.getLong(b + 5), rs.getLong(b + 6), rs.getLong(b + 7))));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new StoreException("summing usage", e);
+        }
+    }
+
+    /** The stored event of a request, if any. */
+    public Optional<UsageEvent> byRequestId(String requestId) {
+        String sql = "SELECT " + UsageEventSql.COLUMNS + " FROM usage_events WHERE request_id = ? "
+                + "AND time = (SELECT time FROM usage_request_ids WHERE request_id = ?)";
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, requestId);
+            ps.setString(2, requestId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(event(rs)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new StoreException("reading usage of request " + requestId, e);
+        }
+    }
+
+    /** Streams the selected events as CSV (RFC 4180, header row, UTC ISO times, money in micro-USD); returns the row count. */
+    public long exportCsv(Filter filter, Appendable out) {
+        StringBuilder sql = new StringBuilder("SELECT " + UsageEventSql.COLUMNS + " FROM usage_events");
+        List<Object> params = new ArrayList<>();
+        where(filter, sql, params);
+        sql.append(" ORDER BY time, request_id");
+        long rows = 0;
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false); // lets the driver stream with a cursor instead of loading every row
+            try (PreparedStatement ps = prepare(c, sql.toString(), params)) {
+                ps.setFetchSize(1000);
+                try (ResultSet rs = ps.executeQuery()) {
+                    out.append(UsageEventSql.COLUMNS.replace(", ", ",")).append("\r\n");
+                    int n = rs.getMetaData().getColumnCount();
+                    while (rs.next()) {
+                        for (int i = 1; i <= n; i++) {
+                            if (i > 1) out.append(',');
+                            Object v = i == 2 ? rs.getTimestamp(i).toInstant() : rs.getObject(i);
+                            if (v != null) out.append(csv(v.toString()));
+                        }
+                        out.append("\r\n");
+                        rows++;
+                    }
+                }
+            } finally {
+                c.rollback();
+            }
+        } catch (SQLException e) {
+            throw new StoreException("exporting usage", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing usage CSV", e);
+        }
+        return rows;
+    }
+
+    /** {@link #exportCsv(Filter, Appendable)} as UTF-8 bytes; flushes but does not close the stream. */
+    public long exportCsv(Filter filter, OutputStream out) {
+        Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+        long rows = exportCsv(filter, (Appendable) w);
+        try {
+            w.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing usage CSV", e);
+        }
+        return rows;
+    }
+
+    /** Savings per route, team and period for the selected events (the filter's shadow setting is ignored). */
+    public List<Saving> savings(Filter filter, Period period) {
+        String trunc = period == Period.DAY ? "day" : "month";
+        StringBuilder sql = new StringBuilder("SELECT route, team_id, (date_trunc('" + trunc + "', time AT TIME ZONE 'UTC'))::date, "
+                + "count(*) FILTER (WHERE NOT shadow)::bigint, coalesce(sum(team_charge_micros), 0)::bigint, "
+                + "coalesce(sum(provider_cost_micros), 0)::bigint, "
+                + "coalesce(sum(baseline_cost_micros) FILTER (WHERE NOT shadow), 0)::bigint FROM usage_events");
+        List<Object> params = new ArrayList<>();
+        where(filter.shadow(null), sql, params);
+        sql.append(" GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
+        try (Connection c = db.getConnection(); PreparedStatement ps = prepare(c, sql.toString(), params);
+             ResultSet rs = ps.executeQuery()) {
+            List<Saving> out = new ArrayList<>();
+            while (rs.next()) {
+                long provider = rs.getLong(6);
+                long baseline = rs.getLong(7);
+                out.add(new Saving(rs.getString(1), rs.getString(2), rs.getObject(3, LocalDate.class), rs.getLong(4),
+                        rs.getLong(5), provider, baseline, Math.subtractExact(baseline, provider)));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new StoreException("computing savings", e);
+        }
+    }
+
+    private static void where(Filter f, StringBuilder sql, List<Object> params) {
+        List<String> conditions = new ArrayList<>();
+        if (f.teamId() != null) { conditions.add("team_id = ?"); params.add(f.teamId()); }
+        if (f.keyId() != null) { conditions.add("key_id = ?"); params.add(f.keyId()); }
+        if (f.route() != null) { conditions.add("route = ?"); params.add(f.route()); }
+        if (f.deployment() != null) { conditions.add("deployment = ?"); params.add(f.deployment()); }
+        if (f.from() != null) { conditions.add("time >= ?"); params.add(Timestamp.from(f.from())); }
+        if (f.to() != null) { conditions.add("time < ?"); params.add(Timestamp.from(f.to())); }
+        if (f.shadow() != null) { conditions.add("shadow = ?"); params.add(f.shadow()); }
+        if (!conditions.isEmpty()) sql.append(" WHERE ").append(String.join(" AND ", conditions));
+    }
+
+    private static PreparedStatement prepare(Connection c, String sql, List<Object> params) throws SQLException {
+        PreparedStatement ps = c.prepareStatement(sql);
+        for (int i = 0; i < params.size(); i++) ps.setObject(i + 1, params.get(i));
+        return ps;
+    }
+
+    private static String csv(String s) {
+        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) return s;
+        return '"' + s.replace("\"", "\"\"") + '"';
+    }
+
+    private static UsageEvent event(ResultSet rs) throws SQLException {
+        int ttft = rs.getInt(20);
+        Integer ttftMs = rs.wasNull() ? null : ttft;
+        return new UsageEvent(rs.getString(1), rs.getTimestamp(2).toInstant(), rs.getString(3), rs.getString(4),
+                rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10),
+                rs.getString(11), DeploymentClass.fromWire(rs.getString(12)), rs.getLong(13), rs.getLong(14),
+                rs.getLong(15), rs.getLong(16), rs.getLong(17), rs.getLong(18), rs.getInt(19), ttftMs, rs.getInt(21),
+                rs.getString(22), rs.getBoolean(23), rs.getBoolean(24), rs.getString(25));
+    }
+}

@@ -1,0 +1,229 @@
+package dev.llmgateway.metering;
+
+import dev.llmgateway.metering.internal.usage.UsageEventSql;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.jboss.logging.Logger;
+
+/**
+ * Moves journaled usage into PostgreSQL: a background thread reads records after the checkpoint, inserts them in
+ * batches (skipping request ids already stored), commits, then advances the journal's durable checkpoint, which
+ * deletes fully stored segments. Starts by replaying whatever the journal holds. When PostgreSQL is unreachable it
+ * retries the same batch with exponential backoff while the journal grows; replay is idempotent on the request id.
+ */
+public final class UsageWriter implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(UsageWriter.class);
+
+    /** Records per transaction, how long to wait for new records when idle, and the retry backoff range. */
+    public record Options(int batchRecords, Duration idleWait, Duration retryMin, Duration retryMax) {
+        public Options {
+            if (batchRecords < 1) throw new IllegalArgumentException("batchRecords must be positive");
+            if (retryMin.isNegative() || retryMax.compareTo(retryMin) < 0) throw new IllegalArgumentException("bad retry range");
+        }
+
+        /** 5000 records per batch, 50 ms idle wait, retries from 100 ms doubling up to 10 s. */
+        public static Options defaults() {
+            return new Options(5000, Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofSeconds(10));
+        }
+    }
+
+    private final UsageJournal journal;
+    private final DataSource db;
+    private final Options options;
+    private final Set<YearMonth> ensuredMonths = ConcurrentHashMap.newKeySet();
+    private final Object wakeUp = new Object();
+    private final AtomicLong storedRecords = new AtomicLong();
+    private final AtomicLong duplicateRecords = new AtomicLong();
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private volatile String lastError;
+    private volatile Instant lastStoredAt;
+    private volatile boolean running;
+    private Thread thread;
+    private Connection connection;
+
+    public UsageWriter(UsageJournal journal, DataSource db, Options options) {
+        this.journal = journal;
+        this.db = db;
+        this.options = options;
+    }
+
+    public UsageWriter(UsageJournal journal, DataSource db) {
+        this(journal, db, Options.defaults());
+    }
+
+    /** Starts the background thread (which first replays what the journal holds). */
+    public synchronized UsageWriter start() {
+        if (thread != null) throw new IllegalStateException("usage writer already started");
+        running = true;
+        thread = Thread.ofPlatform().name("usage-writer").daemon(true).start(this::run);
+        return this;
+    }
+
+    /**
+     * Stores one batch now, on the calling thread (for tools and tests; do not mix with {@link #start()}).
+     * Returns the number of records read from the journal (0 when nothing is waiting).
+     */
+    public int storeOneBatch() throws SQLException, IOException {
+        UsageJournal.Batch batch = journal.read(journal.storedPosition(), options.batchRecords());
+        if (batch.events().isEmpty()) {
+            if (!batch.next().equals(journal.storedPosition())) journal.markStored(batch);
+            return 0;
+        }
+        store(batch);
+        return batch.events().size();
+    }
+
+    /** Waits until everything acknowledged by the journal so far is stored; false on timeout. */
+    public boolean awaitDrained(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (journal.unstoredRecords() > 0 || journal.pendingRecords() > 0) {
+            if (System.nanoTime() > deadline) return false;
+            Thread.sleep(5);
+        }
+        return true;
+    }
+
+    /** Rows inserted into usage_events since start (request ids seen before are not counted). */
+    public long storedRecords() { return storedRecords.get(); }
+
+    /** Records skipped because their request id was already stored (replays, retries). */
+    public long duplicateRecords() { return duplicateRecords.get(); }
+
+    /** Committed batches since start. */
+    public long batches() { return batches.get(); }
+
+    /** Failed attempts (PostgreSQL or journal errors) since start. */
+    public long failures() { return failures.get(); }
+
+    /** The last failure's message, if any attempt failed since the last success. */
+    public Optional<String> lastError() { return Optional.ofNullable(lastError); }
+
+    /** When a batch was last committed. */
+    public Optional<Instant> lastStoredAt() { return Optional.ofNullable(lastStoredAt); }
+
+    /** Stops the thread after its current batch; what is not stored stays in the journal for the next start. */
+    @Override
+    public void close() {
+        Thread t;
+        synchronized (this) {
+            running = false;
+            t = thread;
+        }
+        synchronized (wakeUp) {
+            wakeUp.notifyAll();
+        }
+        if (t != null) {
+            try {
+                t.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        closeConnection();
+    }
+
+    private void run() {
+        long backoffMs = options.retryMin().toMillis();
+        while (running) {
+            try {
+                long seen = journal.durableSeq();
+                if (storeOneBatch() == 0) {
+                    journal.awaitDurableAfter(seen, options.idleWait().toMillis());
+                }
+                backoffMs = options.retryMin().toMillis();
+            } catch (InterruptedException e) {
+                return;
+            } catch (SQLException | IOException | RuntimeException e) {
+                failures.incrementAndGet();
+                boolean first = lastError == null;
+                lastError = e.getMessage();
+                closeConnection();
+                if (first || failures.get() % 20 == 0) {
+                    LOG.warnf("storing usage in PostgreSQL failed (%d failures, %d records waiting in the journal), "
+                            + "retrying in %d ms: %s", failures.get(), journal.unstoredRecords(), backoffMs, e.getMessage());
+                }
+                pause(backoffMs);
+                backoffMs = Math.min(backoffMs * 2, options.retryMax().toMillis());
+            }
+        }
+    }
+
+    private void store(UsageJournal.Batch batch) throws SQLException, IOException {
+        Connection c = connection();
+        Set<YearMonth> months = new TreeSet<>();
+        for (UsageEvent e : batch.events()) months.add(UsageEventSql.monthOf(e.time()));
+        for (YearMonth m : months) {
+            if (ensuredMonths.contains(m)) continue;
+            try {
+                c.setAutoCommit(true);
+                UsageEventSql.ensureMonth(c, m);
+                ensuredMonths.add(m);
+            } catch (SQLException e) {
+                // The default partition still takes the rows; creating the partition is retried with the next batch.
+                LOG.warnf("creating the usage partition for %s failed: %s", m, e.getMessage());
+                if (c.isClosed() || !c.isValid(2)) throw e;
+            }
+        }
+        c.setAutoCommit(false);
+        int inserted;
+        try {
+            inserted = UsageEventSql.insertNew(c, batch.events());
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.rollback();
+            } catch (SQLException ignored) {
+                // the connection is discarded by the caller
+            }
+            throw e;
+        }
+        Invariants.check(inserted <= batch.events().size(), "a batch inserts at most one row per record");
+        journal.markStored(batch); // only after the commit: a crash in between replays, and replay skips stored ids
+        storedRecords.addAndGet(inserted);
+        duplicateRecords.addAndGet(batch.events().size() - inserted);
+        batches.incrementAndGet();
+        lastStoredAt = Instant.now();
+        if (lastError != null) {
+            LOG.infof("storing usage in PostgreSQL works again; %d records waiting", journal.unstoredRecords());
+            lastError = null;
+        }
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null) connection = db.getConnection();
+        return connection;
+    }
+
+    private void closeConnection() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // already broken
+            }
+            connection = null;
+        }
+    }
+
+    private void pause(long ms) {
+        synchronized (wakeUp) {
+            if (!running) return;
+            try {
+                wakeUp.wait(ms);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

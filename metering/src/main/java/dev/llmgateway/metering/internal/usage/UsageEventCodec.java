@@ -1,0 +1,75 @@
+package dev.llmgateway.metering.internal.usage;
+
+import dev.llmgateway.metering.DeploymentClass;
+import dev.llmgateway.metering.UsageEvent;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+
+/** The journal's binary form of a {@link UsageEvent} (version 1). Strings: int length (-1 = null) + UTF-8. */
+public final class UsageEventCodec {
+    private static final byte VERSION = 1;
+    private static final int FLAG_STREAMED = 1, FLAG_SHADOW = 2, FLAG_TTFT = 4;
+
+    private UsageEventCodec() {}
+
+    public static byte[] encode(UsageEvent e) {
+        byte[][] strings = {
+            utf8(e.requestId()), utf8(e.teamId()), utf8(e.keyId()), utf8(e.endUser()), utf8(e.route()),
+            utf8(e.policy()), utf8(e.stage()), utf8(e.deployment()), utf8(e.provider()), utf8(e.upstreamModel()),
+            utf8(e.errorCode()), utf8(e.licenseId())
+        };
+        int size = 1 + 8 + 1 + 6 * 8 + 4 * 3 + 1;
+        for (byte[] s : strings) size += 4 + (s == null ? 0 : s.length);
+        ByteBuffer b = ByteBuffer.allocate(size);
+        b.put(VERSION);
+        for (byte[] s : strings) {
+            if (s == null) {
+                b.putInt(-1);
+            } else {
+                b.putInt(s.length).put(s);
+            }
+        }
+        b.putLong(epochMicros(e.time()));
+        b.put((byte) e.deploymentClass().ordinal());
+        b.putLong(e.promptTokens()).putLong(e.completionTokens()).putLong(e.cachedTokens());
+        b.putLong(e.providerCostMicros()).putLong(e.teamChargeMicros()).putLong(e.baselineCostMicros());
+        b.putInt(e.latencyMs()).putInt(e.ttftMs() == null ? 0 : e.ttftMs()).putInt(e.httpStatus());
+        b.put((byte) ((e.streamed() ? FLAG_STREAMED : 0) | (e.shadow() ? FLAG_SHADOW : 0) | (e.ttftMs() != null ? FLAG_TTFT : 0)));
+        return b.array();
+    }
+
+    public static UsageEvent decode(ByteBuffer b) {
+        byte version = b.get();
+        if (version != VERSION) throw new IllegalArgumentException("unknown usage record version " + version);
+        String[] s = new String[12];
+        for (int i = 0; i < s.length; i++) s[i] = string(b);
+        Instant time = fromEpochMicros(b.getLong());
+        DeploymentClass cls = DeploymentClass.values()[b.get()];
+        long prompt = b.getLong(), completion = b.getLong(), cached = b.getLong();
+        long provider = b.getLong(), charge = b.getLong(), baseline = b.getLong();
+        int latency = b.getInt(), ttft = b.getInt(), status = b.getInt();
+        int flags = b.get();
+        return new UsageEvent(s[0], time, s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], cls, prompt,
+                completion, cached, provider, charge, baseline, latency, (flags & FLAG_TTFT) != 0 ? ttft : null,
+                status, s[10], (flags & FLAG_STREAMED) != 0, (flags & FLAG_SHADOW) != 0, s[11]);
+    }
+
+    public static long epochMicros(Instant t) {
+        return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1_000);
+    }
+
+    public static Instant fromEpochMicros(long micros) {
+        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+    }
+
+    private static byte[] utf8(String s) { return s == null ? null : s.getBytes(StandardCharsets.UTF_8); }
+
+    private static String string(ByteBuffer b) {
+        int n = b.getInt();
+        if (n < 0) return null;
+        String s = new String(b.array(), b.arrayOffset() + b.position(), n, StandardCharsets.UTF_8);
+        b.position(b.position() + n);
+        return s;
+    }
+}
