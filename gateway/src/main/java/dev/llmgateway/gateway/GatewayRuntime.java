@@ -49,6 +49,7 @@ public class GatewayRuntime {
     private Backends backends;
     private CircuitBreakers breakers;
     private Pipeline pipeline;
+    private dev.llmgateway.routing.Router router;
     private byte[] adminKeyHash;
     private final ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -66,6 +67,7 @@ public class GatewayRuntime {
         authenticator = new Authenticator(teams, blocking);
         backends = new Backends(vertx, config, this::embeddedBackend);
         breakers = new CircuitBreakers(config.deployments().values());
+        router = dev.llmgateway.routing.Router.of(config.catalog());
         pipeline = buildPipeline();
         LOG.infof("Pipeline: %s", String.join(" -> ", pipeline.stageNames()));
     }
@@ -75,9 +77,15 @@ public class GatewayRuntime {
         return new Pipeline(List.of(
                 new AuthenticateStage(authenticator),
                 new ParseStage(),
-                new RouteStage(() -> config),
+                new RouteStage(() -> config, () -> router, this::health, dev.llmgateway.routing.MigrationStates::none),
                 new RespondStage(),
                 new DispatchStage(vertx, backends, breakers)));
+    }
+
+    /** Live health of a deployment as routing sees it. */
+    private dev.llmgateway.routing.DeploymentHealth health(String deployment) {
+        return breakers.state(deployment) == io.smallrye.faulttolerance.api.CircuitBreakerState.OPEN
+                ? dev.llmgateway.routing.DeploymentHealth.circuitOpened() : dev.llmgateway.routing.DeploymentHealth.HEALTHY;
     }
 
     private ModelBackend embeddedBackend(GatewayConfig.Provider provider) {

@@ -7,13 +7,16 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.llmgateway.gateway.config.GatewayConfig.Deployment;
 import dev.llmgateway.gateway.config.GatewayConfig.DeploymentClass;
 import dev.llmgateway.gateway.config.GatewayConfig.EngineModel;
-import dev.llmgateway.gateway.config.GatewayConfig.Fixed;
-import dev.llmgateway.gateway.config.GatewayConfig.Policy;
 import dev.llmgateway.gateway.config.GatewayConfig.Prices;
 import dev.llmgateway.gateway.config.GatewayConfig.Provider;
 import dev.llmgateway.gateway.config.GatewayConfig.ProviderType;
 import dev.llmgateway.gateway.config.GatewayConfig.Resilience;
-import dev.llmgateway.gateway.config.GatewayConfig.Route;
+import dev.llmgateway.routing.BudgetDowngrade;
+import dev.llmgateway.routing.Policy;
+import dev.llmgateway.routing.PromotionRule;
+import dev.llmgateway.routing.Route;
+import dev.llmgateway.routing.Router;
+import dev.llmgateway.routing.ShadowSpec;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -25,6 +28,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
@@ -80,7 +85,21 @@ public final class ConfigLoader {
         Map<String, Route> routes = new LinkedHashMap<>();
         root.get("routes").entries().forEach((name, n) -> routes.put(name, route(checkName(n, name), n, deployments)));
         if (routes.isEmpty()) throw root.get("routes").error("at least one route is required (the model names clients send)");
-        return new GatewayConfig(source, Map.copyOf(providers), Map.copyOf(deployments), routes);
+        for (Map.Entry<String, Deployment> d : deployments.entrySet()) {
+            Prices p = d.getValue().prices();
+            for (java.math.BigDecimal v : List.of(p.inputPerMillionUsd(), p.outputPerMillionUsd(), p.cachedInputPerMillionUsd())) {
+                if (v.stripTrailingZeros().scale() > 6) {
+                    throw root.get("deployments").get(d.getKey()).get("prices").error("prices have at most 6 decimal places (micro-USD)");
+                }
+            }
+        }
+        GatewayConfig config = new GatewayConfig(source, Map.copyOf(providers), Map.copyOf(deployments), Map.copyOf(routes));
+        try {
+            Router.of(config.catalog());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(source + ": " + e.getMessage());
+        }
+        return config;
     }
 
     private static String checkName(ConfigNode n, String name) {
@@ -166,25 +185,91 @@ public final class ConfigLoader {
     }
 
     private static Route route(String name, ConfigNode n, Map<String, Deployment> deployments) {
-        n.allowOnly(Set.of("deployment", "policy", "fallbacks"));
+        n.allowOnly(Set.of("deployment", "policy", "fallbacks", "shadow", "budget_downgrade", "baseline"));
         Policy policy;
         if (!n.get("deployment").isMissing()) {
             if (!n.get("policy").isMissing()) throw n.error("give either deployment or policy, not both");
-            policy = new Fixed(knownDeployment(n.get("deployment"), deployments));
+            policy = new Policy.Fixed(knownDeployment(n.get("deployment"), deployments));
         } else {
             ConfigNode p = n.get("policy");
             if (p.isMissing()) throw n.error("needs a deployment or a policy");
-            String type = p.get("type").string();
-            policy = switch (type) {
-                case "fixed" -> {
-                    p.allowOnly(Set.of("type", "deployment"));
-                    yield new Fixed(knownDeployment(p.get("deployment"), deployments));
-                }
-                default -> throw p.get("type").error("unknown policy type '" + type + "' (expected fixed)");
-            };
+            policy = policy(p, deployments);
         }
         List<String> fallbacks = n.get("fallbacks").items().stream().map(f -> knownDeployment(f, deployments)).toList();
-        return new Route(name, policy, fallbacks);
+        Optional<ShadowSpec> shadow = Optional.empty();
+        ConfigNode sh = n.get("shadow").allowOnly(Set.of("deployment", "sample"));
+        if (!sh.isMissing()) shadow = Optional.of(new ShadowSpec(knownDeployment(sh.get("deployment"), deployments), sh.get("sample").ratio(0.1)));
+        Optional<BudgetDowngrade> downgrade = Optional.empty();
+        ConfigNode bd = n.get("budget_downgrade").allowOnly(Set.of("at_used", "deployment"));
+        if (!bd.isMissing()) {
+            downgrade = Optional.of(new BudgetDowngrade(bd.get("at_used").ratio(0.8), knownDeployment(bd.get("deployment"), deployments)));
+        }
+        Optional<String> baseline = n.get("baseline").isMissing() ? Optional.empty()
+                : Optional.of(knownDeployment(n.get("baseline"), deployments));
+        try {
+            return new Route(name, policy, fallbacks, shadow, downgrade, baseline);
+        } catch (IllegalArgumentException e) {
+            throw n.error(e.getMessage());
+        }
+    }
+
+    private static Policy policy(ConfigNode p, Map<String, Deployment> deployments) {
+        String type = p.get("type").string();
+        try {
+            return switch (type) {
+                case "fixed" -> {
+                    p.allowOnly(Set.of("type", "deployment"));
+                    yield new Policy.Fixed(knownDeployment(p.get("deployment"), deployments));
+                }
+                case "weighted" -> {
+                    p.allowOnly(Set.of("type", "weights"));
+                    Map<String, Integer> weights = new LinkedHashMap<>();
+                    p.get("weights").entries().forEach((d, w) -> {
+                        if (!deployments.containsKey(d)) throw w.error("unknown deployment '" + d + "'");
+                        weights.put(d, w.integer(0, 0, 1_000_000));
+                    });
+                    if (weights.isEmpty()) throw p.get("weights").error("needs at least one deployment with a weight");
+                    yield new Policy.Weighted(weights);
+                }
+                case "cost_quality" -> {
+                    p.allowOnly(Set.of("type", "candidates", "quality_floor", "max_cost_micros_per_request", "expected_output_tokens"));
+                    List<String> candidates = p.get("candidates").items().stream().map(c -> knownDeployment(c, deployments)).toList();
+                    if (candidates.isEmpty()) throw p.get("candidates").error("needs at least one deployment");
+                    ConfigNode max = p.get("max_cost_micros_per_request");
+                    yield new Policy.CostQuality(candidates, p.get("quality_floor").ratio(0),
+                            max.isMissing() ? OptionalLong.empty() : OptionalLong.of(max.integer(0, 0, Integer.MAX_VALUE)),
+                            p.get("expected_output_tokens").integer(0, 0, 10_000_000));
+                }
+                case "complexity" -> {
+                    p.allowOnly(Set.of("type", "strong", "weak", "threshold", "target_strong_share"));
+                    ConfigNode share = p.get("target_strong_share");
+                    yield new Policy.Complexity(knownDeployment(p.get("strong"), deployments), knownDeployment(p.get("weak"), deployments),
+                            p.get("threshold").ratio(0.5), share.isMissing() ? OptionalDouble.empty() : OptionalDouble.of(share.ratio(0)));
+                }
+                case "migration" -> {
+                    p.allowOnly(Set.of("type", "from", "to", "stages", "promotion"));
+                    List<Integer> stages = p.get("stages").items().stream().map(st -> st.integer(0, 1, 100)).toList();
+                    if (stages.isEmpty()) stages = List.of(5, 25, 50, 100);
+                    ConfigNode r = p.get("promotion").allowOnly(Set.of("non_inferiority_margin", "confidence", "min_samples",
+                            "max_error_rate_increase", "max_latency_ratio", "min_stage_duration"));
+                    PromotionRule rule;
+                    try {
+                        rule = new PromotionRule(r.get("non_inferiority_margin").ratio(0.05), r.get("confidence").ratio(0.95),
+                                r.get("min_samples").integer(200, 1, 100_000_000), r.get("max_error_rate_increase").ratio(0.01),
+                                Double.parseDouble(r.get("max_latency_ratio").string("1.5")), r.get("min_stage_duration").duration(Duration.ZERO));
+                    } catch (NumberFormatException e) {
+                        throw r.get("max_latency_ratio").error("expected a number");
+                    } catch (IllegalArgumentException e) {
+                        throw r.error(e.getMessage());
+                    }
+                    yield new Policy.Migration(knownDeployment(p.get("from"), deployments), knownDeployment(p.get("to"), deployments), stages, rule);
+                }
+                default -> throw p.get("type").error("unknown policy type '" + type
+                        + "' (expected fixed, weighted, cost_quality, complexity or migration)");
+            };
+        } catch (IllegalArgumentException e) {
+            throw p.error(e.getMessage());
+        }
     }
 
     private static String knownDeployment(ConfigNode n, Map<String, Deployment> deployments) {

@@ -9,9 +9,18 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-/** The parsed and validated gateway.yaml: providers, deployments and routes. */
+/**
+ * The parsed and validated gateway.yaml: providers, deployments and routes. Routes are already the routing library's
+ * records; {@link #catalog()} gives the library its view of the deployments.
+ */
 public record GatewayConfig(String source, Map<String, Provider> providers, Map<String, Deployment> deployments,
-                            Map<String, Route> routes) {
+                            Map<String, dev.llmgateway.routing.Route> routes) {
+
+    /** The routing library's view of this configuration. */
+    public dev.llmgateway.routing.Catalog catalog() {
+        return new dev.llmgateway.routing.Catalog(
+                deployments.values().stream().map(Deployment::forRouting).toList(), List.copyOf(routes.values()));
+    }
 
     /** Who answers: a hosted API, a self-hosted OpenAI-compatible server, or the embedded engine. */
     public enum ProviderType { OPENAI, OPENAI_COMPATIBLE, ANTHROPIC, EMBEDDED }
@@ -31,6 +40,14 @@ public record GatewayConfig(String source, Map<String, Provider> providers, Map<
     /** USD per one million tokens, exact. */
     public record Prices(BigDecimal inputPerMillionUsd, BigDecimal outputPerMillionUsd, BigDecimal cachedInputPerMillionUsd) {
         public static final Prices FREE = new Prices(BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO);
+
+        /** Micro-USD per one million tokens; the loader guarantees at most six decimal places. */
+        public dev.llmgateway.routing.TokenPrices micros() {
+            return new dev.llmgateway.routing.TokenPrices(toMicros(inputPerMillionUsd), toMicros(outputPerMillionUsd),
+                    toMicros(cachedInputPerMillionUsd));
+        }
+
+        static long toMicros(BigDecimal usd) { return usd.movePointRight(6).longValueExact(); }
     }
 
     /** Timeouts, retries and circuit breaker of one deployment. */
@@ -48,14 +65,25 @@ public record GatewayConfig(String source, Map<String, Provider> providers, Map<
     /** A concrete model at a provider, with its prices and limits. */
     public record Deployment(String name, String provider, String model, DeploymentClass deploymentClass, Prices prices,
                              int contextWindow, Optional<String> license, Set<String> capabilities,
-                             Map<String, Double> quality, Resilience resilience, Optional<EngineModel> engine) {}
+                             Map<String, Double> quality, Resilience resilience, Optional<EngineModel> engine) {
 
-    /** A public model name clients send, mapped to a policy and fallbacks. */
-    public record Route(String name, Policy policy, List<String> fallbacks) {}
-
-    /** How a route picks its deployment. */
-    public sealed interface Policy permits Fixed {}
-
-    /** Always the same deployment. */
-    public record Fixed(String deployment) implements Policy {}
+        /** The routing library's record of this deployment; no declared capabilities means "not declared: assume all". */
+        public dev.llmgateway.routing.Deployment forRouting() {
+            var caps = java.util.EnumSet.noneOf(dev.llmgateway.routing.Capability.class);
+            if (capabilities.isEmpty()) caps = java.util.EnumSet.allOf(dev.llmgateway.routing.Capability.class);
+            for (String c : capabilities) {
+                switch (c) {
+                    case "tools" -> caps.add(dev.llmgateway.routing.Capability.TOOLS);
+                    case "json_mode" -> caps.add(dev.llmgateway.routing.Capability.JSON_MODE);
+                    case "vision" -> caps.add(dev.llmgateway.routing.Capability.VISION);
+                    case "streaming" -> caps.add(dev.llmgateway.routing.Capability.STREAMING);
+                    default -> { }
+                }
+            }
+            return new dev.llmgateway.routing.Deployment(name, provider, model,
+                    deploymentClass == DeploymentClass.OPEN ? dev.llmgateway.routing.DeploymentClass.OPEN
+                            : dev.llmgateway.routing.DeploymentClass.CLOSED,
+                    prices.micros(), contextWindow, caps, quality, license);
+        }
+    }
 }

@@ -54,8 +54,11 @@ public class ApiRoutes {
                 writeError(ctx.response(), requestId, err);
                 return;
             }
+            Map<String, String> hints = new LinkedHashMap<>();
+            String task = req.getHeader(dev.llmgateway.gateway.pipeline.RouteStage.TASK_HEADER);
+            if (task != null && task.length() <= 64) hints.put(dev.llmgateway.gateway.pipeline.RouteStage.TASK_HEADER, task);
             Exchange x = new Exchange(requestId, kind, body.result(), Optional.ofNullable(req.getHeader("authorization")),
-                    new VertxClientChannel(ctx.response()));
+                    hints, new VertxClientChannel(ctx.response()));
             runtime.pipeline().run(x).onComplete(ar -> {
                 GatewayError err = null;
                 if (ar.failed()) {

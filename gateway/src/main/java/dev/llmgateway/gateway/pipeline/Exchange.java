@@ -26,6 +26,7 @@ public final class Exchange {
     private final Buffer body;
     private final Optional<String> authorization;
     private final ClientChannel client;
+    private final Map<String, String> hints;
     private final Instant receivedAt = Instant.now();
     private final long startNanos = System.nanoTime();
     private final CancelToken cancel = new CancelToken();
@@ -43,10 +44,13 @@ public final class Exchange {
     private String finishReason;
     private long firstByteNanos;
     private boolean streamed;
+    private java.util.OptionalDouble budgetUsedFraction = java.util.OptionalDouble.empty();
     private Reply reply;
 
-    public Exchange(String requestId, Kind kind, Buffer body, Optional<String> authorization, ClientChannel client) {
+    public Exchange(String requestId, Kind kind, Buffer body, Optional<String> authorization, Map<String, String> hints,
+                    ClientChannel client) {
         this.requestId = requestId;
+        this.hints = Map.copyOf(hints);
         this.kind = kind;
         this.body = body;
         this.authorization = authorization;
@@ -60,6 +64,8 @@ public final class Exchange {
     public Buffer body() { return body; }
     public Optional<String> authorization() { return authorization; }
     public ClientChannel client() { return client; }
+    /** Routing hints the client sent as x-gateway-* request headers (lower-case names). */
+    public Map<String, String> hints() { return hints; }
     public Instant receivedAt() { return receivedAt; }
     public long startNanos() { return startNanos; }
     public CancelToken cancel() { return cancel; }
@@ -86,7 +92,8 @@ public final class Exchange {
     public void routed(RoutePlan plan) {
         this.plan = plan;
         responseHeaders.put("x-gateway-route", plan.route());
-        responseHeaders.put("x-gateway-policy", plan.policy() + plan.stage().map(s -> ":" + s).orElse(""));
+        responseHeaders.put("x-gateway-policy", plan.policy());
+        plan.stage().ifPresent(s -> responseHeaders.put("x-gateway-stage", s));
     }
 
     public List<GatewayError.Attempt> attempts() { return attempts; }
@@ -110,6 +117,10 @@ public final class Exchange {
         this.usage = usage;
         this.finishReason = finishReason;
     }
+
+    /** The share of the team's budget already used, when it has one (for budget-aware routing). */
+    public java.util.OptionalDouble budgetUsedFraction() { return budgetUsedFraction; }
+    public void budgetUsed(java.util.OptionalDouble fraction) { this.budgetUsedFraction = fraction; }
 
     public Reply reply() { return reply; }
     public void replied(Reply reply) { this.reply = reply; }

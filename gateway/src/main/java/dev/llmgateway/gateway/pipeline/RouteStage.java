@@ -1,39 +1,99 @@
 package dev.llmgateway.gateway.pipeline;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmgateway.gateway.api.ChatRequest;
 import dev.llmgateway.gateway.config.GatewayConfig;
-import dev.llmgateway.gateway.config.GatewayConfig.Deployment;
-import dev.llmgateway.gateway.config.GatewayConfig.Fixed;
 import dev.llmgateway.gateway.errors.GatewayError;
+import dev.llmgateway.routing.Capability;
+import dev.llmgateway.routing.Decision;
+import dev.llmgateway.routing.HealthView;
+import dev.llmgateway.routing.MigrationStates;
+import dev.llmgateway.routing.PromptFeatures;
+import dev.llmgateway.routing.RequestFeatures;
+import dev.llmgateway.routing.Router;
 import io.vertx.core.Future;
+import java.util.EnumSet;
 import java.util.List;
-import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.Set;
 import java.util.function.Supplier;
 
-/** Picks the deployment (and fallbacks) for the requested model name, and checks that the key may use it. */
+/**
+ * Asks the routing library which deployment answers (and which fall back, and which shadows), from cheap request
+ * features, live deployment health and migration state; checks that the key may use the route.
+ */
 public final class RouteStage implements Stage {
-    private final Supplier<GatewayConfig> config;
+    /** Header a client may set to name the task category used by cost-quality routing. */
+    public static final String TASK_HEADER = "x-gateway-task";
 
-    public RouteStage(Supplier<GatewayConfig> config) { this.config = config; }
+    private final Supplier<GatewayConfig> config;
+    private final Supplier<Router> router;
+    private final HealthView health;
+    private final Supplier<MigrationStates> migrations;
+
+    public RouteStage(Supplier<GatewayConfig> config, Supplier<Router> router, HealthView health, Supplier<MigrationStates> migrations) {
+        this.config = config;
+        this.router = router;
+        this.health = health;
+        this.migrations = migrations;
+    }
 
     @Override
     public Future<Outcome> handle(Exchange x, Chain next) {
         GatewayConfig cfg = config.get();
         String model = x.model();
-        GatewayConfig.Route route = cfg.routes().get(model);
-        if (route == null) return Future.failedFuture(new GatewayError.Failure(new GatewayError.ModelNotFound(model)));
+        if (!cfg.routes().containsKey(model)) return fail(new GatewayError.ModelNotFound(model));
         if (x.key().allowedRoutes().isPresent() && !x.key().allowedRoutes().get().contains(model)) {
-            return Future.failedFuture(new GatewayError.Failure(new GatewayError.Forbidden(
-                    "This API key may not use the model '" + model + "'.")));
+            return fail(new GatewayError.Forbidden("This API key may not use the model '" + model + "'."));
         }
-        RoutePlan plan = switch (route.policy()) {
-            case Fixed f -> {
-                Deployment primary = cfg.deployments().get(f.deployment());
-                List<Deployment> fallbacks = route.fallbacks().stream().filter(d -> !d.equals(f.deployment()))
-                        .map(cfg.deployments()::get).toList();
-                yield new RoutePlan(route.name(), "fixed", Optional.empty(), "fixed: " + primary.name(), primary, fallbacks, Optional.empty());
+        Decision decision = router.get().decide(model, features(x), health, migrations.get());
+        return switch (decision) {
+            case Decision.NoRoute n -> fail(new GatewayError.BadRequest("No deployment of '" + model + "' can serve this request: " + n.reason(),
+                    "no_deployment_available", java.util.Optional.of("model")));
+            case Decision.Routed r -> {
+                x.routed(new RoutePlan(model, r.policy(), r.stage(), r.reason(), deployment(cfg, r.primary()),
+                        r.fallbacks().stream().map(d -> deployment(cfg, d)).toList(), r.shadow().map(d -> deployment(cfg, d))));
+                yield next.proceed(x);
             }
         };
-        x.routed(plan);
-        return next.proceed(x);
     }
+
+    private static GatewayConfig.Deployment deployment(GatewayConfig cfg, dev.llmgateway.routing.Deployment d) {
+        return cfg.deployments().get(d.name());
+    }
+
+    static RequestFeatures features(Exchange x) {
+        String sticky = x.chat() != null && !x.chat().user().isEmpty() ? "user:" + x.chat().user() : "key:" + x.key().id();
+        List<String> texts;
+        int maxOutput = 0;
+        Set<Capability> required = EnumSet.noneOf(Capability.class);
+        if (x.chat() != null) {
+            ChatRequest chat = x.chat();
+            texts = chat.messageTexts();
+            maxOutput = chat.maxTokens().orElse(0);
+            if (chat.usesTools()) required.add(Capability.TOOLS);
+            if (chat.wantsJson()) required.add(Capability.JSON_MODE);
+            if (hasImages(chat)) required.add(Capability.VISION);
+        } else {
+            JsonNode input = x.json().path("input");
+            texts = input.isArray() ? java.util.stream.StreamSupport.stream(input.spliterator(), false).map(JsonNode::asText).toList()
+                    : List.of(input.asText());
+        }
+        int chars = 0;
+        for (String t : texts) chars += t.length();
+        return new RequestFeatures(sticky, dev.llmgateway.gateway.providers.Usage.estimateTokens(chars), maxOutput, required,
+                x.hints().getOrDefault(TASK_HEADER, "general"), PromptFeatures.extract(texts), x.budgetUsedFraction(),
+                x.requestId());
+    }
+
+    private static boolean hasImages(ChatRequest chat) {
+        for (JsonNode m : chat.messages()) {
+            for (JsonNode part : m.path("content")) {
+                if ("image_url".equals(part.path("type").asText())) return true;
+            }
+        }
+        return false;
+    }
+
+    private static Future<Outcome> fail(GatewayError e) { return Future.failedFuture(new GatewayError.Failure(e)); }
 }
