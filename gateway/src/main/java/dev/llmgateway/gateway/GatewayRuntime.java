@@ -7,6 +7,7 @@ import dev.llmgateway.gateway.db.Database;
 import dev.llmgateway.gateway.errors.GatewayError;
 import dev.llmgateway.gateway.pipeline.AuthenticateStage;
 import dev.llmgateway.gateway.pipeline.DispatchStage;
+import dev.llmgateway.gateway.pipeline.MeterStage;
 import dev.llmgateway.gateway.pipeline.ParseStage;
 import dev.llmgateway.gateway.pipeline.Pipeline;
 import dev.llmgateway.gateway.pipeline.RespondStage;
@@ -49,6 +50,7 @@ public class GatewayRuntime {
     private Backends backends;
     private CircuitBreakers breakers;
     private Pipeline pipeline;
+    private dev.llmgateway.gateway.metering.Metering metering;
     private dev.llmgateway.routing.Router router;
     private byte[] adminKeyHash;
     private final ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
@@ -68,6 +70,13 @@ public class GatewayRuntime {
         backends = new Backends(vertx, config, this::embeddedBackend);
         breakers = new CircuitBreakers(config.deployments().values());
         router = dev.llmgateway.routing.Router.of(config.catalog());
+        try {
+            var journal = dev.llmgateway.metering.UsageJournal.open(Path.of(settings.dataDir()).resolve("journal"));
+            metering = new dev.llmgateway.gateway.metering.Metering(vertx, database.dataSource(), journal, config,
+                    route -> router.baseline(route).map(dev.llmgateway.routing.Deployment::name));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot open the usage journal under " + settings.dataDir() + ": " + e.getMessage(), e);
+        }
         pipeline = buildPipeline();
         LOG.infof("Pipeline: %s", String.join(" -> ", pipeline.stageNames()));
     }
@@ -78,6 +87,7 @@ public class GatewayRuntime {
                 new AuthenticateStage(authenticator),
                 new ParseStage(),
                 new RouteStage(() -> config, () -> router, this::health, dev.llmgateway.routing.MigrationStates::none),
+                new MeterStage(metering),
                 new RespondStage(),
                 new DispatchStage(vertx, backends, breakers)));
     }
@@ -129,6 +139,7 @@ public class GatewayRuntime {
 
     void stop(@Observes ShutdownEvent ev) {
         if (backends != null) backends.close();
+        if (metering != null) metering.close();
         if (database != null) database.close();
         blocking.shutdown();
     }
@@ -139,4 +150,6 @@ public class GatewayRuntime {
     public Authenticator authenticator() { return authenticator; }
     public CircuitBreakers breakers() { return breakers; }
     public Pipeline pipeline() { return pipeline; }
+    public dev.llmgateway.gateway.metering.Metering metering() { return metering; }
+    public dev.llmgateway.routing.Router router() { return router; }
 }

@@ -74,7 +74,7 @@ public final class ConfigLoader {
         } catch (JsonProcessingException e) {
             throw new ConfigException(source + ": not valid YAML: " + e.getOriginalMessage());
         }
-        ConfigNode root = new ConfigNode(source, "", tree, env).allowOnly(Set.of("providers", "deployments", "routes"));
+        ConfigNode root = new ConfigNode(source, "", tree, env).allowOnly(Set.of("providers", "deployments", "routes", "pricing"));
 
         Map<String, Provider> providers = new LinkedHashMap<>();
         root.get("providers").entries().forEach((name, n) -> providers.put(name, provider(checkName(n, name), n)));
@@ -87,13 +87,19 @@ public final class ConfigLoader {
         if (routes.isEmpty()) throw root.get("routes").error("at least one route is required (the model names clients send)");
         for (Map.Entry<String, Deployment> d : deployments.entrySet()) {
             Prices p = d.getValue().prices();
-            for (java.math.BigDecimal v : List.of(p.inputPerMillionUsd(), p.outputPerMillionUsd(), p.cachedInputPerMillionUsd())) {
+            List<java.math.BigDecimal> all = new java.util.ArrayList<>(List.of(p.inputPerMillionUsd(), p.outputPerMillionUsd(), p.cachedInputPerMillionUsd()));
+            d.getValue().listPrices().ifPresent(l -> all.addAll(List.of(l.inputPerMillionUsd(), l.outputPerMillionUsd(), l.cachedInputPerMillionUsd())));
+            for (java.math.BigDecimal v : all) {
                 if (v.stripTrailingZeros().scale() > 6) {
                     throw root.get("deployments").get(d.getKey()).get("prices").error("prices have at most 6 decimal places (micro-USD)");
                 }
             }
         }
-        GatewayConfig config = new GatewayConfig(source, Map.copyOf(providers), Map.copyOf(deployments), Map.copyOf(routes));
+        Map<DeploymentClass, Integer> markups = new java.util.EnumMap<>(DeploymentClass.class);
+        ConfigNode mk = root.get("pricing").allowOnly(Set.of("markup_bp")).get("markup_bp").allowOnly(Set.of("closed", "open"));
+        if (!mk.get("closed").isMissing()) markups.put(DeploymentClass.CLOSED, mk.get("closed").integer(0, 0, 1_000_000));
+        if (!mk.get("open").isMissing()) markups.put(DeploymentClass.OPEN, mk.get("open").integer(0, 0, 1_000_000));
+        GatewayConfig config = new GatewayConfig(source, Map.copyOf(providers), Map.copyOf(deployments), Map.copyOf(routes), Map.copyOf(markups));
         try {
             Router.of(config.catalog());
         } catch (IllegalArgumentException e) {
@@ -130,7 +136,7 @@ public final class ConfigLoader {
     }
 
     private static Deployment deployment(String name, ConfigNode n, Map<String, Provider> providers, Path baseDir) {
-        n.allowOnly(Set.of("provider", "model", "class", "prices", "context_window", "license", "capabilities",
+        n.allowOnly(Set.of("provider", "model", "class", "prices", "list_prices", "markup_bp", "context_window", "license", "capabilities",
                 "quality", "timeouts", "retry", "circuit_breaker", "engine"));
         String providerName = n.get("provider").string();
         Provider provider = providers.get(providerName);
@@ -138,6 +144,14 @@ public final class ConfigLoader {
         ConfigNode p = n.get("prices").allowOnly(Set.of("input", "output", "cached_input"));
         Prices prices = new Prices(p.get("input").decimal(java.math.BigDecimal.ZERO), p.get("output").decimal(java.math.BigDecimal.ZERO),
                 p.get("cached_input").decimal(p.get("input").decimal(java.math.BigDecimal.ZERO)));
+        Optional<Prices> listPrices = Optional.empty();
+        ConfigNode lp = n.get("list_prices").allowOnly(Set.of("input", "output", "cached_input"));
+        if (!lp.isMissing()) {
+            listPrices = Optional.of(new Prices(lp.get("input").decimal(java.math.BigDecimal.ZERO), lp.get("output").decimal(java.math.BigDecimal.ZERO),
+                    lp.get("cached_input").decimal(lp.get("input").decimal(java.math.BigDecimal.ZERO))));
+        }
+        java.util.OptionalInt markupBp = n.get("markup_bp").isMissing() ? java.util.OptionalInt.empty()
+                : java.util.OptionalInt.of(n.get("markup_bp").integer(0, 0, 1_000_000));
         Set<String> caps = new LinkedHashSet<>();
         for (ConfigNode c : n.get("capabilities").items()) {
             String cap = c.string();
@@ -168,7 +182,7 @@ public final class ConfigLoader {
         }
         String model = provider.type() == ProviderType.EMBEDDED ? n.get("model").string(name) : n.get("model").string();
         return new Deployment(name, providerName, model, n.get("class").oneOf(DeploymentClass.class, CLASSES), prices,
-                n.get("context_window").integer(128_000, 1, 100_000_000), n.get("license").optString(), Set.copyOf(caps),
+                listPrices, markupBp, n.get("context_window").integer(128_000, 1, 100_000_000), n.get("license").optString(), Set.copyOf(caps),
                 Map.copyOf(quality), resilience, engine);
     }
 

@@ -14,7 +14,16 @@ import java.util.Set;
  * records; {@link #catalog()} gives the library its view of the deployments.
  */
 public record GatewayConfig(String source, Map<String, Provider> providers, Map<String, Deployment> deployments,
-                            Map<String, dev.llmgateway.routing.Route> routes) {
+                            Map<String, dev.llmgateway.routing.Route> routes, Map<DeploymentClass, Integer> classMarkupBp) {
+
+    /** The metering library's view of the prices: provider prices, list prices and markups. */
+    public dev.llmgateway.metering.PricingConfig pricing() {
+        java.util.EnumMap<dev.llmgateway.metering.DeploymentClass, Integer> markups = new java.util.EnumMap<>(dev.llmgateway.metering.DeploymentClass.class);
+        classMarkupBp.forEach((c, bp) -> markups.put(c.forMetering(), bp));
+        return new dev.llmgateway.metering.PricingConfig(deployments.values().stream().map(d -> new dev.llmgateway.metering.DeploymentPricing(
+                d.name(), d.deploymentClass().forMetering(), d.prices().forMetering(), d.listPrices().map(Prices::forMetering),
+                d.markupBp())).toList(), markups);
+    }
 
     /** The routing library's view of this configuration. */
     public dev.llmgateway.routing.Catalog catalog() {
@@ -35,7 +44,13 @@ public record GatewayConfig(String source, Map<String, Provider> providers, Map<
     }
 
     /** Closed (hosted, proprietary) or open-weight. */
-    public enum DeploymentClass { CLOSED, OPEN }
+    public enum DeploymentClass {
+        CLOSED, OPEN;
+
+        public dev.llmgateway.metering.DeploymentClass forMetering() {
+            return this == OPEN ? dev.llmgateway.metering.DeploymentClass.OPEN : dev.llmgateway.metering.DeploymentClass.CLOSED;
+        }
+    }
 
     /** USD per one million tokens, exact. */
     public record Prices(BigDecimal inputPerMillionUsd, BigDecimal outputPerMillionUsd, BigDecimal cachedInputPerMillionUsd) {
@@ -44,6 +59,11 @@ public record GatewayConfig(String source, Map<String, Provider> providers, Map<
         /** Micro-USD per one million tokens; the loader guarantees at most six decimal places. */
         public dev.llmgateway.routing.TokenPrices micros() {
             return new dev.llmgateway.routing.TokenPrices(toMicros(inputPerMillionUsd), toMicros(outputPerMillionUsd),
+                    toMicros(cachedInputPerMillionUsd));
+        }
+
+        public dev.llmgateway.metering.TokenPrices forMetering() {
+            return new dev.llmgateway.metering.TokenPrices(toMicros(inputPerMillionUsd), toMicros(outputPerMillionUsd),
                     toMicros(cachedInputPerMillionUsd));
         }
 
@@ -64,7 +84,7 @@ public record GatewayConfig(String source, Map<String, Provider> providers, Map<
 
     /** A concrete model at a provider, with its prices and limits. */
     public record Deployment(String name, String provider, String model, DeploymentClass deploymentClass, Prices prices,
-                             int contextWindow, Optional<String> license, Set<String> capabilities,
+                             Optional<Prices> listPrices, java.util.OptionalInt markupBp, int contextWindow, Optional<String> license, Set<String> capabilities,
                              Map<String, Double> quality, Resilience resilience, Optional<EngineModel> engine) {
 
         /** The routing library's record of this deployment; no declared capabilities means "not declared: assume all". */

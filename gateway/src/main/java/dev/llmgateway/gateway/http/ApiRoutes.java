@@ -47,17 +47,18 @@ public class ApiRoutes {
 
     private void run(RoutingContext ctx, Exchange.Kind kind) {
         HttpServerRequest req = ctx.request();
-        String requestId = requestId(req);
+        String requestId = newRequestId();
+        Optional<String> clientRequestId = clientRequestId(req);
         readBody(req, settings.maxBodyBytes()).onComplete(body -> {
             if (body.failed()) {
                 GatewayError err = body.cause() instanceof GatewayError.Failure f ? f.error() : new GatewayError.BadRequest("could not read the request body", null);
-                writeError(ctx.response(), requestId, err);
+                writeError(ctx.response(), clientRequestId.orElse(requestId), err);
                 return;
             }
             Map<String, String> hints = new LinkedHashMap<>();
             String task = req.getHeader(dev.llmgateway.gateway.pipeline.RouteStage.TASK_HEADER);
             if (task != null && task.length() <= 64) hints.put(dev.llmgateway.gateway.pipeline.RouteStage.TASK_HEADER, task);
-            Exchange x = new Exchange(requestId, kind, body.result(), Optional.ofNullable(req.getHeader("authorization")),
+            Exchange x = new Exchange(requestId, clientRequestId, kind, body.result(), Optional.ofNullable(req.getHeader("authorization")),
                     hints, new VertxClientChannel(ctx.response()));
             runtime.pipeline().run(x).onComplete(ar -> {
                 GatewayError err = null;
@@ -136,9 +137,16 @@ public class ApiRoutes {
         return p.future();
     }
 
-    static String requestId(HttpServerRequest req) {
+    /** The request id the client sent, if it is a sensible one; echoed back, never used as a key. */
+    static Optional<String> clientRequestId(HttpServerRequest req) {
         String given = req.getHeader("x-request-id");
-        if (given != null && CLIENT_REQUEST_ID.matcher(given).matches()) return given;
+        return given != null && CLIENT_REQUEST_ID.matcher(given).matches() ? Optional.of(given) : Optional.empty();
+    }
+
+    static String requestId(HttpServerRequest req) { return clientRequestId(req).orElseGet(ApiRoutes::newRequestId); }
+
+    /** A new gateway request id: unique, so a client reusing its own ids can never merge two usage records. */
+    static String newRequestId() {
         byte[] b = new byte[12];
         RANDOM.nextBytes(b);
         return "req_" + HexFormat.of().formatHex(b);

@@ -46,19 +46,24 @@ public final class Exchange {
     private boolean streamed;
     private java.util.OptionalDouble budgetUsedFraction = java.util.OptionalDouble.empty();
     private Reply reply;
+    private java.util.function.Supplier<io.vertx.core.Future<Void>> beforeFinish = io.vertx.core.Future::succeededFuture;
+    private final String clientRequestId;
 
-    public Exchange(String requestId, Kind kind, Buffer body, Optional<String> authorization, Map<String, String> hints,
-                    ClientChannel client) {
+    public Exchange(String requestId, Optional<String> clientRequestId, Kind kind, Buffer body, Optional<String> authorization,
+                    Map<String, String> hints, ClientChannel client) {
         this.requestId = requestId;
+        this.clientRequestId = clientRequestId.orElse(requestId);
         this.hints = Map.copyOf(hints);
         this.kind = kind;
         this.body = body;
         this.authorization = authorization;
         this.client = client;
-        responseHeaders.put("x-request-id", requestId);
+        responseHeaders.put("x-request-id", this.clientRequestId);
+        responseHeaders.put("x-gateway-request-id", requestId);
         client.onGone(cancel::cancel);
     }
 
+    /** The gateway's own id of this request: unique, the key of its usage record. */
     public String requestId() { return requestId; }
     public Kind kind() { return kind; }
     public Buffer body() { return body; }
@@ -121,6 +126,12 @@ public final class Exchange {
     /** The share of the team's budget already used, when it has one (for budget-aware routing). */
     public java.util.OptionalDouble budgetUsedFraction() { return budgetUsedFraction; }
     public void budgetUsed(java.util.OptionalDouble fraction) { this.budgetUsedFraction = fraction; }
+
+    /** Registers the work that must be done before the last byte of an answer is written (durable metering). */
+    public void beforeFinish(java.util.function.Supplier<io.vertx.core.Future<Void>> hook) { this.beforeFinish = hook; }
+
+    /** Runs the before-finish work; Respond writes the end of the answer when this completes. */
+    public io.vertx.core.Future<Void> finishing() { return beforeFinish.get(); }
 
     public Reply reply() { return reply; }
     public void replied(Reply reply) { this.reply = reply; }

@@ -20,10 +20,12 @@ public final class RespondStage implements Stage {
     }
 
     private static Future<Outcome> whole(Exchange x, Completion c) {
-        x.firstByte();
         x.finished(c.usage(), c.finishReason());
-        x.client().sendJson(200, x.responseHeaders(), c.body());
-        return Future.succeededFuture(new Outcome.Answered(200));
+        return x.finishing().map(v -> {
+            x.firstByte();
+            x.client().sendJson(200, x.responseHeaders(), c.body());
+            return new Outcome.Answered(200);
+        });
     }
 
     private static Future<Outcome> stream(Exchange x, UpstreamStream s) {
@@ -33,10 +35,12 @@ public final class RespondStage implements Stage {
         return s.start(chunk -> {
             x.firstByte();
             x.client().writeEvent(chunk);
-        }).map(end -> {
+        }).compose(end -> {
             x.finished(end.usage(), end.finishReason());
-            x.client().endStream();
-            return (Outcome) new Outcome.Answered(200);
+            return x.finishing().map(v -> {
+                x.client().endStream();
+                return (Outcome) new Outcome.Answered(200);
+            });
         }).recover(e -> {
             x.finished(s.usageSoFar(), x.cancel().isCancelled() ? "cancelled" : "error");
             GatewayError err = e instanceof GatewayError.Failure f ? f.error()

@@ -121,6 +121,7 @@ class ErrorResponsesTest {
         HttpResponse<String> r = Http.send(req);
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("x-request-id")).contains("my-trace-123");
+        assertThat(r.headers().firstValue("x-gateway-request-id").orElseThrow()).startsWith("req_");
         assertThat(r.headers().firstValue("x-gateway-deployment")).contains("primary");
     }
 

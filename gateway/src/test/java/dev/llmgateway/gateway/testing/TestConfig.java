@@ -21,12 +21,14 @@ public final class TestConfig {
                     model: model-a
                     class: closed
                     prices: {input: "2.50", output: "10.00"}
+                    circuit_breaker: {request_volume: 1000}
                     retry: {max_attempts: 2, backoff_initial: 10ms, backoff_max: 3s}
                   backup:
                     provider: fake-openai
                     model: model-b
                     class: open
                     prices: {input: "0.10", output: "0.20"}
+                    circuit_breaker: {request_volume: 1000}
                   claude:
                     provider: fake-anthropic
                     model: claude-test
@@ -44,15 +46,18 @@ public final class TestConfig {
                     class: closed
                     retry: {max_attempts: 1}
                     timeouts: {first_byte: 300ms, total: 2s}
+                    circuit_breaker: {request_volume: 1000}
                   retrying:
                     provider: fake-openai
                     model: retrying
                     class: closed
                     retry: {max_attempts: 3, backoff_initial: 10ms, backoff_max: 5s}
+                    circuit_breaker: {request_volume: 1000}
                 routes:
                   gpt-test:
                     deployment: primary
                     fallbacks: [backup]
+                    baseline: primary
                   claude-test:
                     deployment: claude
                   flaky-route:

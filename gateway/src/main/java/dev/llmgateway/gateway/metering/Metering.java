@@ -1,0 +1,101 @@
+package dev.llmgateway.gateway.metering;
+
+import dev.llmgateway.gateway.config.GatewayConfig;
+import dev.llmgateway.gateway.config.GatewayConfig.Deployment;
+import dev.llmgateway.gateway.pipeline.Exchange;
+import dev.llmgateway.gateway.providers.Usage;
+import dev.llmgateway.metering.CostResult;
+import dev.llmgateway.metering.PriceCatalog;
+import dev.llmgateway.metering.PriceVersion;
+import dev.llmgateway.metering.TokenCounts;
+import dev.llmgateway.metering.UsageEvent;
+import dev.llmgateway.metering.UsageJournal;
+import dev.llmgateway.metering.UsageWriter;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Function;
+import javax.sql.DataSource;
+import org.jboss.logging.Logger;
+
+/**
+ * The gateway side of metering: prices a finished exchange, turns it into a {@link UsageEvent} and makes it durable
+ * in the local journal (fsync, group-committed); a background {@link UsageWriter} batches the journal into PostgreSQL.
+ */
+public final class Metering implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Metering.class);
+
+    private final Vertx vertx;
+    private final PriceCatalog prices;
+    private final UsageJournal journal;
+    private final UsageWriter writer;
+    private final Function<String, Optional<String>> baselineOfRoute;
+
+    public Metering(Vertx vertx, DataSource db, UsageJournal journal, GatewayConfig config,
+                    Function<String, Optional<String>> baselineOfRoute) {
+        this.vertx = vertx;
+        this.prices = new PriceCatalog(db);
+        var report = prices.syncFromConfig(config.pricing(), Instant.now());
+        if (!report.newVersions().isEmpty()) LOG.infof("New price versions for %s", report.newVersions());
+        this.journal = journal;
+        this.writer = new UsageWriter(journal, db).start();
+        this.baselineOfRoute = baselineOfRoute;
+    }
+
+    public UsageJournal journal() { return journal; }
+
+    public UsageWriter writer() { return writer; }
+
+    /** True when the journal cannot take more records (PostgreSQL has been unreachable for long). */
+    public boolean journalFull() { return journal.totalBytes() >= journal.maxTotalBytes(); }
+
+    /** Money of one answer: what the provider charges, what the team is charged, and the closed baseline. */
+    public record Charge(long providerCostMicros, long teamChargeMicros, long baselineCostMicros) {}
+
+    public Charge charge(Deployment d, String route, Usage usage, Instant at) {
+        TokenCounts tokens = new TokenCounts(usage.promptTokens(), usage.completionTokens(), Math.min(usage.cachedTokens(), usage.promptTokens()));
+        PriceVersion price = prices.priceAt(d.name(), at).orElseThrow(() -> new IllegalStateException("no price for " + d.name()));
+        long provider = price.providerCost(tokens).orThrow();
+        long team = price.teamCharge(tokens).orThrow();
+        long baseline = baselineOfRoute.apply(route)
+                .flatMap(b -> prices.priceAt(b, at))
+                .map(p -> p.teamCharge(tokens))
+                .map(CostResult::orThrow)
+                .orElse(team);
+        return new Charge(provider, team, baseline);
+    }
+
+    /** Builds the usage event of an exchange that reached a deployment (or tried to). */
+    public UsageEvent event(Exchange x, int httpStatus, String errorCode) {
+        Deployment d = x.served() != null ? x.served() : x.plan().primary();
+        Instant at = x.receivedAt();
+        Charge c = charge(d, x.plan().route(), x.usage(), at);
+        long ttft = x.ttftMs();
+        return UsageEvent.builder(x.requestId(), at)
+                .team(x.team().id(), x.key().id())
+                .endUser(x.chat() == null || x.chat().user().isEmpty() ? null : x.chat().user())
+                .route(x.plan().route(), x.plan().policy(), x.plan().stage().orElse(null))
+                .deployment(d.name(), d.provider(), d.model(), d.deploymentClass().forMetering())
+                .tokens(x.usage().promptTokens(), x.usage().completionTokens(), Math.min(x.usage().cachedTokens(), x.usage().promptTokens()))
+                .money(c.providerCostMicros(), c.teamChargeMicros(), c.baselineCostMicros())
+                .timing((int) Math.min(Integer.MAX_VALUE, x.elapsedMs()), ttft < 0 ? null : (int) Math.min(Integer.MAX_VALUE, ttft))
+                .outcome(httpStatus, errorCode)
+                .streamed(x.streamed())
+                .shadow(false)
+                .licenseId(d.license().orElse(null))
+                .build();
+    }
+
+    /** Appends to the journal; the future completes once the record is on disk. */
+    public Future<Void> record(UsageEvent e) {
+        var ctx = vertx.getOrCreateContext();
+        return Future.fromCompletionStage(journal.append(e), ctx);
+    }
+
+    @Override
+    public void close() {
+        writer.close();
+        journal.close();
+    }
+}

@@ -1,0 +1,115 @@
+package dev.llmgateway.gateway.metering;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llmgateway.gateway.GatewayRuntime;
+import dev.llmgateway.gateway.testing.GatewayTestResource;
+import dev.llmgateway.gateway.testing.Http;
+import dev.llmgateway.metering.UsageEvent;
+import dev.llmgateway.metering.UsageQueries;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Every routed request leaves exactly one usage record in PostgreSQL, priced exactly. */
+@QuarkusTest
+@QuarkusTestResource(GatewayTestResource.class)
+class MeteringThroughGatewayTest {
+    @Inject GatewayRuntime runtime;
+    private String key;
+
+    @BeforeEach
+    void setUp() { key = Http.newKey("metered-team"); }
+
+    private UsageEvent stored(HttpResponse<?> r) throws InterruptedException {
+        String id = r.headers().firstValue("x-gateway-request-id").orElseThrow();
+        assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
+        return new UsageQueries(runtime.database().dataSource()).byRequestId(id).orElseThrow(() -> new AssertionError("no usage for " + id));
+    }
+
+    @Test
+    void nonStreamingAnswerIsMeteredWithExactCostAndTheCostHeader() throws Exception {
+        HttpResponse<String> r = Http.post(Http.gateway() + "/v1/chat/completions", key,
+                "{\"model\":\"gpt-test\",\"user\":\"alice\",\"messages\":[{\"role\":\"user\",\"content\":\"hi there\"}]}");
+        assertThat(r.statusCode()).isEqualTo(200);
+        UsageEvent e = stored(r);
+        // 2 prompt tokens at $2.50/1M + 7 completion tokens at $10.00/1M = $0.000075 = 75 micro-USD
+        assertThat(e.promptTokens()).isEqualTo(2);
+        assertThat(e.completionTokens()).isEqualTo(7);
+        assertThat(e.providerCostMicros()).isEqualTo(75);
+        assertThat(e.teamChargeMicros()).isEqualTo(75);
+        assertThat(e.baselineCostMicros()).isEqualTo(75);
+        assertThat(r.headers().firstValue("x-gateway-cost")).contains("0.000075");
+        assertThat(e.teamId()).isEqualTo("metered-team");
+        assertThat(e.endUser()).isEqualTo("alice");
+        assertThat(e.route()).isEqualTo("gpt-test");
+        assertThat(e.deployment()).isEqualTo("primary");
+        assertThat(e.httpStatus()).isEqualTo(200);
+        assertThat(e.streamed()).isFalse();
+    }
+
+    @Test
+    void streamIsMeteredFromUpstreamUsageEvenWhenTheClientDidNotAskForIt() throws Exception {
+        HttpResponse<String> r = Http.post(Http.gateway() + "/v1/chat/completions", key,
+                "{\"model\":\"gpt-test\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"one two three\"}]}");
+        assertThat(r.body()).doesNotContain("\"usage\":{");
+        UsageEvent e = stored(r);
+        assertThat(e.streamed()).isTrue();
+        assertThat(e.promptTokens()).isEqualTo(3);
+        assertThat(e.completionTokens()).isEqualTo(7);
+        assertThat(e.ttftMs()).isNotNull();
+    }
+
+    @Test
+    void fallbackIsChargedAtTheServingDeploymentAndComparedWithTheBaseline() throws Exception {
+        Http.script("model-a", "500", "500");
+        HttpResponse<String> r = Http.post(Http.gateway() + "/v1/chat/completions", key,
+                "{\"model\":\"gpt-test\",\"messages\":[{\"role\":\"user\",\"content\":\"hi there\"}]}");
+        UsageEvent e = stored(r);
+        assertThat(e.deployment()).isEqualTo("backup");
+        // backup: 2 x $0.10/1M + 7 x $0.20/1M = 1.6 micro-USD -> 2 (half-up); baseline primary: 75
+        assertThat(e.teamChargeMicros()).isEqualTo(2);
+        assertThat(e.baselineCostMicros()).isEqualTo(75);
+    }
+
+    @Test
+    void failedRequestsAreRecordedWithTheirStatusAndNoTokens() throws Exception {
+        Http.script("slow", "400");
+        HttpResponse<String> r = Http.post(Http.gateway() + "/v1/chat/completions", key,
+                "{\"model\":\"slow-route\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertThat(r.statusCode()).isEqualTo(400);
+        UsageEvent e = stored(r);
+        assertThat(e.httpStatus()).isEqualTo(400);
+        assertThat(e.errorCode()).isEqualTo("upstream_rejected_request");
+        assertThat(e.completionTokens()).isZero();
+        assertThat(e.teamChargeMicros()).isZero();
+    }
+
+    @Test
+    void aClientReusingItsRequestIdStillGetsTwoUsageRecords() throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(Http.gateway() + "/v1/chat/completions"))
+                .header("authorization", "Bearer " + key).header("x-request-id", "same-id")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-test\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build();
+        HttpResponse<String> a = Http.send(req);
+        HttpResponse<String> b = Http.send(req);
+        assertThat(a.headers().firstValue("x-request-id")).contains("same-id");
+        assertThat(stored(a).requestId()).isNotEqualTo(stored(b).requestId());
+    }
+
+    @Test
+    void unauthenticatedAndInvalidRequestsLeaveNoUsage() throws Exception {
+        assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
+        var q = new UsageQueries(runtime.database().dataSource());
+        long before = q.total(UsageQueries.Filter.all()).requests();
+        Http.post(Http.gateway() + "/v1/chat/completions", "gw-nope", "{}");
+        Http.post(Http.gateway() + "/v1/chat/completions", key, "{\"model\":\"gpt-test\"}");
+        assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
+        assertThat(q.total(UsageQueries.Filter.all()).requests()).isEqualTo(before);
+    }
+}
