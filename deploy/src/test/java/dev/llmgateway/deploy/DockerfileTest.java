@@ -96,6 +96,18 @@ class DockerfileTest {
     }
 
     @Test
+    void theDockerignoreListInTheOperationsGuideMatchesTheIgnoreFile() {
+        List<String> patterns = DeployFiles.read(DeployFiles.deployDir().resolve("Dockerfile.dockerignore")).lines()
+                .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        String guide = DeployFiles.read(DeployFiles.repoRoot().resolve("docs/operations.md"));
+        int heading = guide.indexOf(".dockerignore)");
+        assertThat(heading).as("docs/operations.md has a .dockerignore section").isPositive();
+        int start = guide.indexOf("```\n", heading) + 4;
+        List<String> documented = guide.substring(start, guide.indexOf("```", start)).lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        assertThat(documented).isEqualTo(patterns);
+    }
+
+    @Test
     void theRuntimeStageCopiesTheQuarkusAppFromTheBuildStage() {
         String buildName = DOCKERFILE.stages().get(0).name();
         List<String> fromBuild = new ArrayList<>();
