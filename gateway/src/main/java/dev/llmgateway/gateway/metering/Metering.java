@@ -50,7 +50,10 @@ public final class Metering implements AutoCloseable {
     /** True when the journal cannot take more records (PostgreSQL has been unreachable for long). */
     public boolean journalFull() { return journal.totalBytes() >= journal.maxTotalBytes(); }
 
-    /** Money of one answer: what the provider charges, what the team is charged, and the closed baseline. */
+    /**
+     * Money of one answer: what the provider charges, what the team is charged, and what the same tokens would have
+     * cost at the provider of the route's closed baseline (the actual provider cost when the route has none).
+     */
     public record Charge(long providerCostMicros, long teamChargeMicros, long baselineCostMicros) {}
 
     public Charge charge(Deployment d, String route, Usage usage, Instant at) {
@@ -60,9 +63,9 @@ public final class Metering implements AutoCloseable {
         long team = price.teamCharge(tokens).orThrow();
         long baseline = baselineOfRoute.apply(route)
                 .flatMap(b -> prices.priceAt(b, at))
-                .map(p -> p.teamCharge(tokens))
+                .map(p -> p.providerCost(tokens))
                 .map(CostResult::orThrow)
-                .orElse(team);
+                .orElse(provider);
         return new Charge(provider, team, baseline);
     }
 

@@ -103,6 +103,41 @@ class MeteringThroughGatewayTest {
     }
 
     @Test
+    void adminUsageApiFiltersGroupsExportsAndReportsSavings() throws Exception {
+        String team = "usage-api-team";
+        String k = Http.newKey(team);
+        Http.script("model-a", "500", "500");
+        HttpResponse<String> viaBackup = Http.post(Http.gateway() + "/v1/chat/completions", k,
+                "{\"model\":\"gpt-test\",\"messages\":[{\"role\":\"user\",\"content\":\"hi there\"}]}");
+        HttpResponse<String> viaPrimary = Http.post(Http.gateway() + "/v1/chat/completions", k,
+                "{\"model\":\"gpt-test\",\"messages\":[{\"role\":\"user\",\"content\":\"hi there\"}]}");
+        stored(viaBackup);
+        stored(viaPrimary);
+        String admin = dev.llmgateway.gateway.testing.GatewayTestResource.ADMIN_KEY;
+
+        var grouped = Http.json(Http.get(Http.gateway() + "/admin/usage?team=" + team + "&group_by=deployment", admin).body());
+        assertThat(grouped.path("total").path("requests").asLong()).isEqualTo(2);
+        assertThat(grouped.path("total").path("team_charge_usd").asText()).isEqualTo("0.000077");
+        assertThat(grouped.path("groups").findValuesAsText("deployment")).containsExactlyInAnyOrder("backup", "primary");
+
+        String id = viaBackup.headers().firstValue("x-gateway-request-id").orElseThrow();
+        var one = Http.json(Http.get(Http.gateway() + "/admin/usage/" + id, admin).body());
+        assertThat(one.path("deployment").asText()).isEqualTo("backup");
+        assertThat(one.path("baseline_cost_usd").asText()).isEqualTo("0.000075");
+
+        HttpResponse<String> csv = Http.get(Http.gateway() + "/admin/usage?team=" + team + "&format=csv", admin);
+        assertThat(csv.headers().firstValue("content-type").orElse("")).startsWith("text/csv");
+        assertThat(csv.body().lines().count()).isEqualTo(3);
+        assertThat(csv.body()).contains(id);
+
+        var savings = Http.json(Http.get(Http.gateway() + "/admin/savings?team=" + team + "&period=day", admin).body());
+        // baseline 75 + 75, actual 2 + 75: the backup (open) request saved 73 micro-USD
+        assertThat(savings.path("saving_usd").asText()).isEqualTo("0.000073");
+        assertThat(Http.get(Http.gateway() + "/admin/usage?group_by=planet", admin).statusCode()).isEqualTo(400);
+        assertThat(Http.get(Http.gateway() + "/admin/usage/req_missing", admin).statusCode()).isEqualTo(404);
+    }
+
+    @Test
     void unauthenticatedAndInvalidRequestsLeaveNoUsage() throws Exception {
         assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
         var q = new UsageQueries(runtime.database().dataSource());

@@ -1,0 +1,166 @@
+package dev.llmgateway.gateway.admin;
+
+import dev.llmgateway.gateway.GatewayRuntime;
+import dev.llmgateway.metering.Money;
+import dev.llmgateway.metering.UsageEvent;
+import dev.llmgateway.metering.UsageQueries;
+import dev.llmgateway.metering.UsageQueries.Filter;
+import dev.llmgateway.metering.UsageQueries.Grouping;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Usage records: totals with filters and grouping, one record by request id, CSV export, and the savings report. */
+@Path("/admin")
+@Produces(MediaType.APPLICATION_JSON)
+public class UsageResource {
+    @Inject GatewayRuntime runtime;
+
+    private UsageQueries queries() { return new UsageQueries(runtime.database().dataSource()); }
+
+    @GET
+    @Path("/usage")
+    public Response usage(@QueryParam("team") String team, @QueryParam("key") String key, @QueryParam("route") String route,
+                          @QueryParam("deployment") String deployment, @QueryParam("from") String from, @QueryParam("to") String to,
+                          @QueryParam("group_by") String groupBy, @QueryParam("format") String format) {
+        Filter f = filter(team, key, route, deployment, from, to);
+        if ("csv".equals(format)) {
+            StreamingOutput out = os -> queries().exportCsv(f, os);
+            return Response.ok(out, "text/csv").header("content-disposition", "attachment; filename=usage.csv").build();
+        }
+        if (format != null && !format.equals("json")) throw AdminErrors.bad("'format' must be json or csv", "format");
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("object", "usage");
+        body.put("total", totals(queries().total(f)));
+        if (groupBy != null && !groupBy.isBlank()) {
+            List<Grouping> groupings = new ArrayList<>();
+            for (String g : groupBy.split(",")) {
+                try {
+                    groupings.add(Grouping.valueOf(g.trim().toUpperCase(Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    throw AdminErrors.bad("'group_by' takes day, month, team, key, deployment, route; got '" + g + "'", "group_by");
+                }
+            }
+            List<Map<String, Object>> groups = new ArrayList<>();
+            for (UsageQueries.Group g : queries().totals(f, groupings.toArray(Grouping[]::new))) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                for (int i = 0; i < groupings.size(); i++) m.put(groupings.get(i).name().toLowerCase(Locale.ROOT), g.key().get(i));
+                m.putAll(totals(g.totals()));
+                groups.add(m);
+            }
+            body.put("groups", groups);
+        }
+        return Response.ok(body).build();
+    }
+
+    @GET
+    @Path("/usage/{requestId}")
+    public Map<String, Object> one(@PathParam("requestId") String requestId) {
+        UsageEvent e = queries().byRequestId(requestId)
+                .orElseThrow(() -> AdminErrors.notFound("no usage record for request '" + requestId + "' (records reach the database within a second)"));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("request_id", e.requestId());
+        m.put("time", e.time().toString());
+        m.put("team", e.teamId());
+        m.put("key_id", e.keyId());
+        m.put("end_user", e.endUser());
+        m.put("route", e.route());
+        m.put("policy", e.policy());
+        m.put("stage", e.stage());
+        m.put("deployment", e.deployment());
+        m.put("provider", e.provider());
+        m.put("upstream_model", e.upstreamModel());
+        m.put("class", e.deploymentClass().wire());
+        m.put("prompt_tokens", e.promptTokens());
+        m.put("completion_tokens", e.completionTokens());
+        m.put("cached_tokens", e.cachedTokens());
+        m.put("provider_cost_usd", Money.formatUsd(e.providerCostMicros()));
+        m.put("team_charge_usd", Money.formatUsd(e.teamChargeMicros()));
+        m.put("baseline_cost_usd", Money.formatUsd(e.baselineCostMicros()));
+        m.put("latency_ms", e.latencyMs());
+        m.put("ttft_ms", e.ttftMs());
+        m.put("status", e.httpStatus());
+        m.put("error_code", e.errorCode());
+        m.put("streamed", e.streamed());
+        m.put("shadow", e.shadow());
+        m.put("license", e.licenseId());
+        return m;
+    }
+
+    @GET
+    @Path("/savings")
+    public Map<String, Object> savings(@QueryParam("team") String team, @QueryParam("route") String route,
+                                       @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("period") String period) {
+        UsageQueries.Period p;
+        try {
+            p = UsageQueries.Period.valueOf(period == null ? "MONTH" : period.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw AdminErrors.bad("'period' must be day or month", "period");
+        }
+        List<Map<String, Object>> rows = new ArrayList<>();
+        long actual = 0;
+        long baseline = 0;
+        for (UsageQueries.Saving s : queries().savings(filter(team, null, route, null, from, to), p)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("route", s.route());
+            m.put("team", s.teamId());
+            m.put("period_start", s.periodStart().toString());
+            m.put("requests", s.requests());
+            m.put("actual_cost_usd", Money.formatUsd(s.providerCostMicros()));
+            m.put("team_charge_usd", Money.formatUsd(s.teamChargeMicros()));
+            m.put("baseline_cost_usd", Money.formatUsd(s.baselineCostMicros()));
+            m.put("saving_usd", Money.formatUsd(s.savingMicros()));
+            rows.add(m);
+            actual = Math.addExact(actual, s.providerCostMicros());
+            baseline = Math.addExact(baseline, s.baselineCostMicros());
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("object", "savings");
+        body.put("data", rows);
+        body.put("actual_cost_usd", Money.formatUsd(actual));
+        body.put("baseline_cost_usd", Money.formatUsd(baseline));
+        body.put("saving_usd", Money.formatUsd(Math.subtractExact(baseline, actual)));
+        return body;
+    }
+
+    static Map<String, Object> totals(UsageQueries.Totals t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("requests", t.requests());
+        m.put("prompt_tokens", t.promptTokens());
+        m.put("completion_tokens", t.completionTokens());
+        m.put("cached_tokens", t.cachedTokens());
+        m.put("provider_cost_usd", Money.formatUsd(t.providerCostMicros()));
+        m.put("team_charge_usd", Money.formatUsd(t.teamChargeMicros()));
+        m.put("baseline_cost_usd", Money.formatUsd(t.baselineCostMicros()));
+        return m;
+    }
+
+    static Filter filter(String team, String key, String route, String deployment, String from, String to) {
+        return Filter.all().team(team).key(key).route(route).deployment(deployment).between(instant(from, "from"), instant(to, "to"));
+    }
+
+    /** {@code 2026-11-01} (UTC midnight) or an ISO instant {@code 2026-11-01T12:00:00Z}. */
+    static Instant instant(String s, String param) {
+        if (s == null || s.isBlank()) return null;
+        try {
+            return s.length() == 10 ? LocalDate.parse(s).atStartOfDay(ZoneOffset.UTC).toInstant() : Instant.parse(s);
+        } catch (DateTimeParseException e) {
+            throw AdminErrors.bad("'" + param + "' must be a date (2026-11-01) or an ISO instant (2026-11-01T12:00:00Z)", param);
+        }
+    }
+}
