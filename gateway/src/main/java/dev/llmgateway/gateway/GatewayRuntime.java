@@ -42,6 +42,7 @@ public class GatewayRuntime {
 
     @Inject GatewaySettings settings;
     @Inject Vertx vertx;
+    @Inject io.micrometer.core.instrument.MeterRegistry registry;
 
     private GatewayConfig config;
     private Database database;
@@ -51,6 +52,7 @@ public class GatewayRuntime {
     private CircuitBreakers breakers;
     private Pipeline pipeline;
     private dev.llmgateway.gateway.metering.Metering metering;
+    private dev.llmgateway.gateway.metering.GatewayMetrics metrics;
     private dev.llmgateway.routing.Router router;
     private byte[] adminKeyHash;
     private final ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
@@ -77,6 +79,7 @@ public class GatewayRuntime {
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot open the usage journal under " + settings.dataDir() + ": " + e.getMessage(), e);
         }
+        metrics = new dev.llmgateway.gateway.metering.GatewayMetrics(registry, breakers, metering, config.deployments().keySet());
         pipeline = buildPipeline();
         LOG.infof("Pipeline: %s", String.join(" -> ", pipeline.stageNames()));
     }
@@ -87,7 +90,7 @@ public class GatewayRuntime {
                 new AuthenticateStage(authenticator),
                 new ParseStage(),
                 new RouteStage(() -> config, () -> router, this::health, dev.llmgateway.routing.MigrationStates::none),
-                new MeterStage(metering),
+                new MeterStage(metering, metrics),
                 new RespondStage(),
                 new DispatchStage(vertx, backends, breakers)));
     }

@@ -16,8 +16,17 @@ public final class MeterStage implements Stage {
     private static final Logger LOG = Logger.getLogger(MeterStage.class);
 
     private final Metering metering;
+    private final dev.llmgateway.gateway.metering.GatewayMetrics metrics;
 
-    public MeterStage(Metering metering) { this.metering = metering; }
+    public MeterStage(Metering metering, dev.llmgateway.gateway.metering.GatewayMetrics metrics) {
+        this.metering = metering;
+        this.metrics = metrics;
+    }
+
+    private Future<Void> record(UsageEvent e) {
+        metrics.record(e);
+        return metering.record(e);
+    }
 
     @Override
     public Future<Outcome> handle(Exchange x, Chain next) {
@@ -30,7 +39,7 @@ public final class MeterStage implements Stage {
             recorded[0] = true;
             UsageEvent e = metering.event(x, 200, null);
             x.responseHeaders().put("x-gateway-cost", dev.llmgateway.metering.Money.formatUsd(e.teamChargeMicros()));
-            return metering.record(e).recover(err -> {
+            return record(e).recover(err -> {
                 // The answer exists and was paid for upstream; withholding it would not bring the record back.
                 LOG.errorf("usage of %s could not be journaled: %s", x.requestId(), err.getMessage());
                 return Future.succeededFuture();
@@ -44,7 +53,7 @@ public final class MeterStage implements Stage {
             int status = err == null ? 200 : x.cancel().isCancelled() ? 499 : ErrorResponses.shape(err).status();
             String code = err == null ? null : x.cancel().isCancelled() ? "client_closed_request" : ErrorResponses.shape(err).code();
             try {
-                metering.record(metering.event(x, status, code))
+                record(metering.event(x, status, code))
                         .onFailure(e -> LOG.errorf("usage of %s could not be journaled: %s", x.requestId(), e.getMessage()));
             } catch (RuntimeException e) {
                 LOG.errorf(e, "usage of %s could not be priced", x.requestId());

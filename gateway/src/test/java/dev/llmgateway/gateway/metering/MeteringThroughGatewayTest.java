@@ -138,6 +138,19 @@ class MeteringThroughGatewayTest {
     }
 
     @Test
+    void prometheusMetricsCountRequestsTokensMoneyAndCircuits() throws Exception {
+        stored(Http.post(Http.gateway() + "/v1/chat/completions", key,
+                "{\"model\":\"gpt-test\",\"messages\":[{\"role\":\"user\",\"content\":\"hi there\"}]}"));
+        String metrics = Http.get(Http.gateway() + "/q/metrics", null).body();
+        assertThat(metrics).containsPattern("gateway_requests_total\\{[^}]*route=\"gpt-test\"[^}]*\\} [1-9]");
+        assertThat(metrics).containsPattern("gateway_team_charge_micros_usd_total\\{[^}]*team=\"metered-team\"[^}]*\\} [1-9]");
+        assertThat(metrics).contains("gateway_circuit_state{deployment=\"primary\"}");
+        assertThat(metrics).contains("gateway_usage_journal_unstored_records");
+        assertThat(metrics).contains("gateway_time_to_first_token_seconds_bucket");
+        assertThat(metrics).doesNotContain(key);
+    }
+
+    @Test
     void unauthenticatedAndInvalidRequestsLeaveNoUsage() throws Exception {
         assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
         var q = new UsageQueries(runtime.database().dataSource());
