@@ -199,6 +199,26 @@ class LocalEngineTest {
     }
 
     @Test
+    void cancellingAQueuedRequestTakesItOutOfTheQueue() throws Exception {
+        try (LocalEngine queued = LocalEngine.start(List.of(TestModel.config("q").withSlots(1, 1)))) {
+            CountDownLatch firstPiece = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            CompletableFuture<GenerationResult> first = CompletableFuture.supplyAsync(() ->
+                    queued.generate("q", greedy(8), piece -> { firstPiece.countDown(); await(release); }, null), callers);
+            assertThat(firstPiece.await(20, TimeUnit.SECONDS)).isTrue();
+            Cancellation cancel = Cancellation.create();
+            CompletableFuture<GenerationResult> waiting = CompletableFuture.supplyAsync(
+                    () -> queued.generate("q", greedy(8), null, cancel), callers);
+            while (queued.stats("q").queued() == 0) Thread.sleep(5);
+            cancel.cancel();
+            assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(EngineException.Cancelled.class);
+            assertThat(queued.stats("q").queued()).isZero();
+            release.countDown();
+            assertThat(first.get(20, TimeUnit.SECONDS).completionTokens()).isEqualTo(8);
+        }
+    }
+
+    @Test
     void idleModelIsUnloadedAndReloadedOnNextUse() throws Exception {
         GenerationResult before = engine.generate("idle", greedy(8));
         assertThat(engine.stats("idle").loaded()).isTrue();
