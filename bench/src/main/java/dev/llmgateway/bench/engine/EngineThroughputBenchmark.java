@@ -72,7 +72,11 @@ public final class EngineThroughputBenchmark {
                     results.add(new ArrayList<>());
                 }
                 for (int r = 0; r < rounds; r++) {
-                    for (int s = 0; s < sides.size(); s++) results.get(s).add(run(pool, sides.get(s), streams, tokens));
+                    // alternate which side goes first, so neither always runs right after the other
+                    for (int k = 0; k < sides.size(); k++) {
+                        int s = (k + r) % sides.size();
+                        results.get(s).add(run(pool, sides.get(s), streams, tokens));
+                    }
                 }
                 for (int s = 0; s < sides.size(); s++) {
                     List<Round> rs = results.get(s);
