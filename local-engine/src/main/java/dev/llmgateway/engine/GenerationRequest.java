@@ -11,7 +11,7 @@ import java.util.OptionalLong;
  *                    context leaves after the prompt.
  * @param stop        stop sequences; generation ends before the first one and it is not returned
  * @param temperature 0 = greedy (deterministic)
- * @param topP        nucleus sampling; 1 = off
+ * @param topP        nucleus sampling, 0..1; 1 = off
  * @param seed        sampling seed (its low 31 bits); empty = random
  */
 public record GenerationRequest(List<EngineMessage> messages, int maxTokens, List<String> stop, double temperature,
@@ -23,7 +23,7 @@ public record GenerationRequest(List<EngineMessage> messages, int maxTokens, Lis
         seed = seed == null ? OptionalLong.empty() : seed;
         if (maxTokens < 0) throw new IllegalArgumentException("maxTokens must be >= 0, was " + maxTokens);
         if (temperature < 0 || Double.isNaN(temperature)) throw new IllegalArgumentException("temperature must be >= 0");
-        if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("topP must be in (0, 1], was " + topP);
+        if (!(topP >= 0 && topP <= 1)) throw new IllegalArgumentException("topP must be in [0, 1], was " + topP);
     }
 
     /** Greedy decoding of at most {@code maxTokens} tokens, no stop sequences, no penalties. */

@@ -116,7 +116,7 @@ public final class LocalEngine implements AutoCloseable {
         return runtimes.keySet();
     }
 
-    /** Unloads every model. Do not call while generations run. */
+    /** Stops the idle thread and unloads every model, waiting for running generations to end. */
     @Override
     public void close() {
         if (closed) return;

@@ -25,7 +25,7 @@ import java.util.concurrent.Future;
  * and through the raw de.kherud API (the floor), same GGUF, same llama.cpp settings, greedy decoding.
  * A main-based harness rather than JMH: one measurement is a whole multi-stream generation.
  * <p>
- * Usage: {@code EngineThroughputBenchmark [both|raw|engine] [tokensPerStream] [rounds] [model.gguf]};
+ * Usage: {@code EngineThroughputBenchmark [both|both-reversed|raw|engine] [tokensPerStream] [rounds] [model.gguf]};
  * see docs/benchmarks-engine.md for the command line.
  */
 public final class EngineThroughputBenchmark {
@@ -34,7 +34,9 @@ public final class EngineThroughputBenchmark {
     static final int SLOTS = 4;
     static final int CONTEXT_PER_SLOT = 1024;
     static final int THREADS = 2;
-    static final int[] STREAMS = {1, 2, 4};
+    /** Concurrent streams to measure; override with -Dstreams=1,4 */
+    static final int[] STREAMS = java.util.Arrays.stream(System.getProperty("streams", "1,2,4").split(","))
+            .map(String::trim).mapToInt(Integer::parseInt).toArray();
 
     /** One round: all streams started together; tokens summed over streams, wall time of the slowest. */
     record Round(int tokens, double seconds, double ttftMsMean) {
@@ -60,8 +62,10 @@ public final class EngineThroughputBenchmark {
         System.out.printf(Locale.ROOT, "model=%s tokens/stream=%d rounds=%d slots=%d ctx/slot=%d threads=%d cpus=%d%n",
                 model, tokens, rounds, SLOTS, CONTEXT_PER_SLOT, THREADS, Runtime.getRuntime().availableProcessors());
         List<Side> sides = new ArrayList<>();
+        // "both" loads the raw model first, "both-reversed" the engine's first
+        if (mode.equals("both-reversed")) sides.add(new Engine(model));
         if (!mode.equals("engine")) sides.add(new Raw(model));
-        if (!mode.equals("raw")) sides.add(new Engine(model));
+        if (mode.equals("both") || mode.equals("engine")) sides.add(new Engine(model));
         ExecutorService pool = Executors.newFixedThreadPool(SLOTS);
         try {
             System.out.println("side     streams  tokens/s(median)  tokens/s(min..max)  ttft_ms(median)");

@@ -60,6 +60,9 @@ public final class ModelRuntime {
         String override = config.chatTemplate().orElse(null);
         this.llamaTemplate = override != null ? !override.equalsIgnoreCase("default") : metadata.chatTemplate().isPresent();
         this.slots = new Semaphore(config.parallelSlots(), true);
+        metadata.trainedContextLength().filter(trained -> config.contextSize() > trained).ifPresent(trained ->
+                LOG.warnf("model '%s': context_size %d is larger than the %d tokens it was trained with; output may degrade",
+                        config.name(), config.contextSize(), trained));
     }
 
     /** Checks the file (exists, GGUF magic, readable header) without loading it. */
