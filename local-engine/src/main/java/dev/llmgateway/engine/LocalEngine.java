@@ -92,7 +92,12 @@ public final class LocalEngine implements AutoCloseable {
 
     /** Tokens of {@code text} by the model's tokenizer, without the BOS token a prompt gets. */
     public int countTokens(String model, String text) {
-        return runtime(model).countTokens(text);
+        return runtime(model).tokenize(text).length;
+    }
+
+    /** Token ids of {@code text} by the model's tokenizer (special tokens parsed, no BOS added). */
+    public int[] tokenize(String model, String text) {
+        return runtime(model).tokenize(text);
     }
 
     /** The exact prompt text fed to the model for these messages (its template, or the default one). */

@@ -50,6 +50,7 @@ class LocalEngineTest {
 
     @Test
     void tokenizerSplitsOnceUponATimeIntoTheKnownLlamaTokens() {
+        assertThat(engine.tokenize("tiny", "Once upon a time")).containsExactly(9038, 2501, 263, 931);
         assertThat(engine.countTokens("tiny", "Once upon a time")).isEqualTo(4);
     }
 

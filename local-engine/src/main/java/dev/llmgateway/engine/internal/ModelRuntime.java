@@ -202,9 +202,9 @@ public final class ModelRuntime {
         return withHandle(model -> model.applyTemplate(request));
     }
 
-    /** Tokens of {@code text} as the tokenizer splits it (no BOS added). */
-    public int countTokens(String text) {
-        return withHandle(model -> model.encode(text).length);
+    /** Token ids of {@code text} as the tokenizer splits it (special tokens parsed, no BOS added). */
+    public int[] tokenize(String text) {
+        return withHandle(model -> model.encode(text));
     }
 
     /** Tokens llama.cpp evaluates for this prompt: its tokens plus the BOS/EOS the model's tokenizer adds. */
