@@ -25,7 +25,7 @@ import java.util.concurrent.Future;
  * and through the raw de.kherud API (the floor), same GGUF, same llama.cpp settings, greedy decoding.
  * A main-based harness rather than JMH: one measurement is a whole multi-stream generation.
  * <p>
- * Usage: {@code EngineThroughputBenchmark [both|both-reversed|raw|engine] [tokensPerStream] [rounds] [model.gguf]};
+ * Usage: {@code EngineThroughputBenchmark [both|both-reversed|control|raw|engine] [tokensPerStream] [rounds] [model.gguf]};
  * see docs/benchmarks-engine.md for the command line.
  */
 public final class EngineThroughputBenchmark {
@@ -62,9 +62,10 @@ public final class EngineThroughputBenchmark {
         System.out.printf(Locale.ROOT, "model=%s tokens/stream=%d rounds=%d slots=%d ctx/slot=%d threads=%d cpus=%d%n",
                 model, tokens, rounds, SLOTS, CONTEXT_PER_SLOT, THREADS, Runtime.getRuntime().availableProcessors());
         List<Side> sides = new ArrayList<>();
-        // "both" loads the raw model first, "both-reversed" the engine's first
+        // "both" loads the raw model first, "both-reversed" the engine's first; "control" runs two raw sides
         if (mode.equals("both-reversed")) sides.add(new Engine(model));
-        if (!mode.equals("engine")) sides.add(new Raw(model));
+        if (!mode.equals("engine")) sides.add(new Raw(model, "raw"));
+        if (mode.equals("control")) sides.add(new Raw(model, "raw2"));
         if (mode.equals("both") || mode.equals("engine")) sides.add(new Engine(model));
         ExecutorService pool = Executors.newFixedThreadPool(SLOTS);
         try {
@@ -125,14 +126,16 @@ public final class EngineThroughputBenchmark {
     /** The floor: de.kherud's iterator, same parameters the engine uses, nothing around it. */
     static final class Raw implements Side {
         private final LlamaModel model;
+        private final String name;
 
-        Raw(Path path) {
+        Raw(Path path, String name) {
+            this.name = name;
             model = new LlamaModel(new ModelParameters().setModel(path.toString())
                     .setCtxSize(CONTEXT_PER_SLOT * SLOTS).setParallel(SLOTS)
                     .setThreads(THREADS).setThreadsBatch(THREADS).disableContextShift().disableLog());
         }
 
-        @Override public String name() { return "raw"; }
+        @Override public String name() { return name; }
 
         @Override public long[] stream(int maxTokens) {
             InferenceParameters params = new InferenceParameters(PROMPT).setNPredict(maxTokens).setCachePrompt(true)
