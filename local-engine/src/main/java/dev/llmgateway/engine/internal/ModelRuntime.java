@@ -196,10 +196,8 @@ public final class ModelRuntime {
 
     /** The exact prompt text the model is given for these messages. */
     public String renderPrompt(List<EngineMessage> messages) {
-        if (messages.isEmpty()) throw new IllegalArgumentException("at least one message is required");
-        if (!llamaTemplate) return DefaultChatTemplate.render(messages);
-        String request = Json.chatTemplateRequest(normalizeForModelTemplate(messages));
-        return withHandle(model -> model.applyTemplate(request));
+        // the default template needs no loaded model; llama.cpp's renderer does
+        return llamaTemplate ? withHandle(model -> renderPromptWith(model, messages)) : renderPromptWith(null, messages);
     }
 
     /** Token ids of {@code text} as the tokenizer splits it (special tokens parsed, no BOS added). */
