@@ -109,6 +109,18 @@ class LocalEngineTest {
     }
 
     @Test
+    void lengthCountIsExactEvenWhenLlamaCppMergesTokensOfASplitUtf8Character() {
+        // At temperature 1.5 the random model emits stray UTF-8 lead bytes; llama.cpp then sends two tokens in
+        // one result. With the raw binding, seeds 1, 7, 9, 13 and 15 give 299 or 298 results for 300 tokens.
+        for (long seed = 1; seed <= 16; seed++) {
+            GenerationRequest hot = greedy(300).withSampling(1.5, 1.0, OptionalLong.of(seed));
+            GenerationResult result = engine.complete("tiny", TestModel.KNOWN_PROMPT, hot, null, null);
+            assertThat(result.finishReason()).as("seed %d", seed).isEqualTo(FinishReason.LENGTH);
+            assertThat(result.completionTokens()).as("seed %d", seed).isEqualTo(300);
+        }
+    }
+
+    @Test
     void stopSequenceTakenFromGreedyOutputTruncatesThereAndFinishesWithStop() {
         // "development Gar" spans two tokens ("development", " Gar"), so it is only seen across pieces
         GenerationRequest request = greedy(16).withStop(List.of("development Gar"));

@@ -329,6 +329,7 @@ public final class ModelRuntime {
 
         StopSequenceFilter filter = new StopSequenceFilter(stops, sink::onText);
         int completionTokens = 0;
+        boolean lastPieceEmpty = false;
         FinishReason reason = null;
         LlamaIterator tokens = null;
         boolean finished = false;
@@ -340,13 +341,23 @@ public final class ModelRuntime {
                 // in streaming mode llama.cpp sends one partial result per sampled token, then a final empty one
                 if (!tokens.hasNext()) break;
                 completionTokens++;
+                lastPieceEmpty = output.text.isEmpty();
                 if (filter.accept(output.text)) { reason = FinishReason.STOP; break; }
                 if (cancel.isCancelled()) { reason = FinishReason.CANCELLED; break; }
             }
             finished = !tokens.hasNext();
             if (reason == null) {
                 filter.flush();
-                reason = completionTokens >= maxTokens ? FinishReason.LENGTH : FinishReason.STOP;
+                if (completionTokens >= maxTokens) {
+                    reason = FinishReason.LENGTH;
+                } else if (lastPieceEmpty) {
+                    reason = FinishReason.STOP; // the end-of-generation token, which has no text
+                } else {
+                    // llama.cpp hit n_predict while holding back the bytes of an unfinished UTF-8 character:
+                    // those tokens sent no result of their own, but n_predict tokens were sampled
+                    reason = FinishReason.LENGTH;
+                    completionTokens = maxTokens;
+                }
             }
         } catch (EngineException e) {
             throw e;
