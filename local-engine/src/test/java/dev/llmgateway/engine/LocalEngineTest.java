@@ -133,9 +133,12 @@ class LocalEngineTest {
     }
 
     @Test
-    void seededSamplingIsReproducible() {
+    void seededSamplingIsReproducibleAndTheSeedReachesTheSampler() {
         GenerationRequest sampled = greedy(12).withSampling(0.9, 0.95, OptionalLong.of(42));
-        assertThat(engine.generate("tiny", sampled).text()).isEqualTo(engine.generate("tiny", sampled).text());
+        String first = engine.generate("tiny", sampled).text();
+        assertThat(engine.generate("tiny", sampled).text()).isEqualTo(first);
+        GenerationRequest otherSeed = greedy(12).withSampling(0.9, 0.95, OptionalLong.of(43));
+        assertThat(engine.generate("tiny", otherSeed).text()).isNotEqualTo(first);
     }
 
     @Test
