@@ -51,6 +51,7 @@ public class GatewayRuntime {
     private Backends backends;
     private CircuitBreakers breakers;
     private Pipeline pipeline;
+    private dev.llmgateway.engine.LocalEngine engine;
     private dev.llmgateway.gateway.metering.Metering metering;
     private dev.llmgateway.gateway.metering.GatewayMetrics metrics;
     private dev.llmgateway.routing.Router router;
@@ -79,7 +80,8 @@ public class GatewayRuntime {
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot open the usage journal under " + settings.dataDir() + ": " + e.getMessage(), e);
         }
-        metrics = new dev.llmgateway.gateway.metering.GatewayMetrics(registry, breakers, metering, config.deployments().keySet());
+        metrics = new dev.llmgateway.gateway.metering.GatewayMetrics(registry, breakers, metering, config.deployments().keySet(),
+                java.util.Optional.ofNullable(engine));
         pipeline = buildPipeline();
         LOG.infof("Pipeline: %s", String.join(" -> ", pipeline.stageNames()));
     }
@@ -101,8 +103,20 @@ public class GatewayRuntime {
                 ? dev.llmgateway.routing.DeploymentHealth.circuitOpened() : dev.llmgateway.routing.DeploymentHealth.HEALTHY;
     }
 
+    /** One engine for every embedded deployment (engine model name = deployment name); started only if needed. */
     private ModelBackend embeddedBackend(GatewayConfig.Provider provider) {
-        throw new IllegalStateException("provider '" + provider.name() + "': the embedded engine is not available in this build");
+        if (engine == null) {
+            List<dev.llmgateway.engine.ModelConfig> models = config.deployments().values().stream()
+                    .filter(d -> d.engine().isPresent())
+                    .map(d -> {
+                        var e = d.engine().get();
+                        return new dev.llmgateway.engine.ModelConfig(d.name(), e.path(), e.contextSize(), e.threads(),
+                                e.parallelSlots(), e.maxQueued(), e.gpuLayers(), e.idleUnload(), e.preload(), e.chatTemplate());
+                    }).toList();
+            engine = dev.llmgateway.engine.LocalEngine.start(models);
+            LOG.infof("Embedded engine: models %s", engine.models());
+        }
+        return new dev.llmgateway.gateway.providers.embedded.EmbeddedBackend(engine, blocking, vertx);
     }
 
     private void initAdminCredential() {
@@ -143,6 +157,7 @@ public class GatewayRuntime {
     void stop(@Observes ShutdownEvent ev) {
         if (backends != null) backends.close();
         if (metering != null) metering.close();
+        if (engine != null) engine.close();
         if (database != null) database.close();
         blocking.shutdown();
     }
@@ -153,6 +168,7 @@ public class GatewayRuntime {
     public Authenticator authenticator() { return authenticator; }
     public CircuitBreakers breakers() { return breakers; }
     public Pipeline pipeline() { return pipeline; }
+    public java.util.Optional<dev.llmgateway.engine.LocalEngine> engine() { return java.util.Optional.ofNullable(engine); }
     public dev.llmgateway.gateway.metering.Metering metering() { return metering; }
     public dev.llmgateway.routing.Router router() { return router; }
 }

@@ -17,8 +17,17 @@ import java.time.Duration;
 public final class GatewayMetrics {
     private final MeterRegistry registry;
 
-    public GatewayMetrics(MeterRegistry registry, CircuitBreakers breakers, Metering metering, Iterable<String> deployments) {
+    public GatewayMetrics(MeterRegistry registry, CircuitBreakers breakers, Metering metering, Iterable<String> deployments,
+                          java.util.Optional<dev.llmgateway.engine.LocalEngine> engine) {
         this.registry = registry;
+        engine.ifPresent(e -> {
+            for (String model : e.models()) {
+                Gauge.builder("gateway_engine_busy_slots", e, x -> x.stats(model).busySlots()).tag("deployment", model).register(registry);
+                Gauge.builder("gateway_engine_slots", e, x -> x.stats(model).slots()).tag("deployment", model).register(registry);
+                Gauge.builder("gateway_engine_queue_depth", e, x -> x.stats(model).queued()).tag("deployment", model).register(registry);
+                Gauge.builder("gateway_engine_loaded", e, x -> x.stats(model).loaded() ? 1 : 0).tag("deployment", model).register(registry);
+            }
+        });
         for (String d : deployments) {
             Gauge.builder("gateway_circuit_state", breakers, b -> switch (b.state(d)) {
                         case CLOSED -> 0;

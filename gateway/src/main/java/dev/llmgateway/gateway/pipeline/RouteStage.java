@@ -46,16 +46,39 @@ public final class RouteStage implements Stage {
         if (x.key().allowedRoutes().isPresent() && !x.key().allowedRoutes().get().contains(model)) {
             return fail(new GatewayError.Forbidden("This API key may not use the model '" + model + "'."));
         }
-        Decision decision = router.get().decide(model, features(x), health, migrations.get());
+        RequestFeatures features = features(x);
+        Decision decision = router.get().decide(model, features, health, migrations.get());
         return switch (decision) {
-            case Decision.NoRoute n -> fail(new GatewayError.BadRequest("No deployment of '" + model + "' can serve this request: " + n.reason(),
-                    "no_deployment_available", java.util.Optional.of("model")));
+            case Decision.NoRoute n -> {
+                long needed = features.promptTokens() + (long) features.maxOutputTokens();
+                int largest = largestContext(cfg, cfg.routes().get(model));
+                if (needed > largest) {
+                    yield fail(new GatewayError.ContextLengthExceeded("This request needs about " + needed
+                            + " tokens (prompt + max_tokens) but the largest context window of '" + model + "' is " + largest + " tokens."));
+                }
+                yield fail(new GatewayError.BadRequest("No deployment of '" + model + "' can serve this request: " + n.reason(),
+                        "no_deployment_available", java.util.Optional.of("model")));
+            }
             case Decision.Routed r -> {
                 x.routed(new RoutePlan(model, r.policy(), r.stage(), r.reason(), deployment(cfg, r.primary()),
                         r.fallbacks().stream().map(d -> deployment(cfg, d)).toList(), r.shadow().map(d -> deployment(cfg, d))));
                 yield next.proceed(x);
             }
         };
+    }
+
+    /** The largest context window among every deployment the route may use. */
+    private static int largestContext(GatewayConfig cfg, dev.llmgateway.routing.Route route) {
+        List<String> names = new java.util.ArrayList<>(route.fallbacks());
+        switch (route.policy()) {
+            case dev.llmgateway.routing.Policy.Fixed f -> names.add(f.deployment());
+            case dev.llmgateway.routing.Policy.Weighted w -> names.addAll(w.weights().keySet());
+            case dev.llmgateway.routing.Policy.CostQuality c -> names.addAll(c.candidates());
+            case dev.llmgateway.routing.Policy.Complexity c -> names.addAll(List.of(c.strong(), c.weak()));
+            case dev.llmgateway.routing.Policy.Migration m -> names.addAll(List.of(m.from(), m.to()));
+        }
+        route.budgetDowngrade().ifPresent(b -> names.add(b.deployment()));
+        return names.stream().map(cfg.deployments()::get).mapToInt(GatewayConfig.Deployment::contextWindow).max().orElse(0);
     }
 
     private static GatewayConfig.Deployment deployment(GatewayConfig cfg, dev.llmgateway.routing.Deployment d) {

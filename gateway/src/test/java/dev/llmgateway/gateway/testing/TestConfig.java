@@ -4,6 +4,18 @@ package dev.llmgateway.gateway.testing;
 public final class TestConfig {
     private TestConfig() {}
 
+    /** The real test model from ../shared/models (see its README); a clear failure when it is missing. */
+    public static java.nio.file.Path testModel() {
+        String env = System.getenv("GATEWAY_TEST_MODEL");
+        java.nio.file.Path p = env != null ? java.nio.file.Path.of(env)
+                : java.nio.file.Path.of(System.getProperty("gateway.project.root", "..")).resolve("../shared/models/llama-2-tiny-random.gguf")
+                .toAbsolutePath().normalize();
+        if (!java.nio.file.Files.isRegularFile(p)) {
+            throw new IllegalStateException("The test model is missing: " + p + " (see ../shared/models/README.md, or set GATEWAY_TEST_MODEL)");
+        }
+        return p;
+    }
+
     public static String gatewayYaml(int port) {
         return """
                 providers:
@@ -11,6 +23,8 @@ public final class TestConfig {
                     type: openai-compatible
                     base_url: http://127.0.0.1:%1$d/v1
                     api_key: sk-upstream-secret-do-not-leak
+                  local:
+                    type: embedded
                   fake-anthropic:
                     type: anthropic
                     base_url: http://127.0.0.1:%1$d
@@ -53,7 +67,17 @@ public final class TestConfig {
                     class: closed
                     retry: {max_attempts: 3, backoff_initial: 10ms, backoff_max: 5s}
                     circuit_breaker: {request_volume: 1000}
+                  tiny:
+                    provider: local
+                    class: open
+                    prices: {input: "0.02", output: "0.04"}
+                    license: test-license
+                    context_window: 256
+                    retry: {max_attempts: 1}
+                    engine: {path: "%2$s", context_size: 256, threads: 2, parallel_slots: 1, max_queued: 0}
                 routes:
+                  tiny-test:
+                    deployment: tiny
                   gpt-test:
                     deployment: primary
                     fallbacks: [backup]
@@ -66,6 +90,6 @@ public final class TestConfig {
                     deployment: slow
                   retry-route:
                     deployment: retrying
-                """.formatted(port);
+                """.formatted(port, testModel());
     }
 }

@@ -1,0 +1,230 @@
+package dev.llmgateway.gateway.providers.embedded;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmgateway.engine.Cancellation;
+import dev.llmgateway.engine.EngineException;
+import dev.llmgateway.engine.EngineMessage;
+import dev.llmgateway.engine.FinishReason;
+import dev.llmgateway.engine.GenerationRequest;
+import dev.llmgateway.engine.GenerationResult;
+import dev.llmgateway.engine.LocalEngine;
+import dev.llmgateway.gateway.api.ChatRequest;
+import dev.llmgateway.gateway.config.GatewayConfig.Deployment;
+import dev.llmgateway.gateway.errors.GatewayError;
+import dev.llmgateway.gateway.providers.Completion;
+import dev.llmgateway.gateway.providers.ModelBackend;
+import dev.llmgateway.gateway.providers.ProviderCall;
+import dev.llmgateway.gateway.providers.UpstreamStream;
+import dev.llmgateway.gateway.providers.Usage;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.Executor;
+
+/**
+ * Open-weight models in this process (llama.cpp through the local-engine library), behind the same interface as the
+ * HTTP providers. Generation runs on a virtual thread; tokens are handed to the request's event loop in order.
+ */
+public final class EmbeddedBackend implements ModelBackend {
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+    private final LocalEngine engine;
+    private final Executor blocking;
+    private final Vertx vertx;
+
+    public EmbeddedBackend(LocalEngine engine, Executor blocking, Vertx vertx) {
+        this.engine = engine;
+        this.blocking = blocking;
+        this.vertx = vertx;
+    }
+
+    @Override
+    public Future<Completion> complete(ProviderCall call) {
+        GenerationRequest req = request(call);
+        Context ctx = vertx.getOrCreateContext();
+        Promise<Completion> p = Promise.promise();
+        Cancellation cancel = Cancellation.create();
+        call.cancel().onCancel(cancel::cancel);
+        blocking.execute(() -> {
+            try {
+                GenerationResult r = engine.generate(call.deployment().name(), req, piece -> { }, cancel);
+                Completion c = completion(call, r);
+                ctx.runOnContext(v -> p.tryComplete(c));
+            } catch (RuntimeException e) {
+                ctx.runOnContext(v -> p.tryFail(map(call.deployment(), e)));
+            }
+        });
+        return p.future();
+    }
+
+    @Override
+    public Future<UpstreamStream> stream(ProviderCall call) {
+        GenerationRequest req = request(call);
+        Stream s = new Stream(call, vertx.getOrCreateContext());
+        blocking.execute(s::run);
+        return s.accepted.future();
+    }
+
+    /**
+     * One generation. The stream counts as accepted at its first token (or its end), so that overload, context and
+     * model errors still become proper HTTP statuses, and fallbacks, before anything is sent to the client.
+     */
+    private final class Stream implements UpstreamStream {
+        private final ProviderCall call;
+        private final Context ctx;
+        private final Cancellation cancel = Cancellation.create();
+        private final Promise<UpstreamStream> accepted = Promise.promise();
+        private final Promise<End> done = Promise.promise();
+        private final List<Buffer> pending = new ArrayList<>();
+        private final String id;
+        private final long created = System.currentTimeMillis() / 1000;
+        private ChunkSink sink;
+        private int chars;
+        private int promptTokens;
+        private int completionPieces;
+
+        Stream(ProviderCall call, Context ctx) {
+            this.call = call;
+            this.ctx = ctx;
+            this.id = "chatcmpl-" + call.requestId();
+            call.cancel().onCancel(cancel::cancel);
+        }
+
+        void run() {
+            try {
+                GenerationResult r = engine.generate(call.deployment().name(), request(call), piece -> ctx.runOnContext(v -> {
+                    chars += piece.length();
+                    completionPieces++;
+                    if (pending.isEmpty() && sink == null) {
+                        ObjectNode delta = F.objectNode().put("role", "assistant").put("content", "");
+                        pending.add(chunk(delta, null));
+                    }
+                    deliver(chunk(F.objectNode().put("content", piece), null));
+                    accepted.tryComplete(this);
+                }), cancel);
+                ctx.runOnContext(v -> {
+                    promptTokens = r.promptTokens();
+                    deliver(chunk(F.objectNode(), finishReason(r.finishReason())));
+                    if (call.chat().clientWantsUsage()) {
+                        ObjectNode u = base();
+                        u.putArray("choices");
+                        u.set("usage", usageJson(r.promptTokens(), r.completionTokens()));
+                        deliver(Buffer.buffer(u.toString()));
+                    }
+                    accepted.tryComplete(this);
+                    done.tryComplete(new End(new Usage(r.promptTokens(), r.completionTokens(), 0, false), finishReason(r.finishReason())));
+                });
+            } catch (RuntimeException e) {
+                ctx.runOnContext(v -> {
+                    GatewayError.Failure f = map(call.deployment(), e);
+                    if (!accepted.tryFail(f)) done.tryFail(f);
+                });
+            }
+        }
+
+        private void deliver(Buffer chunk) {
+            if (sink == null) pending.add(chunk);
+            else sink.chunk(chunk);
+        }
+
+        @Override
+        public Future<End> start(ChunkSink sink) {
+            pending.forEach(sink::chunk);
+            pending.clear();
+            this.sink = sink;
+            return done.future();
+        }
+
+        @Override
+        public Usage usageSoFar() { return new Usage(promptTokens, completionPieces, 0, true); }
+
+        @Override
+        public void cancel() { cancel.cancel(); }
+
+        private ObjectNode base() {
+            ObjectNode c = F.objectNode();
+            c.put("id", id).put("object", "chat.completion.chunk").put("created", created).put("model", call.deployment().model());
+            return c;
+        }
+
+        private Buffer chunk(ObjectNode delta, String finish) {
+            ObjectNode c = base();
+            ObjectNode choice = c.putArray("choices").addObject();
+            choice.put("index", 0);
+            choice.set("delta", delta);
+            if (finish == null) choice.putNull("finish_reason");
+            else choice.put("finish_reason", finish);
+            return Buffer.buffer(c.toString());
+        }
+    }
+
+    static GenerationRequest request(ProviderCall call) {
+        ChatRequest chat = call.chat();
+        if (chat.usesTools()) {
+            throw new GatewayError.Failure(new GatewayError.BadRequest(
+                    "deployment '" + call.deployment().name() + "' (embedded) does not support tools", "tools"));
+        }
+        List<EngineMessage> messages = new ArrayList<>();
+        for (JsonNode m : chat.messages()) {
+            String role = m.path("role").asText();
+            messages.add(new EngineMessage(role.equals("developer") ? "system" : role, ChatRequest.textOf(m.get("content"))));
+        }
+        ObjectNode raw = chat.raw();
+        int maxTokens = chat.maxTokens().orElse(0); // 0: until the context is full, as OpenAI does without max_tokens
+        return new GenerationRequest(messages, maxTokens, ChatRequest.stops(raw),
+                raw.path("temperature").asDouble(1.0), raw.path("top_p").asDouble(1.0),
+                raw.hasNonNull("seed") ? OptionalLong.of(raw.get("seed").asLong()) : OptionalLong.empty(),
+                raw.path("presence_penalty").asDouble(0), raw.path("frequency_penalty").asDouble(0));
+    }
+
+    private static Completion completion(ProviderCall call, GenerationResult r) {
+        ObjectNode out = F.objectNode();
+        out.put("id", "chatcmpl-" + call.requestId());
+        out.put("object", "chat.completion");
+        out.put("created", System.currentTimeMillis() / 1000);
+        out.put("model", call.deployment().model());
+        ObjectNode choice = out.putArray("choices").addObject();
+        choice.put("index", 0);
+        choice.putObject("message").put("role", "assistant").put("content", r.text());
+        String finish = finishReason(r.finishReason());
+        choice.put("finish_reason", finish);
+        out.set("usage", usageJson(r.promptTokens(), r.completionTokens()));
+        return new Completion(Buffer.buffer(out.toString()), new Usage(r.promptTokens(), r.completionTokens(), 0, false), finish);
+    }
+
+    private static ObjectNode usageJson(int prompt, int completion) {
+        ObjectNode u = F.objectNode();
+        u.put("prompt_tokens", prompt).put("completion_tokens", completion).put("total_tokens", prompt + completion);
+        return u;
+    }
+
+    private static String finishReason(FinishReason r) {
+        return switch (r) {
+            case STOP -> "stop";
+            case LENGTH -> "length";
+            case CANCELLED -> "stop";
+        };
+    }
+
+    static GatewayError.Failure map(Deployment d, RuntimeException e) {
+        if (e instanceof GatewayError.Failure f) return f;
+        if (!(e instanceof EngineException ee)) {
+            return new GatewayError.Failure(new GatewayError.Internal("the embedded engine failed on '" + d.name() + "'"));
+        }
+        return new GatewayError.Failure(switch (ee) {
+            case EngineException.Overloaded o -> new GatewayError.Overloaded(
+                    "deployment '" + d.name() + "' is at capacity; retry shortly", o.retryAfter());
+            case EngineException.ContextLengthExceeded c -> new GatewayError.ContextLengthExceeded(c.getMessage());
+            case EngineException.ModelUnavailable m -> new GatewayError.UpstreamUnavailable(d.name(), m.getMessage());
+            default -> new GatewayError.UpstreamUnavailable(d.name(), ee.getMessage());
+        });
+    }
+}
