@@ -32,7 +32,8 @@ public final class ShadowStore {
 
     /**
      * Traffic of one deployment class on a route in a window, from usage_events: requests, errors (HTTP status 5xx,
-     * 408 or 429), and latency percentiles (ms, over the requests that succeeded; 0 when there were none).
+     * 408 or 429), and latency percentiles (ms, over the requests that succeeded, interpolated as {@code percentile_cont} and rounded
+     * half away from zero; 0 when there were none).
      */
     public record SideTraffic(DeploymentClass deploymentClass, long requests, long errors, long latencyMsP50,
                               long latencyMsP95) {}
@@ -161,8 +162,8 @@ public final class ShadowStore {
      */
     public List<SideTraffic> sideTraffic(String route, Instant from, Instant to, boolean includeShadow) {
         String sql = "SELECT deployment_class, count(*), count(*) FILTER (WHERE " + ERROR_SQL + "), "
-                + "round(percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE NOT " + ERROR_SQL + "))::bigint, "
-                + "round(percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE NOT " + ERROR_SQL + "))::bigint "
+                + "round((percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE NOT " + ERROR_SQL + "))::numeric)::bigint, "
+                + "round((percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE NOT " + ERROR_SQL + "))::numeric)::bigint "
                 + "FROM usage_events WHERE route = ? AND time >= ? AND time < ?"
                 + (includeShadow ? "" : " AND NOT shadow") + " GROUP BY 1 ORDER BY 1";
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
