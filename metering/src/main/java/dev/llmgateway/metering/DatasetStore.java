@@ -88,10 +88,15 @@ public final class DatasetStore {
      */
     public CaptureResult capture(String dataset, String requestId, String teamId, String route,
                                  List<DatasetMessage> messages, String completion, Instant at) {
-        Objects.requireNonNull(completion, "completion");
         Optional<DatasetDefinition> found = definition(dataset);
         if (found.isEmpty()) return CaptureResult.NO_SUCH_DATASET;
-        DatasetDefinition d = found.get();
+        return capture(found.get(), requestId, teamId, route, messages, completion, at);
+    }
+
+    /** {@link #capture(String, String, String, String, List, String, Instant)} with a definition the caller holds (one query less). */
+    public CaptureResult capture(DatasetDefinition d, String requestId, String teamId, String route,
+                                 List<DatasetMessage> messages, String completion, Instant at) {
+        Objects.requireNonNull(completion, "completion");
         if (!d.captures(requestId, route)) return CaptureResult.NOT_CAPTURED;
         Redactor.Rules rules = new Redactor.Rules(d.redactEmails(), d.redactKeys(), d.redactPhones());
         StringBuilder json = new StringBuilder("[");
@@ -104,7 +109,7 @@ public final class DatasetStore {
         String sql = "INSERT INTO dataset_rows (dataset, request_id, team_id, route, created_at, messages, completion) "
                 + "VALUES (?, ?, ?, ?, ?, ?::jsonb, ?::jsonb) ON CONFLICT (dataset, request_id) DO NOTHING";
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, dataset);
+            ps.setString(1, d.name());
             ps.setString(2, requestId);
             ps.setString(3, teamId);
             ps.setString(4, route);
@@ -113,7 +118,7 @@ public final class DatasetStore {
             ps.setString(7, answer);
             return ps.executeUpdate() == 1 ? CaptureResult.CAPTURED : CaptureResult.DUPLICATE;
         } catch (SQLException e) {
-            throw new StoreException("capturing request " + requestId + " into dataset " + dataset, e);
+            throw new StoreException("capturing request " + requestId + " into dataset " + d.name(), e);
         }
     }
 

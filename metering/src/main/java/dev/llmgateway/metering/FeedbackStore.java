@@ -1,5 +1,7 @@
 package dev.llmgateway.metering;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -42,15 +44,16 @@ public final class FeedbackStore {
      * ({@code sumOfSquaresBp} in basis points squared); {@code side} is "open"/"closed" or a deployment name.
      */
     public record ScoreAggregate(String route, String side, long count, long sumBp, long sumOfSquaresBp) {
-        public static final int BP_PER_UNIT = FeedbackScore.MAX_BASIS_POINTS;
+        /** The sum as scores in [0,1], exact (for the routing library's ScoreStats). */
+        public BigDecimal sumScore() { return BigDecimal.valueOf(sumBp, 4); }
 
-        /** The sum as scores in [0,1] (for the routing library's ScoreStats). */
-        public double sumScore() { return sumBp / (double) BP_PER_UNIT; }
+        /** The sum of squares as scores in [0,1], exact. */
+        public BigDecimal sumOfSquaresScore() { return BigDecimal.valueOf(sumOfSquaresBp, 8); }
 
-        /** The sum of squares as scores in [0,1]. */
-        public double sumOfSquaresScore() { return sumOfSquaresBp / ((double) BP_PER_UNIT * BP_PER_UNIT); }
-
-        public double meanScore() { return count == 0 ? 0 : sumScore() / count; }
+        /** The mean score, 0 without scores. */
+        public BigDecimal meanScore() {
+            return count == 0 ? BigDecimal.ZERO : sumScore().divide(BigDecimal.valueOf(count), MathContext.DECIMAL64);
+        }
     }
 
     private final DataSource db;

@@ -65,24 +65,21 @@ public final class MigrationStore {
         }
         long newVersion = Math.addExact(next.version(), 1);
         String write = next.version() == 0
-                ? "INSERT INTO migration_states (route, stage_index, status, since, version) VALUES (?, ?, ?, ?, ?) "
+                ? "INSERT INTO migration_states (stage_index, status, since, version, route) VALUES (?, ?, ?, ?, ?) "
                         + "ON CONFLICT (route) DO NOTHING"
-                : "UPDATE migration_states SET route = ?, stage_index = ?, status = ?, since = ?, version = ?, updated_at = now() "
+                : "UPDATE migration_states SET stage_index = ?, status = ?, since = ?, version = ?, updated_at = now() "
                         + "WHERE route = ? AND version = ?";
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try {
                 int changed;
                 try (PreparedStatement ps = c.prepareStatement(write)) {
-                    ps.setString(1, next.route());
-                    ps.setInt(2, next.stageIndex());
-                    ps.setString(3, next.status().name());
-                    ps.setTimestamp(4, Timestamp.from(next.since()));
-                    ps.setLong(5, newVersion);
-                    if (next.version() != 0) {
-                        ps.setString(6, next.route());
-                        ps.setLong(7, next.version());
-                    }
+                    ps.setInt(1, next.stageIndex());
+                    ps.setString(2, next.status().name());
+                    ps.setTimestamp(3, Timestamp.from(next.since()));
+                    ps.setLong(4, newVersion);
+                    ps.setString(5, next.route());
+                    if (next.version() != 0) ps.setLong(6, next.version());
                     changed = ps.executeUpdate();
                 }
                 if (changed == 0) {

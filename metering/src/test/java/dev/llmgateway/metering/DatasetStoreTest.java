@@ -43,7 +43,8 @@ class DatasetStoreTest {
         assertThat(store.capture("chat-tune", "r1", "search", "summarize", ASK, "x", T)).isEqualTo(CaptureResult.NOT_CAPTURED);
         assertThat(capture("chat-tune", "r1", T)).isEqualTo(CaptureResult.CAPTURED);
         assertThat(capture("chat-tune", "r1", T)).isEqualTo(CaptureResult.DUPLICATE);
-        assertThat(store.rows("chat-tune")).isEqualTo(1);
+        assertThat(store.capture(d, "r2", "search", "chat", ASK, "x", T)).isEqualTo(CaptureResult.CAPTURED);
+        assertThat(store.rows("chat-tune")).isEqualTo(2);
     }
 
     @Test

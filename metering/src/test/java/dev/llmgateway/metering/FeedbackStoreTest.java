@@ -82,9 +82,9 @@ class FeedbackStoreTest {
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("gpt-4o", 1L), org.assertj.core.groups.Tuple.tuple("gpt-4o-mini", 1L),
                         org.assertj.core.groups.Tuple.tuple("llama-70b", 2L));
         ScoreAggregate closed = store.aggregate("chat", T, T.plusSeconds(60), SideBy.DEPLOYMENT_CLASS).get(0);
-        assertThat(closed.meanScore()).isEqualTo(0.75);
-        assertThat(closed.sumScore()).isEqualTo(1.5);
-        assertThat(closed.sumOfSquaresScore()).isEqualTo(1.25);
+        assertThat(closed.meanScore()).isEqualByComparingTo("0.75");
+        assertThat(closed.sumScore()).isEqualByComparingTo("1.5");
+        assertThat(closed.sumOfSquaresScore()).isEqualByComparingTo("1.25");
         assertThat(store.aggregate("chat", T.plusSeconds(60), T.plusSeconds(7200), SideBy.DEPLOYMENT_CLASS))
                 .containsExactly(new ScoreAggregate("chat", "open", 1, 0, 0));
     }

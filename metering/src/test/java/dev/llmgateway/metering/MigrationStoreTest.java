@@ -17,10 +17,17 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import javax.sql.DataSource;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
 import org.junit.jupiter.api.Test;
 
 class MigrationStoreTest {
     private static final Instant T0 = Instant.parse("2025-06-01T10:00:00.123456789Z");
+
+    private static final AtomicInteger TRY = new AtomicInteger();
+    private static final DataSource SHARED = TestDatabase.fresh(); // for the property: every try uses its own route
 
     private final DataSource db = TestDatabase.fresh();
     private final MigrationStore store = new MigrationStore(db);
@@ -134,5 +141,36 @@ class MigrationStoreTest {
             assertThatThrownBy(() -> s.executeUpdate("DELETE FROM migration_transitions")).hasMessageContaining("append-only");
         }
         assertThat(store.history("chat", 1).get(0).reason()).isEqualTo("start because");
+    }
+
+    @Property(tries = 15)
+    void randomSavesWithStaleAndCurrentVersionsAgreeWithAReferenceModel(@ForAll long seed) {
+        Random r = new Random(seed);
+        MigrationStore shared = new MigrationStore(SHARED);
+        String route = "route-" + TRY.incrementAndGet();
+        long version = 0; // the reference: stored version, state and history
+        StoredMigrationState state = null;
+        List<StoredMigrationTransition> history = new ArrayList<>();
+        for (int op = 0; op < 20; op++) {
+            long claimed = r.nextInt(3) == 0 ? Math.max(0, version - 1 - r.nextInt(2)) : version;
+            if (r.nextInt(10) == 0) claimed = version + 1; // a version from the future is as stale as one from the past
+            int stage = r.nextInt(5);
+            Instant at = T0.plusSeconds(op);
+            StoredMigrationState next = new StoredMigrationState(route, stage,
+                    StoredMigrationState.Status.values()[r.nextInt(StoredMigrationState.Status.values().length)], at, claimed);
+            StoredMigrationTransition t = transition(route, state == null ? 0 : state.stageIndex(), stage,
+                    Kind.values()[r.nextInt(Kind.values().length)], at, r.nextBoolean() ? Actor.AUTO : Actor.ADMIN);
+            MigrationStore.SaveResult result = shared.save(next, t);
+            if (claimed == version) {
+                assertThat(result).isEqualTo(MigrationStore.SaveResult.OK);
+                version++;
+                state = new StoredMigrationState(route, next.stageIndex(), next.status(), next.since(), version);
+                history.add(t);
+            } else {
+                assertThat(result).isEqualTo(MigrationStore.SaveResult.CONFLICT);
+            }
+            assertThat(shared.load(route)).isEqualTo(java.util.Optional.ofNullable(state));
+        }
+        assertThat(shared.history(route, 100)).isEqualTo(history);
     }
 }
