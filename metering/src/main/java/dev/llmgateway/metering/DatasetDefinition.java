@@ -1,8 +1,5 @@
 package dev.llmgateway.metering;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -35,15 +32,11 @@ public record DatasetDefinition(String name, Optional<String> route, int sampleS
         return sampleShareBp == 10_000 || sampleSlotBp(name, requestId) < sampleShareBp;
     }
 
-    /** The request's slot in 0..9999 for this dataset: a hash, uniform, independent between datasets. */
+    /** The request's slot in 0..9999 for this dataset: SHA-256 based, uniform, independent between datasets. */
     static int sampleSlotBp(String dataset, String requestId) {
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest((dataset + "\u0000" + requestId).getBytes(StandardCharsets.UTF_8));
-            long v = 0;
-            for (int i = 0; i < 8; i++) v = (v << 8) | (h[i] & 0xff);
-            return (int) Math.floorMod(v, 10_000L);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] h = TeamStore.hash(dataset + "\u0000" + requestId);
+        long v = 0;
+        for (int i = 0; i < 8; i++) v = (v << 8) | (h[i] & 0xff);
+        return (int) Math.floorMod(v, 10_000L);
     }
 }

@@ -79,14 +79,7 @@ public final class FeedbackStore {
                         }
                     }
                 }
-                long earlier;
-                try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM feedback WHERE request_id = ?")) {
-                    ps.setString(1, requestId);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        earlier = rs.getLong(1);
-                    }
-                }
+                long earlier = submissions(c, requestId);
                 try (PreparedStatement ps = c.prepareStatement(
                         "INSERT INTO feedback (request_id, team_id, score_bp, comment, created_at) VALUES (?, ?, ?, ?, ?)")) {
                     ps.setString(1, requestId);
@@ -125,13 +118,8 @@ public final class FeedbackStore {
 
     /** How many feedback submissions a request received (replaced ones included). */
     public long submissions(String requestId) {
-        try (Connection c = db.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM feedback WHERE request_id = ?")) {
-            ps.setString(1, requestId);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
+        try (Connection c = db.getConnection()) {
+            return submissions(c, requestId);
         } catch (SQLException e) {
             throw new StoreException("counting feedback on request " + requestId, e);
         }
@@ -162,6 +150,16 @@ public final class FeedbackStore {
             }
         } catch (SQLException e) {
             throw new StoreException("aggregating feedback of route " + route, e);
+        }
+    }
+
+    private static long submissions(Connection c, String requestId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM feedback WHERE request_id = ?")) {
+            ps.setString(1, requestId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
         }
     }
 }

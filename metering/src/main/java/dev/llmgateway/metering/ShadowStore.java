@@ -39,11 +39,11 @@ public final class ShadowStore {
                               long latencyMsP95) {}
 
     private static final String ERROR_SQL = "(http_status >= 500 OR http_status IN (408, 429))";
-    private static final String PAIR_COLUMNS = "request_id, route, primary_deployment, shadow_deployment, primary_output, "
+    private static final String RECORD_COLUMNS = "request_id, route, primary_deployment, shadow_deployment, primary_output, "
             + "shadow_output, primary_latency_ms, shadow_latency_ms, primary_prompt_tokens, primary_completion_tokens, "
             + "shadow_prompt_tokens, shadow_completion_tokens, shadow_status, shadow_error, created_at, "
-            + "primary_output_truncated, shadow_output_truncated, verdict, judge_deployment, judge_reason, "
-            + "judge_cost_micros, judged_at";
+            + "primary_output_truncated, shadow_output_truncated";
+    private static final String PAIR_COLUMNS = RECORD_COLUMNS + ", verdict, judge_deployment, judge_reason, judge_cost_micros, judged_at";
 
     private final DataSource db;
     private final int outputMaxChars;
@@ -56,8 +56,7 @@ public final class ShadowStore {
     }
 
     public RecordResult record(ShadowPair p) {
-        String sql = "INSERT INTO shadow_pairs (" + PAIR_COLUMNS.substring(0, PAIR_COLUMNS.indexOf(", verdict"))
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING";
+        String sql = "INSERT INTO shadow_pairs (" + RECORD_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING";
         String primary = truncate(p.primaryOutput(), outputMaxChars);
         String shadow = p.shadowOutput() == null ? null : truncate(p.shadowOutput(), outputMaxChars);
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
