@@ -1,4 +1,4 @@
--- License registry (authors, licenses, versioned effective-dated terms), the append-only double-entry ledger
+-- License registry (authors, licenses, versioned effective-dated terms), the append-only debit/credit ledger
 -- of what teams owe the operator and what the operator owes model authors, per-license monthly threshold
 -- figures, and frozen per-author statements. Money is integer micro-USD; percentages are basis points.
 -- Periods are calendar months in UTC, written 'YYYY-MM'. See docs/billing.md.
