@@ -32,6 +32,15 @@ public final class LicenseTemplates {
     /** Parses a template from YAML text (e.g. an operator's own file); {@code file} names it in error messages. */
     public static LicenseTemplate parse(String file, String yaml) { return TemplateYaml.template(file, yaml); }
 
+    /**
+     * Conditions from a parsed {@code terms} object in the templates' snake_case shape (as the admin API receives it,
+     * e.g. from JSON): {@code free_use_classes}, {@code thresholds}, {@code obligation}, {@code attribution}. Numbers
+     * must be whole; errors name the key path.
+     */
+    public static LicenseConditions conditionsFrom(java.util.Map<String, Object> terms) {
+        return TemplateYaml.conditions(terms, "terms.");
+    }
+
     private static String read(String name) {
         try (InputStream in = LicenseTemplates.class.getClassLoader().getResourceAsStream(DIR + name)) {
             if (in == null) throw new IllegalStateException("missing resource " + DIR + name);

@@ -312,7 +312,10 @@ class LedgerTest {
         assertThat(charge).isEqualTo(420);
         List<UsageEvent> thousand = new java.util.ArrayList<>();
         for (int i = 0; i < 1000; i++) {
-            thousand.add(open("req-" + i, "2025-03-01T00:00:00Z", "acme", "u" + (i % 7), "cloud-share", charge));
+            thousand.add(UsageEvent.builder("req-" + i, Instant.parse("2025-03-01T00:00:00Z").plusSeconds(i))
+                    .team("acme", "key_acme").endUser("u" + (i % 7)).route("chat", null, null)
+                    .deployment("open-8b", "vllm", null, DeploymentClass.OPEN).tokens(1200, 300, 0)
+                    .money(0, charge, 0).licenseId("cloud-share").build());
         }
         f.poster.post(thousand);
 
@@ -326,7 +329,7 @@ class LedgerTest {
         StringBuilder csv = new StringBuilder();
         assertThat(StatementService.exportCsv(march, csv)).isEqualTo(1);
         assertThat(csv.toString()).isEqualTo(StatementService.CSV_HEADER + "\r\n"
-                + "st-2025-03-lab,lab,2025-03,closed,1,usage,llama-70b,cloud-share,1,commercial,2025-03,,1000,1200000,300000,"
+                + "st-2025-03-lab,lab,2025-03,closed,1,usage,open-8b,cloud-share,1,commercial,2025-03,,1000,1200000,300000,"
                 + "420000,42000,0.420000,0.042000\r\n");
     }
 }

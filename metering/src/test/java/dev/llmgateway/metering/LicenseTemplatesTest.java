@@ -68,4 +68,20 @@ class LicenseTemplatesTest {
         assertThat(ok.conditions().freeUseClasses()).isEqualTo(Set.of(UseClass.RESEARCH));
         assertThat(ok.conditions().obligation().royaltyMicrosPerMTok()).isEqualTo(50_000);
     }
+
+    @Test
+    void conditionsFromParsedJsonAcceptWholeNumbersAndRefuseFractions() {
+        java.util.Map<String, Object> terms = new java.util.HashMap<>();
+        terms.put("free_use_classes", java.util.List.of("research"));
+        java.util.Map<String, Object> thresholds = new java.util.HashMap<>();
+        thresholds.put("active_users_over", null);
+        thresholds.put("revenue_micros_over", 5_000_000_000L);
+        terms.put("thresholds", thresholds);
+        terms.put("obligation", java.util.Map.of("revenue_share_bp", 1000));
+        LicenseConditions c = LicenseTemplates.conditionsFrom(terms);
+        assertThat(c.thresholds()).isEqualTo(new LicenseThresholds(OptionalLong.empty(), OptionalLong.of(5_000_000_000L), OptionalLong.empty()));
+        assertThat(c.obligation().revenueShareBp()).isEqualTo(1000);
+        terms.put("obligation", java.util.Map.of("revenue_share_bp", java.math.BigDecimal.ONE));
+        assertThatThrownBy(() -> LicenseTemplates.conditionsFrom(terms)).hasMessageContaining("terms.obligation.revenue_share_bp");
+    }
 }
