@@ -97,11 +97,19 @@ public final class LedgerPoster {
      * posting it), oldest first, in batches of {@link #PENDING_BATCH}.
      */
     public PostReport postPending() {
+        return postPending(Instant.EPOCH);
+    }
+
+    /**
+     * {@link #postPending()} limited to usage whose time is at or after {@code fromTime}: a cheap periodic catch-up
+     * (e.g. from the start of the previous month), with the full scan at startup.
+     */
+    public PostReport postPending(Instant fromTime) {
         PostReport total = PostReport.EMPTY;
-        Instant afterTime = Instant.EPOCH;
-        String afterId = "";
+        Instant afterTime = null;
+        String afterId = null;
         while (true) {
-            List<UsageEvent> batch = pendingAfter(afterTime, afterId);
+            List<UsageEvent> batch = pending(fromTime, afterTime, afterId);
             if (batch.isEmpty()) return total;
             total = total.plus(post(batch));
             UsageEvent last = batch.getLast();
@@ -263,15 +271,20 @@ public final class LedgerPoster {
         return out;
     }
 
-    private List<UsageEvent> pendingAfter(Instant afterTime, String afterId) {
+    /** Billable stored usage not in the ledger, from {@code fromTime}, after the key (time, request id) when given. */
+    private List<UsageEvent> pending(Instant fromTime, Instant afterTime, String afterId) {
         String sql = "SELECT request_id, time, team_id, end_user, route, deployment, prompt_tokens, completion_tokens, "
                 + "cached_tokens, team_charge_micros, license_id FROM usage_events u "
-                + "WHERE NOT shadow AND deployment_class = 'open' AND license_id IS NOT NULL AND (time, request_id) > (?, ?) "
+                + "WHERE NOT shadow AND deployment_class = 'open' AND license_id IS NOT NULL AND time >= ? "
+                + "AND (?::timestamptz IS NULL OR (time, request_id) > (?::timestamptz, ?::text)) "
                 + "AND NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.request_id = u.request_id) "
                 + "ORDER BY time, request_id LIMIT " + PENDING_BATCH;
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setTimestamp(1, Timestamp.from(afterTime));
-            ps.setString(2, afterId);
+            Timestamp after = afterTime == null ? null : Timestamp.from(afterTime);
+            ps.setTimestamp(1, Timestamp.from(fromTime));
+            ps.setTimestamp(2, after);
+            ps.setTimestamp(3, after);
+            ps.setString(4, afterId);
             try (ResultSet rs = ps.executeQuery()) {
                 List<UsageEvent> out = new ArrayList<>();
                 while (rs.next()) {

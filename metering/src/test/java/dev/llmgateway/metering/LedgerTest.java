@@ -271,6 +271,7 @@ class LedgerTest {
         }
         f.poster.post(List.of(stored.getFirst()));
 
+        assertThat(f.poster.postPending(Instant.parse("2025-01-12T10:00:00.000001Z")).posted()).isZero();
         LedgerPoster.PostReport healed = f.poster.postPending();
 
         assertThat(healed.posted()).isEqualTo(1);
