@@ -86,10 +86,14 @@ public final class BudgetGuard implements AutoCloseable {
         List<LeasePool.Hold> holds = new ArrayList<>(2);
         Admission.AdmittedOverSoftLimit soft = null;
         for (Budget budget : applicable(teamId, keyId, now)) {
-            LeasePool pool = pool(budget, now);
+            LeasePool pool;
             LeasePool.Outcome outcome;
             try {
-                outcome = pool.reserve(budget, worstCaseMicrosUsd, worstCaseTokens, now);
+                do {
+                    pool = pool(budget, now);
+                    outcome = pool.reserve(budget, worstCaseMicrosUsd, worstCaseTokens, now);
+                    if (outcome instanceof LeasePool.Outcome.PeriodOver) now = clock.instant();
+                } while (outcome instanceof LeasePool.Outcome.PeriodOver);
             } catch (RuntimeException e) {
                 releaseHolds(holds, now);
                 throw e;
@@ -100,6 +104,7 @@ public final class BudgetGuard implements AutoCloseable {
                     holds.add(h.hold());
                     if (soft == null) soft = new Admission.AdmittedOverSoftLimit(null, budget.id(), h.unit(), h.limit(), h.used(), pool.periodEnd);
                 }
+                case LeasePool.Outcome.PeriodOver p -> throw new IllegalStateException("unreachable");
                 case LeasePool.Outcome.Refused r -> {
                     releaseHolds(holds, now);
                     return new Admission.Rejected(budget.id(), reason(budget, r, worstCaseMicrosUsd, worstCaseTokens), r.unit(),
@@ -227,7 +232,7 @@ public final class BudgetGuard implements AutoCloseable {
                                         c.unit(), c.used(), c.limit(), pool.periodStart, pool.periodEnd, now, replicaId));
                         }
                     }
-                    if (pool.finished(now)) {
+                    if (pool.finish(now)) {
                         pools.remove(entry.getKey(), pool);
                         currentPools.computeIfPresent(pool.budgetId, (id, cur) -> cur.pool() == pool ? null : cur);
                     }

@@ -56,7 +56,13 @@ public final class LeasePool {
         record HeldOverSoftLimit(Hold hold, BudgetUnit unit, long limit, long used) implements Outcome {}
 
         record Refused(BudgetUnit unit, long limit, long used) implements Outcome {}
+
+        /** The pool's period ended and it was retired meanwhile: look up the current pool and try again. */
+        record PeriodOver() implements Outcome {}
     }
+
+    /** Set once the pool is finished and dropped by its guard; a late reservation must not open a lease here. */
+    private boolean dropped;
 
     public boolean covers(Instant now) {
         return !now.isBefore(periodStart) && (periodEnd.isEmpty() || now.isBefore(periodEnd.get()));
@@ -66,6 +72,7 @@ public final class LeasePool {
     public synchronized Outcome reserve(Budget budget, long micros, long tokens, Instant now) {
         BudgetDefinition def = budget.definition();
         boolean limM = def.limitMicrosUsd().isPresent(), limT = def.limitTokens().isPresent();
+        if (dropped) return new Outcome.PeriodOver();
         lastUsed = now;
         Lease lease = current;
         if (lease != null && !lease.lost && fits(lease, micros, tokens, limM, limT)) {
@@ -218,15 +225,22 @@ public final class LeasePool {
         else if (before.expired() && current == l) {
             // Another replica expired it while we were not looking: stop spending from it.
             loseCurrent();
-            if (l.inFlight == 0) retired.remove(l);
+            if (l.inFlight == 0) { // nothing more can be spent on it: reconcile it now with what was reported
+                retired.remove(l);
+                if (after.expired()) report(l, LeaseRow.Closing.CLOSE, now);
+            }
         } else if (current == l && !after.open()) {
             current = null;
         }
     }
 
-    /** True once the period ended and every lease was returned or reconciled; the pool can be dropped. */
-    public synchronized boolean finished(Instant now) {
-        return periodEnd.isPresent() && !now.isBefore(periodEnd.get()) && current == null && retired.isEmpty();
+    /**
+     * True once the period ended and every lease was returned or reconciled; the pool is then dropped for good
+     * (a reservation that raced with this gets {@link Outcome.PeriodOver} and retries in the new period).
+     */
+    public synchronized boolean finish(Instant now) {
+        dropped |= periodEnd.isPresent() && !now.isBefore(periodEnd.get()) && current == null && retired.isEmpty();
+        return dropped;
     }
 
     /** Threshold percentages newly crossed by actual plus presumed spend, each returned once per pool. */
