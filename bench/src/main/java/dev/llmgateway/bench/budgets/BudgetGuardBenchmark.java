@@ -60,8 +60,8 @@ public class BudgetGuardBenchmark {
     @Setup(Level.Trial)
     public void start() throws IOException {
         postgres = EmbeddedPostgres.builder().start();
+        Schema.migrate(postgres.getPostgresDatabase());
         DataSource db = new PooledDataSource(postgres.getPostgresDatabase());
-        Schema.migrate(db);
         TeamStore teams = new TeamStore(db);
         teams.createTeam("bench", "Bench", UseClass.COMMERCIAL);
         keyId = teams.issueKey("bench", "k", Optional.empty()).key().id();

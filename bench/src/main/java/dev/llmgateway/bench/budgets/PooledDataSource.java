@@ -26,13 +26,17 @@ final class PooledDataSource implements DataSource {
         if (c == null || c.isClosed()) c = target.getConnection();
         Connection real = c;
         real.setAutoCommit(true);
+        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
         return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
                 (proxy, method, args) -> {
                     if (method.getName().equals("close")) {
+                        if (!closed.compareAndSet(false, true)) return null; // closing twice is a no-op (JDBC)
                         if (!real.getAutoCommit()) real.rollback();
                         idle.offer(real);
                         return null;
                     }
+                    if (method.getName().equals("isClosed")) return closed.get();
+                    if (closed.get()) throw new SQLException("connection is closed");
                     try {
                         return method.invoke(real, args);
                     } catch (InvocationTargetException e) {

@@ -31,7 +31,7 @@ public final class LeasePool {
     private Lease current;
     private final List<Lease> retired = new ArrayList<>();
     private PeriodTotals lastKnown;
-    private Set<Integer> alerted;
+    private Set<Integer> alerted; // guarded by dbLock
     private Instant lastUsed;
 
     public LeasePool(long budgetId, Instant periodStart, Optional<Instant> periodEnd, LeaseLedger ledger, String replicaId,
@@ -64,12 +64,39 @@ public final class LeasePool {
     /** Set once the pool is finished and dropped by its guard; a late reservation must not open a lease here. */
     private boolean dropped;
 
+    /**
+     * Serializes this pool's database work (grants, reports), so the stored lease changes only in one order. Lock
+     * order: dbLock, then the monitor. The monitor alone guards the in-memory counters; the per-second report runs
+     * without it, so requests are not blocked by the flush's round trip.
+     */
+    private final java.util.concurrent.locks.ReentrantLock dbLock = new java.util.concurrent.locks.ReentrantLock();
+
     public boolean covers(Instant now) {
         return !now.isBefore(periodStart) && (periodEnd.isEmpty() || now.isBefore(periodEnd.get()));
     }
 
     /** Reserves the worst case of one request against this budget period. */
-    public synchronized Outcome reserve(Budget budget, long micros, long tokens, Instant now) {
+    public Outcome reserve(Budget budget, long micros, long tokens, Instant now) {
+        BudgetDefinition def = budget.definition();
+        boolean limM = def.limitMicrosUsd().isPresent(), limT = def.limitTokens().isPresent();
+        synchronized (this) {
+            if (dropped) return new Outcome.PeriodOver();
+            lastUsed = now;
+            Lease lease = current;
+            if (lease != null && !lease.lost && now.isBefore(lease.deadline) && fits(lease, micros, tokens, limM, limT))
+                return new Outcome.Held(hold(lease, micros, tokens, limM));
+        }
+        dbLock.lock();
+        try {
+            synchronized (this) {
+                return reserveWithDatabase(budget, micros, tokens, now);
+            }
+        } finally {
+            dbLock.unlock();
+        }
+    }
+
+    private Outcome reserveWithDatabase(Budget budget, long micros, long tokens, Instant now) {
         BudgetDefinition def = budget.definition();
         boolean limM = def.limitMicrosUsd().isPresent(), limT = def.limitTokens().isPresent();
         if (dropped) return new Outcome.PeriodOver();
@@ -179,7 +206,31 @@ public final class LeasePool {
      * in flight is returned when idle, when the period ended or on {@code closing}; lost leases are reconciled once
      * their last request settled. Returns the period's totals as last read.
      */
-    public synchronized Optional<PeriodTotals> flush(Instant now, boolean closing) {
+    public Optional<PeriodTotals> flush(Instant now, boolean closing) {
+        dbLock.lock();
+        try {
+            Lease keep;
+            long deltaM, deltaT;
+            synchronized (this) {
+                keep = flushUnderMonitor(now, closing);
+                if (keep == null) return Optional.ofNullable(lastKnown);
+                deltaM = keep.unreportedMicros();
+                deltaT = keep.unreportedTokens();
+            }
+            // Reporting spend and renewing: no grant changes, so requests may go on against the lease meanwhile.
+            Instant expires = now.plus(sizing.leaseTtl());
+            Optional<LeaseLedger.Report> rep = ledger.report(keep.id, deltaM, deltaT, LeaseRow.Closing.KEEP, 0, 0, now, expires);
+            synchronized (this) {
+                apply(keep, rep, now, expires);
+                return Optional.ofNullable(lastKnown);
+            }
+        } finally {
+            dbLock.unlock();
+        }
+    }
+
+    /** Does what must not overlap with requests (closing, shrinking, retired leases); returns a lease to report on. */
+    private Lease flushUnderMonitor(Instant now, boolean closing) {
         for (Iterator<Lease> it = retired.iterator(); it.hasNext(); ) {
             Lease l = it.next();
             if (l.inFlight == 0) {
@@ -200,16 +251,22 @@ public final class LeasePool {
             } else if (ended || closing) {
                 report(cur, LeaseRow.Closing.SHRINK, now);
             } else if (cur.unreportedMicros() > 0 || cur.unreportedTokens() > 0 || renewDue) {
-                report(cur, LeaseRow.Closing.KEEP, now);
+                return cur;
             }
         }
-        return Optional.ofNullable(lastKnown);
+        return null;
     }
 
+    /** Reports and applies the result; caller holds dbLock and the monitor. */
     private void report(Lease l, LeaseRow.Closing closing, Instant now) {
         Instant expires = now.plus(sizing.leaseTtl());
         Optional<LeaseLedger.Report> rep = ledger.report(l.id, l.unreportedMicros(), l.unreportedTokens(), closing,
                 l.reservedMicros, l.reservedTokens, now, expires);
+        apply(l, rep, now, expires);
+    }
+
+    /** Mirrors a report's outcome in memory; caller holds dbLock and the monitor. */
+    private void apply(Lease l, Optional<LeaseLedger.Report> rep, Instant now, Instant expires) {
         if (rep.isEmpty()) { // budget deleted: nothing left to report to
             if (current == l) current = null;
             retired.remove(l);
@@ -244,9 +301,22 @@ public final class LeasePool {
     }
 
     /** Threshold percentages newly crossed by actual plus presumed spend, each returned once per pool. */
-    public synchronized List<Crossing> newCrossings(BudgetDefinition def) {
-        if (lastKnown == null || def.alertThresholdsPct().isEmpty()) return List.of();
-        if (alerted == null) alerted = new HashSet<>(ledger.recordedThresholds(budgetId, periodStart));
+    public List<Crossing> newCrossings(BudgetDefinition def) {
+        dbLock.lock();
+        try {
+            PeriodTotals known;
+            synchronized (this) {
+                known = lastKnown;
+            }
+            if (known == null || def.alertThresholdsPct().isEmpty()) return List.of();
+            if (alerted == null) alerted = new HashSet<>(ledger.recordedThresholds(budgetId, periodStart));
+            return crossings(def, known);
+        } finally {
+            dbLock.unlock();
+        }
+    }
+
+    private List<Crossing> crossings(BudgetDefinition def, PeriodTotals lastKnown) {
         List<Crossing> out = new ArrayList<>();
         for (int pct : def.alertThresholdsPct()) {
             if (alerted.contains(pct)) continue;
