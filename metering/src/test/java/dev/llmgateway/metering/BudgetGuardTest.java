@@ -385,6 +385,22 @@ class BudgetGuardTest {
     }
 
     @Test
+    void deletingABudgetWithLeasesOutstandingLeavesTheTeamUnlimited() {
+        teamBudget("t", 10 * W, BudgetPeriod.DAILY, BudgetEnforcement.HARD);
+        BudgetGuard guard = guard("r1");
+        Reservation inFlight = admitted(guard.reserve("t", null, W, 0));
+        guard.settle(admitted(guard.reserve("t", null, W, 0)), W, 0);
+
+        assertThat(budgets.delete("t", Optional.empty())).isTrue();
+        guard.settle(inFlight, W, 0);
+        guard.flush(); // its leases went with the budget: nothing to report to, nothing fails
+        guard.invalidate("t");
+
+        admitted(guard.reserve("t", null, 100 * W, 0));
+        assertThat(guard.status("t")).isEmpty();
+    }
+
+    @Test
     void aBackgroundFlushReportsSpendWithoutBeingAsked() throws Exception {
         Budget b = teamBudget("t", 10 * W, BudgetPeriod.DAILY, BudgetEnforcement.HARD);
         BudgetGuard guard = guard("r1", LeaseSizing.defaults().withFlushInterval(Duration.ofMillis(50)), BudgetAlertListener.NONE);

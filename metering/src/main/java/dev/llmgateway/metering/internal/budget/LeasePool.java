@@ -8,7 +8,6 @@ import dev.llmgateway.metering.StoreException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -231,11 +230,10 @@ public final class LeasePool {
 
     /** Does what must not overlap with requests (closing, shrinking, retired leases); returns a lease to report on. */
     private Lease flushUnderMonitor(Instant now, boolean closing) {
-        for (Iterator<Lease> it = retired.iterator(); it.hasNext(); ) {
-            Lease l = it.next();
+        for (Lease l : List.copyOf(retired)) { // a copy: reporting may drop a lease from the list
             if (l.inFlight == 0) {
                 report(l, LeaseRow.Closing.CLOSE, now);
-                it.remove();
+                retired.remove(l);
             } else if (l.unreportedMicros() > 0 || l.unreportedTokens() > 0) {
                 report(l, LeaseRow.Closing.KEEP, now);
             }
