@@ -8,6 +8,7 @@ import dev.llmgateway.gateway.errors.GatewayError;
 import dev.llmgateway.gateway.pipeline.AuthenticateStage;
 import dev.llmgateway.gateway.pipeline.DispatchStage;
 import dev.llmgateway.gateway.pipeline.MeterStage;
+import dev.llmgateway.gateway.pipeline.AdmitStage;
 import dev.llmgateway.gateway.pipeline.ShadowStage;
 import dev.llmgateway.gateway.pipeline.CaptureStage;
 import dev.llmgateway.gateway.pipeline.ParseStage;
@@ -59,6 +60,9 @@ public class GatewayRuntime {
     private dev.llmgateway.gateway.migration.Migrations migrations;
     private dev.llmgateway.metering.ShadowStore shadows;
     private dev.llmgateway.metering.DatasetStore datasets;
+    private dev.llmgateway.metering.BudgetGuard budgets;
+    private final dev.llmgateway.metering.RateLimiter rateLimiter = new dev.llmgateway.metering.RateLimiter();
+    private dev.llmgateway.metering.RateLimitStore rateLimits;
     private final java.util.List<Long> timers = new java.util.ArrayList<>();
     private dev.llmgateway.routing.Router router;
     private byte[] adminKeyHash;
@@ -86,6 +90,18 @@ public class GatewayRuntime {
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot open the usage journal under " + settings.dataDir() + ": " + e.getMessage(), e);
         }
+        String replica = java.net.InetAddress.getLoopbackAddress().getHostName() + "-" + ProcessHandle.current().pid() + "-"
+                + Long.toHexString(new SecureRandom().nextLong() & 0xffffff);
+        try {
+            replica = java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
+        } catch (java.io.IOException e) {
+            // keep the loopback-based name
+        }
+        budgets = new dev.llmgateway.metering.BudgetGuard(database.dataSource(), replica, java.time.Clock.systemUTC(),
+                dev.llmgateway.metering.LeaseSizing.defaults(), new dev.llmgateway.gateway.metering.BudgetAlerts(vertx, settings.budgetWebhookUrl()));
+        rateLimits = new dev.llmgateway.metering.RateLimitStore(database.dataSource());
+        reloadRateLimits();
+        periodic(java.time.Duration.ofSeconds(10), this::reloadRateLimits);
         shadows = new dev.llmgateway.metering.ShadowStore(database.dataSource(), 20_000);
         datasets = new dev.llmgateway.metering.DatasetStore(database.dataSource());
         config.datasets().forEach(datasets::define);
@@ -105,12 +121,24 @@ public class GatewayRuntime {
         return new Pipeline(List.of(
                 new AuthenticateStage(authenticator),
                 new ParseStage(),
-                new RouteStage(() -> config, () -> router, this::health, () -> migrations.states()),
+                new RouteStage(() -> config, () -> router, this::health, () -> migrations.states(), this::budgetUsedBasisPoints),
+                new AdmitStage(budgets, rateLimiter, metering, this::blocking, blocking),
                 new MeterStage(metering, metrics),
                 new ShadowStage(backends, metering, shadows, blocking, 16),
                 new CaptureStage(config.datasets(), datasets, blocking),
                 new RespondStage(),
                 new DispatchStage(vertx, backends, breakers)));
+    }
+
+    /** Loads the configured rate limits into this process's limiter. */
+    public void reloadRateLimits() {
+        rateLimits.all(dev.llmgateway.metering.RateLimitStore.Subject.TEAM).forEach(rateLimiter::limitTeam);
+        rateLimits.all(dev.llmgateway.metering.RateLimitStore.Subject.KEY).forEach(rateLimiter::limitKey);
+    }
+
+    /** The share of a team's money budget used, in basis points, for budget-aware routing (blocks). */
+    private java.util.OptionalInt budgetUsedBasisPoints(String team) {
+        return budgets.status(team).map(s -> java.util.OptionalInt.of(s.usedBasisPoints())).orElse(java.util.OptionalInt.empty());
     }
 
     /** Live health of a deployment as routing sees it. */
@@ -190,6 +218,7 @@ public class GatewayRuntime {
     void stop(@Observes ShutdownEvent ev) {
         timers.forEach(vertx::cancelTimer);
         if (backends != null) backends.close();
+        if (budgets != null) budgets.close();
         if (metering != null) metering.close();
         if (engine != null) engine.close();
         if (database != null) database.close();
@@ -208,4 +237,6 @@ public class GatewayRuntime {
     public dev.llmgateway.gateway.migration.Migrations migrations() { return migrations; }
     public dev.llmgateway.metering.ShadowStore shadows() { return shadows; }
     public dev.llmgateway.metering.DatasetStore datasets() { return datasets; }
+    public dev.llmgateway.metering.BudgetGuard budgets() { return budgets; }
+    public dev.llmgateway.metering.RateLimitStore rateLimits() { return rateLimits; }
 }

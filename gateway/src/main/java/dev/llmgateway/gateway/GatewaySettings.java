@@ -41,6 +41,10 @@ public interface GatewaySettings {
     @WithName("admin-key")
     Optional<String> adminKey();
 
+    /** A URL that receives budget alerts as JSON POSTs (env GATEWAY_BUDGET_WEBHOOK_URL); unset: alerts are only logged. */
+    @WithName("budget-webhook-url")
+    Optional<String> budgetWebhookUrl();
+
     /** The source checkout's root; set by the Maven build so tests can find ../shared/models. Unused in production. */
     @WithName("project.root")
     Optional<String> projectRoot();

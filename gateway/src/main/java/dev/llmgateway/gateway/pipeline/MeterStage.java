@@ -23,7 +23,8 @@ public final class MeterStage implements Stage {
         this.metrics = metrics;
     }
 
-    private Future<Void> record(UsageEvent e) {
+    private Future<Void> record(Exchange x, UsageEvent e) {
+        x.charged(e.teamChargeMicros());
         metrics.record(e);
         return metering.record(e);
     }
@@ -39,7 +40,7 @@ public final class MeterStage implements Stage {
             recorded[0] = true;
             UsageEvent e = metering.event(x, 200, null);
             x.responseHeaders().put("x-gateway-cost", dev.llmgateway.metering.Money.formatUsd(e.teamChargeMicros()));
-            return record(e).recover(err -> {
+            return record(x, e).recover(err -> {
                 // The answer exists and was paid for upstream; withholding it would not bring the record back.
                 LOG.errorf("usage of %s could not be journaled: %s", x.requestId(), err.getMessage());
                 return Future.succeededFuture();
@@ -53,7 +54,7 @@ public final class MeterStage implements Stage {
             int status = err == null ? 200 : x.cancel().isCancelled() ? 499 : ErrorResponses.shape(err).status();
             String code = err == null ? null : x.cancel().isCancelled() ? "client_closed_request" : ErrorResponses.shape(err).code();
             try {
-                record(metering.event(x, status, code))
+                record(x, metering.event(x, status, code))
                         .onFailure(e -> LOG.errorf("usage of %s could not be journaled: %s", x.requestId(), e.getMessage()));
             } catch (RuntimeException e) {
                 LOG.errorf(e, "usage of %s could not be priced", x.requestId());

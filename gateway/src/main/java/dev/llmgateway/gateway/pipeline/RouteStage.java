@@ -30,16 +30,36 @@ public final class RouteStage implements Stage {
     private final Supplier<Router> router;
     private final HealthView health;
     private final Supplier<MigrationStates> migrations;
+    private final java.util.function.Function<String, java.util.OptionalInt> budgetUsedBasisPoints;
 
-    public RouteStage(Supplier<GatewayConfig> config, Supplier<Router> router, HealthView health, Supplier<MigrationStates> migrations) {
+    public RouteStage(Supplier<GatewayConfig> config, Supplier<Router> router, HealthView health, Supplier<MigrationStates> migrations,
+                      java.util.function.Function<String, java.util.OptionalInt> budgetUsedBasisPoints) {
         this.config = config;
         this.router = router;
         this.health = health;
         this.migrations = migrations;
+        this.budgetUsedBasisPoints = budgetUsedBasisPoints;
     }
 
     @Override
     public Future<Outcome> handle(Exchange x, Chain next) {
+        GatewayConfig cfg = config.get();
+        var route = cfg.routes().get(x.model());
+        if (route != null && route.budgetDowngrade().isPresent() && x.budgetUsedFraction().isEmpty()) {
+            // Only routes with a budget downgrade need the team's budget status, which may take a database read.
+            return Future.<java.util.OptionalInt>fromCompletionStage(java.util.concurrent.CompletableFuture.supplyAsync(
+                            () -> budgetUsedBasisPoints.apply(x.team().id()), BLOCKING), io.vertx.core.Vertx.currentContext())
+                    .compose(bp -> {
+                        x.budgetUsed(bp.isPresent() ? OptionalDouble.of(bp.getAsInt() / 10_000.0) : OptionalDouble.of(0));
+                        return route(x, next);
+                    });
+        }
+        return route(x, next);
+    }
+
+    private static final java.util.concurrent.Executor BLOCKING = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+
+    private Future<Outcome> route(Exchange x, Chain next) {
         GatewayConfig cfg = config.get();
         String model = x.model();
         if (!cfg.routes().containsKey(model)) return fail(new GatewayError.ModelNotFound(model));

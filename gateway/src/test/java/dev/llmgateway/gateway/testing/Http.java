@@ -32,6 +32,13 @@ public final class Http {
         return send(b.build());
     }
 
+    public static HttpResponse<String> put(String url, String auth, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                .header("content-type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(body));
+        if (auth != null) b.header("authorization", "Bearer " + auth);
+        return send(b.build());
+    }
+
     public static HttpResponse<String> get(String url, String auth) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET();
         if (auth != null) b.header("authorization", "Bearer " + auth);

@@ -78,6 +78,9 @@ public final class TestConfig {
                 datasets:
                   support-data: {route: shadow-test, sample: 1.0, retention_days: 7}
                 routes:
+                  downgrade-test:
+                    deployment: primary
+                    budget_downgrade: {at_used: 0.5, deployment: backup}
                   shadow-test:
                     deployment: primary
                     shadow: {deployment: backup, sample: 1.0}

@@ -1,0 +1,124 @@
+package dev.llmgateway.gateway.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmgateway.gateway.config.GatewayConfig.Deployment;
+import dev.llmgateway.gateway.errors.GatewayError;
+import dev.llmgateway.gateway.metering.Metering;
+import dev.llmgateway.gateway.providers.Usage;
+import dev.llmgateway.metering.Admission;
+import dev.llmgateway.metering.BudgetGuard;
+import dev.llmgateway.metering.Money;
+import dev.llmgateway.metering.RateDecision;
+import dev.llmgateway.metering.RateLimiter;
+import dev.llmgateway.metering.Reservation;
+import io.vertx.core.Future;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Function;
+
+/**
+ * Admission: per-minute rate limits (requests and tokens, per key and team), then a budget reservation sized to the
+ * request's worst case — an upper bound of its prompt plus {@code max_tokens} (or the rest of the context window), at
+ * the most expensive deployment it may reach. After the answer the reservation is settled to the actual charge, or
+ * released if nothing was charged. Hard budgets therefore never overspend when requests carry max_tokens.
+ */
+public final class AdmitStage implements Stage {
+    /** Tokens a chat message costs beyond its text (role markers, separators): generous on purpose. */
+    static final int MESSAGE_OVERHEAD_TOKENS = 16;
+
+    private final BudgetGuard budgets;
+    private final RateLimiter rates;
+    private final Metering metering;
+    private final Function<java.util.concurrent.Callable<Admission>, Future<Admission>> blocking;
+    private final java.util.concurrent.Executor settleExecutor;
+
+    public AdmitStage(BudgetGuard budgets, RateLimiter rates, Metering metering,
+                      Function<java.util.concurrent.Callable<Admission>, Future<Admission>> blocking,
+                      java.util.concurrent.Executor settleExecutor) {
+        this.budgets = budgets;
+        this.rates = rates;
+        this.metering = metering;
+        this.blocking = blocking;
+        this.settleExecutor = settleExecutor;
+    }
+
+    @Override
+    public Future<Outcome> handle(Exchange x, Chain next) {
+        int promptBound = promptTokensUpperBound(x);
+        int outputBound = outputTokensUpperBound(x, promptBound);
+        long worstTokens = (long) promptBound + outputBound;
+        RateDecision rate = rates.tryAcquire(x.team().id(), x.key().id(), worstTokens);
+        if (rate instanceof RateDecision.Limited l) {
+            return Future.failedFuture(new GatewayError.Failure(new GatewayError.RateLimited(
+                    (l.scope() == RateDecision.Scope.KEY ? "This key" : "Team '" + l.subjectId() + "'") + " is over its limit of "
+                            + l.limitPerMinute() + (l.kind() == RateDecision.Kind.REQUESTS_PER_MINUTE ? " requests" : " tokens")
+                            + " per minute.", l.retryAfter())));
+        }
+        long worstMicros = worstCaseMicros(x, promptBound, outputBound);
+        return blocking.apply(() -> budgets.reserve(x.team().id(), x.key().id(), worstMicros, worstTokens)).compose(admission -> {
+            Reservation reservation = switch (admission) {
+                case Admission.Admitted a -> a.reservation();
+                case Admission.AdmittedOverSoftLimit s -> {
+                    x.responseHeaders().put("x-gateway-budget-warning", "over the soft budget limit");
+                    yield s.reservation();
+                }
+                case Admission.Rejected r -> null;
+            };
+            if (admission instanceof Admission.Rejected r) {
+                rates.adjustTokens(x.team().id(), x.key().id(), -worstTokens);
+                Duration until = r.periodEnd().map(end -> Duration.between(Instant.now(), end)).filter(d -> !d.isNegative())
+                        .orElse(Duration.ofHours(1));
+                return Future.failedFuture(new GatewayError.Failure(new GatewayError.BudgetExceeded(r.reason(), until)));
+            }
+            reservation.remainingMicrosUsdEstimate().ifPresent(m ->
+                    x.responseHeaders().put("x-gateway-budget-remaining", Money.formatUsd(Math.max(0, m))));
+            return next.proceed(x).andThen(ar -> settle(x, reservation, worstTokens));
+        });
+    }
+
+    private void settle(Exchange x, Reservation reservation, long reservedTokens) {
+        long tokens = (long) x.usage().promptTokens() + x.usage().completionTokens();
+        rates.adjustTokens(x.team().id(), x.key().id(), tokens - reservedTokens);
+        long charged = x.chargedMicros();
+        settleExecutor.execute(() -> {
+            if (charged == 0 && tokens == 0) budgets.release(reservation);
+            else budgets.settle(reservation, charged, tokens);
+        });
+    }
+
+    /** An upper bound of the prompt's tokens: a token is at least one byte of text, plus a per-message overhead. */
+    static int promptTokensUpperBound(Exchange x) {
+        long bytes = 0;
+        int messages = 1;
+        if (x.chat() != null) {
+            for (JsonNode m : x.chat().messages()) {
+                bytes += m.toString().getBytes(StandardCharsets.UTF_8).length;
+                messages++;
+            }
+            JsonNode tools = x.chat().raw().get("tools");
+            if (tools != null) bytes += tools.toString().getBytes(StandardCharsets.UTF_8).length;
+        } else {
+            bytes = x.json().path("input").toString().getBytes(StandardCharsets.UTF_8).length;
+        }
+        return (int) Math.min(Integer.MAX_VALUE / 4, bytes + (long) messages * MESSAGE_OVERHEAD_TOKENS);
+    }
+
+    /** {@code max_tokens} when given; otherwise the largest context window the request may reach. */
+    static int outputTokensUpperBound(Exchange x, int promptBound) {
+        if (x.chat() == null) return 0;
+        if (x.chat().maxTokens().isPresent()) return x.chat().maxTokens().getAsInt();
+        int largest = 0;
+        for (Deployment d : x.plan().candidates()) largest = Math.max(largest, d.contextWindow());
+        return largest;
+    }
+
+    private long worstCaseMicros(Exchange x, int promptTokens, int outputTokens) {
+        long worst = 0;
+        Usage usage = new Usage(promptTokens, outputTokens, 0, true);
+        for (Deployment d : x.plan().candidates()) {
+            worst = Math.max(worst, metering.charge(d, x.plan().route(), usage, x.receivedAt()).teamChargeMicros());
+        }
+        return worst;
+    }
+}
