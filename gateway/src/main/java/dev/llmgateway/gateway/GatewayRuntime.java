@@ -54,6 +54,9 @@ public class GatewayRuntime {
     private dev.llmgateway.engine.LocalEngine engine;
     private dev.llmgateway.gateway.metering.Metering metering;
     private dev.llmgateway.gateway.metering.GatewayMetrics metrics;
+    private dev.llmgateway.gateway.migration.Migrations migrations;
+    private dev.llmgateway.metering.ShadowStore shadows;
+    private final java.util.List<Long> timers = new java.util.ArrayList<>();
     private dev.llmgateway.routing.Router router;
     private byte[] adminKeyHash;
     private final ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
@@ -80,6 +83,11 @@ public class GatewayRuntime {
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot open the usage journal under " + settings.dataDir() + ": " + e.getMessage(), e);
         }
+        shadows = new dev.llmgateway.metering.ShadowStore(database.dataSource(), 20_000);
+        migrations = new dev.llmgateway.gateway.migration.Migrations(config, database.dataSource(), shadows, java.time.Clock.systemUTC());
+        // Other replicas' migration changes are picked up within seconds; promotion rules are evaluated twice a minute.
+        periodic(java.time.Duration.ofSeconds(5), migrations::refresh);
+        periodic(java.time.Duration.ofSeconds(30), migrations::evaluateAll);
         metrics = new dev.llmgateway.gateway.metering.GatewayMetrics(registry, breakers, metering, config.deployments().keySet(),
                 java.util.Optional.ofNullable(engine));
         pipeline = buildPipeline();
@@ -91,7 +99,7 @@ public class GatewayRuntime {
         return new Pipeline(List.of(
                 new AuthenticateStage(authenticator),
                 new ParseStage(),
-                new RouteStage(() -> config, () -> router, this::health, dev.llmgateway.routing.MigrationStates::none),
+                new RouteStage(() -> config, () -> router, this::health, () -> migrations.states()),
                 new MeterStage(metering, metrics),
                 new RespondStage(),
                 new DispatchStage(vertx, backends, breakers)));
@@ -154,7 +162,25 @@ public class GatewayRuntime {
         }, blocking), vertx.getOrCreateContext());
     }
 
+    /** Runs blocking background work every {@code every}, on a virtual thread, never two at once; failures are logged. */
+    private void periodic(java.time.Duration every, Runnable work) {
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean();
+        timers.add(vertx.setPeriodic(every.toMillis(), id -> {
+            if (!running.compareAndSet(false, true)) return;
+            blocking.execute(() -> {
+                try {
+                    work.run();
+                } catch (RuntimeException e) {
+                    LOG.warnf("background task failed: %s", e.getMessage());
+                } finally {
+                    running.set(false);
+                }
+            });
+        }));
+    }
+
     void stop(@Observes ShutdownEvent ev) {
+        timers.forEach(vertx::cancelTimer);
         if (backends != null) backends.close();
         if (metering != null) metering.close();
         if (engine != null) engine.close();
@@ -171,4 +197,6 @@ public class GatewayRuntime {
     public java.util.Optional<dev.llmgateway.engine.LocalEngine> engine() { return java.util.Optional.ofNullable(engine); }
     public dev.llmgateway.gateway.metering.Metering metering() { return metering; }
     public dev.llmgateway.routing.Router router() { return router; }
+    public dev.llmgateway.gateway.migration.Migrations migrations() { return migrations; }
+    public dev.llmgateway.metering.ShadowStore shadows() { return shadows; }
 }

@@ -14,8 +14,11 @@ public class AdminErrors implements ExceptionMapper<GatewayError.Failure> {
     @Override
     public Response toResponse(GatewayError.Failure f) { return response(f.error()); }
 
-    static Response response(GatewayError e) {
-        return Response.status(ErrorResponses.shape(e).status()).type(MediaType.APPLICATION_JSON)
+    static Response response(GatewayError e) { return response(ErrorResponses.shape(e).status(), e); }
+
+    /** The error's body with another status (e.g. 409 for a state conflict). */
+    static Response response(int status, GatewayError e) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON)
                 .entity(ErrorResponses.body(e).toString()).build();
     }
 

@@ -76,6 +76,9 @@ public final class TestConfig {
                     retry: {max_attempts: 1}
                     engine: {path: "%2$s", context_size: 256, threads: 2, parallel_slots: 1, max_queued: 0}
                 routes:
+                  migrate-test:
+                    policy: {type: migration, from: primary, to: backup, stages: [10, 50, 100]}
+                    baseline: primary
                   tiny-test:
                     deployment: tiny
                   gpt-test:

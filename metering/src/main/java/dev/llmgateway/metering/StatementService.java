@@ -1,0 +1,270 @@
+package dev.llmgateway.metering;
+
+import dev.llmgateway.metering.internal.ledger.LedgerSql;
+import dev.llmgateway.metering.internal.ledger.MonthFigures;
+import dev.llmgateway.metering.internal.ledger.PendingTransaction;
+import dev.llmgateway.metering.internal.ledger.Periods;
+import dev.llmgateway.metering.internal.ledger.StatementSql;
+import dev.llmgateway.metering.internal.ledger.TermsSql;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import javax.sql.DataSource;
+
+/**
+ * Per-author statements per period (UTC month). {@link #close} applies the whole-month threshold rule (posting
+ * adjusting transactions and minimum top-ups), then freezes the period: its statements become immutable rows and
+ * nothing more is posted into it; later usage of that month lands in the next open period as late usage.
+ */
+public final class StatementService {
+    private final DataSource db;
+    private final Clock clock;
+
+    public StatementService(DataSource db, Clock clock) {
+        this.db = db;
+        this.clock = clock;
+    }
+
+    public StatementService(DataSource db) { this(db, Clock.systemUTC()); }
+
+    /** Outcome of closing a period, checked in this order. */
+    public enum CloseResult { ALREADY_CLOSED, NOT_ENDED, CLOSED }
+
+    /** What closing did: adjusting transactions and their net amount, minimum top-ups, and the frozen statements. */
+    public record CloseReport(YearMonth period, CloseResult result, int thresholdAdjustments, long thresholdAdjustmentMicros,
+                              int minimumTopups, long minimumTopupMicros, List<Statement> statements) {}
+
+    /**
+     * Closes a period that has ended: for each license used in it, re-evaluates every request of the month against the
+     * month's final figures and posts the difference to the provisional shares, tops shares up to the minimum per
+     * period, and freezes the statements. Closing a closed period changes nothing.
+     */
+    public CloseReport close(YearMonth period) {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                LedgerSql.lock(c);
+                if (LedgerSql.closedPeriods(c).contains(period)) {
+                    c.rollback();
+                    return new CloseReport(period, CloseResult.ALREADY_CLOSED, 0, 0, 0, 0, StatementSql.closed(c, period, null));
+                }
+                Instant now = clock.instant();
+                if (Periods.end(period).isAfter(now)) {
+                    c.rollback();
+                    return new CloseReport(period, CloseResult.NOT_ENDED, 0, 0, 0, 0, List.of());
+                }
+                CloseReport r = closeLocked(c, period, now.truncatedTo(ChronoUnit.MICROS));
+                c.commit();
+                return r;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("closing period " + period, e);
+        }
+    }
+
+    /** The period's statements, one per author with ledger activity in it: frozen when closed, else computed live. */
+    public List<Statement> statements(YearMonth period) {
+        return read(period, null);
+    }
+
+    /** One statement by id ({@code st-YYYY-MM-<author>}), with its lines. */
+    public Optional<Statement> statement(String id) {
+        if (id == null || !id.matches("st-[0-9]{4}-[0-9]{2}-.+")) return Optional.empty();
+        YearMonth period;
+        try {
+            period = YearMonth.parse(id.substring(3, 10));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+        return read(period, id.substring(11)).stream().findFirst();
+    }
+
+    /** Closed periods, oldest first. */
+    public List<YearMonth> closedPeriods() {
+        try (Connection c = db.getConnection()) {
+            return LedgerSql.closedPeriods(c).stream().sorted().toList();
+        } catch (SQLException e) {
+            throw new StoreException("listing closed periods", e);
+        }
+    }
+
+    /** CSV header of {@link #exportCsv}. */
+    public static final String CSV_HEADER = "statement_id,author_id,period,status,line_no,kind,deployment,license_id,"
+            + "license_version,use_class,usage_period,usage_date,requests,prompt_tokens,completion_tokens,billed_micros,"
+            + "share_micros,billed_usd,share_usd";
+
+    /** Writes a statement as CSV (RFC 4180, header row, one row per line, money in micro-USD and USD); returns the row count. */
+    public static int exportCsv(Statement s, Appendable out) {
+        try {
+            out.append(CSV_HEADER).append("\r\n");
+            for (StatementLine l : s.lines()) {
+                List<String> cells = List.of(s.id(), s.authorId(), s.period().toString(), s.status().name().toLowerCase(),
+                        Integer.toString(l.lineNo()), l.kind().wire(), l.deployment().orElse(""), l.licenseId(),
+                        Integer.toString(l.licenseVersion()), l.useClass().map(UseClass::wire).orElse(""),
+                        l.usagePeriod().toString(), l.usageDate().map(Object::toString).orElse(""), Long.toString(l.requests()),
+                        Long.toString(l.promptTokens()), Long.toString(l.completionTokens()), Long.toString(l.billedMicros()),
+                        Long.toString(l.shareMicros()), Money.formatUsd(l.billedMicros()), Money.formatUsd(l.shareMicros()));
+                for (int i = 0; i < cells.size(); i++) {
+                    if (i > 0) out.append(',');
+                    out.append(csvCell(cells.get(i)));
+                }
+                out.append("\r\n");
+            }
+            return s.lines().size();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing statement " + s.id(), e);
+        }
+    }
+
+    private static String csvCell(String v) {
+        if (v.indexOf(',') < 0 && v.indexOf('"') < 0 && v.indexOf('\n') < 0 && v.indexOf('\r') < 0) return v;
+        return '"' + v.replace("\"", "\"\"") + '"';
+    }
+
+    private List<Statement> read(YearMonth period, String authorIdOrNull) {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            try {
+                List<Statement> out = LedgerSql.closedPeriods(c).contains(period)
+                        ? StatementSql.closed(c, period, authorIdOrNull)
+                        : StatementSql.live(c, period, authorIdOrNull);
+                c.commit();
+                return out;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("reading statements of " + period, e);
+        }
+    }
+
+    private record LineKey(String licenseId, int version, String authorId, String deployment, UseClass useClass) {}
+
+    private CloseReport closeLocked(Connection c, YearMonth period, Instant now) throws SQLException {
+        Map<String, List<LicenseTerms>> terms = TermsSql.all(c);
+        Map<String, LicensePeriodFigures> figures = MonthFigures.all(c, period);
+        Map<LineKey, Long> deltas = new TreeMap<>(java.util.Comparator.comparing(LineKey::licenseId).thenComparing(LineKey::version)
+                .thenComparing(LineKey::authorId).thenComparing(LineKey::deployment).thenComparing(LineKey::useClass));
+        Map<String, Long> owedByLicense = new HashMap<>();
+        Map<String, String> authorByLicense = new HashMap<>();
+        Set<String> obligationOn = new HashSet<>();
+
+        String sql = "SELECT t.license_id, t.license_version, t.author_id, t.deployment, t.use_class, "
+                + "t.prompt_tokens + t.completion_tokens, "
+                + "coalesce(sum(e.amount_micros) FILTER (WHERE e.account = 'operator:revenue' AND e.side = 'credit'), 0), "
+                + "coalesce(sum(e.amount_micros) FILTER (WHERE e.account = 'author:' || t.author_id || ':payable' AND e.side = 'credit'), 0) "
+                + "FROM ledger_transactions t LEFT JOIN ledger_entries e ON e.tx_id = t.id "
+                + "WHERE t.kind = 'usage' AND t.usage_period = ? AND t.period = ? "
+                + "AND NOT EXISTS (SELECT 1 FROM ledger_transactions r WHERE r.reverses_tx_id = t.id) GROUP BY t.id";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setFetchSize(10_000);
+            ps.setString(1, Periods.wire(period));
+            ps.setString(2, Periods.wire(period));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String licenseId = rs.getString(1);
+                    int version = rs.getInt(2);
+                    UseClass useClass = UseClass.fromWire(rs.getString(5));
+                    LicenseConditions k = version(terms.get(licenseId), version).conditions();
+                    LicensePeriodFigures f = figures.getOrDefault(licenseId, LicensePeriodFigures.ZERO);
+                    long finalShare = RevenueShare.owedMicros(k, useClass, f, rs.getLong(7), rs.getLong(6));
+                    long provisional = rs.getLong(8);
+                    LineKey key = new LineKey(licenseId, version, rs.getString(3), rs.getString(4), useClass);
+                    deltas.merge(key, Math.subtractExact(finalShare, provisional), Math::addExact);
+                    owedByLicense.merge(licenseId, finalShare, Math::addExact);
+                    authorByLicense.put(licenseId, rs.getString(3));
+                    if (k.obligationApplies(useClass, f)) obligationOn.add(licenseId);
+                }
+            }
+        }
+
+        Instant start = Periods.start(period);
+        List<PendingTransaction> txs = new ArrayList<>();
+        long adjustmentMicros = 0;
+        for (Map.Entry<LineKey, Long> d : deltas.entrySet()) {
+            long delta = d.getValue();
+            if (delta == 0) continue;
+            LineKey k = d.getKey();
+            adjustmentMicros = Math.addExact(adjustmentMicros, delta);
+            txs.add(new PendingTransaction("adjust:" + period + ":" + k.licenseId() + ":" + k.version() + ":" + k.useClass().wire()
+                    + ":" + k.deployment(), "threshold_adjustment", null, null, period, period, start, null, k.useClass(),
+                    k.deployment(), k.licenseId(), k.version(), k.authorId(), 0, 0, 0,
+                    "whole-month threshold rule", shareEntries(k.authorId(), delta)));
+        }
+        int adjustments = txs.size();
+
+        long topupMicros = 0;
+        Instant lastInstant = Periods.end(period).minus(1, ChronoUnit.MICROS);
+        for (String licenseId : owedByLicense.keySet().stream().sorted().toList()) {
+            Optional<LicenseTerms> atEnd = LedgerPoster.termsAt(terms.get(licenseId), lastInstant);
+            if (atEnd.isEmpty() || !obligationOn.contains(licenseId)) continue;
+            long minimum = atEnd.get().conditions().obligation().minimumMicrosPerPeriod();
+            long owed = owedByLicense.get(licenseId);
+            if (owed >= minimum) continue;
+            long topup = minimum - owed;
+            topupMicros = Math.addExact(topupMicros, topup);
+            String author = authorByLicense.get(licenseId);
+            txs.add(new PendingTransaction("minimum:" + period + ":" + licenseId, "minimum_topup", null, null, period, period,
+                    start, null, null, null, licenseId, atEnd.get().version(), author, 0, 0, 0,
+                    "minimum per period", shareEntries(author, topup)));
+        }
+        LedgerSql.insert(c, txs);
+
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO statement_periods (period, closed_at) VALUES (?, ?)")) {
+            ps.setString(1, Periods.wire(period));
+            ps.setTimestamp(2, Timestamp.from(now));
+            ps.executeUpdate();
+        }
+        List<Statement> frozen = new ArrayList<>();
+        for (Statement live : StatementSql.live(c, period, null)) {
+            Statement s = StatementSql.withTotals(live.authorId(), period,
+                    Statement.Status.CLOSED, Optional.of(now), live.lines());
+            StatementSql.insertClosed(c, s);
+            frozen.add(s);
+        }
+        // The period closes balanced: debits = credits over all its transactions.
+        try (PreparedStatement check = c.prepareStatement("SELECT coalesce(sum(CASE e.side WHEN 'debit' THEN e.amount_micros "
+                + "ELSE -e.amount_micros END), 0) FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.tx_id "
+                + "WHERE t.period = ?")) {
+            check.setString(1, Periods.wire(period));
+            try (ResultSet rs = check.executeQuery()) {
+                rs.next();
+                Invariants.check(rs.getLong(1) == 0, "period " + period + " balances");
+            }
+        }
+        return new CloseReport(period, CloseResult.CLOSED, adjustments, adjustmentMicros, txs.size() - adjustments, topupMicros,
+                List.copyOf(frozen));
+    }
+
+    private static List<LedgerEntry> shareEntries(String authorId, long delta) {
+        return delta > 0
+                ? List.of(LedgerEntry.debit(LedgerEntry.OPERATOR_REVSHARE_EXPENSE, delta), LedgerEntry.credit(LedgerEntry.authorPayable(authorId), delta))
+                : List.of(LedgerEntry.debit(LedgerEntry.authorPayable(authorId), -delta), LedgerEntry.credit(LedgerEntry.OPERATOR_REVSHARE_EXPENSE, -delta));
+    }
+
+    private static LicenseTerms version(List<LicenseTerms> versions, int version) {
+        for (LicenseTerms t : versions) if (t.version() == version) return t;
+        throw new IllegalStateException("license terms version " + version + " missing");
+    }
+}

@@ -1,0 +1,66 @@
+package dev.llmgateway.metering;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.LongRange;
+
+/** The per-request share arithmetic against BigDecimal, to the micro-USD, up to and beyond a long. */
+class RevenueSharePropertiesTest {
+    private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
+
+    static BigInteger reference(long charge, int bp, long tokens, long royalty) {
+        BigDecimal share = BigDecimal.valueOf(charge).multiply(BigDecimal.valueOf(bp)).divide(BigDecimal.valueOf(10_000))
+                .setScale(0, RoundingMode.HALF_UP);
+        BigDecimal roy = BigDecimal.valueOf(tokens).multiply(BigDecimal.valueOf(royalty)).divide(BigDecimal.valueOf(1_000_000))
+                .setScale(0, RoundingMode.HALF_UP);
+        return share.add(roy).toBigIntegerExact();
+    }
+
+    @Property(tries = 5000)
+    void shareIsTheDecimalModelRoundedHalfUpOrOverflowIsReported(@ForAll("amounts") long charge,
+                                                                   @ForAll @IntRange(min = 0, max = 10_000) int bp,
+                                                                   @ForAll("amounts") long tokens, @ForAll("amounts") long royalty) {
+        BigInteger expected = reference(charge, bp, tokens, royalty);
+        LicenseObligation o = new LicenseObligation(bp, royalty, 0);
+        if (expected.compareTo(LONG_MAX) <= 0) {
+            assertThat(BigInteger.valueOf(RevenueShare.shareMicros(o, charge, tokens))).isEqualTo(expected);
+        } else {
+            assertThatThrownBy(() -> RevenueShare.shareMicros(o, charge, tokens)).isInstanceOf(ArithmeticException.class);
+        }
+    }
+
+    @Property(tries = 1000)
+    void exactHalvesOfAMicroRoundUp(@ForAll @LongRange(min = 0, max = 1_000_000_000L) long k) {
+        // 1 bp of (2k+1) * 5000 micro-USD is exactly k + 0.5 micro-USD.
+        assertThat(RevenueShare.shareMicros(new LicenseObligation(1, 0, 0), (2 * k + 1) * 5000, 0)).isEqualTo(k + 1);
+    }
+
+    @Property(tries = 1000)
+    void freeUseClassesAndUnmetThresholdsOweNothing(@ForAll @LongRange(min = 0, max = 1_000_000_000L) long charge,
+                                                    @ForAll @LongRange(min = 0, max = 100) long users) {
+        LicenseConditions terms = new LicenseConditions(java.util.Set.of(UseClass.RESEARCH),
+                new LicenseThresholds(java.util.OptionalLong.of(users), java.util.OptionalLong.empty(), java.util.OptionalLong.empty()),
+                new LicenseObligation(10_000, 0, 0), Attribution.NONE);
+        LicensePeriodFigures atThreshold = new LicensePeriodFigures(users, charge, 0);
+        LicensePeriodFigures above = new LicensePeriodFigures(users + 1, charge, 0);
+        assertThat(RevenueShare.owedMicros(terms, UseClass.RESEARCH, above, charge, 0)).isZero();
+        assertThat(RevenueShare.owedMicros(terms, UseClass.COMMERCIAL, atThreshold, charge, 0)).isZero();
+        assertThat(RevenueShare.owedMicros(terms, UseClass.COMMERCIAL, above, charge, 0)).isEqualTo(charge);
+    }
+
+    @Provide
+    Arbitrary<Long> amounts() {
+        return Arbitraries.oneOf(Arbitraries.longs().between(0, 100_000), Arbitraries.longs().between(0, 10_000_000_000L),
+                Arbitraries.longs().between(0, Long.MAX_VALUE));
+    }
+}
