@@ -17,17 +17,17 @@ export async function budgetsPage() {
   if (endpointMissing) section.append(notice('Budget status is not available on this gateway (GET /admin/teams/{team}/budget answered 404).', 'warn'));
   if (!rows.length) section.append(notice('No teams yet.'));
   const list = h('ul', { class: 'cards', id: 'budget-list' });
-  for (const r of rows) list.append(card(r));
+  for (const r of rows) list.append(card(r, endpointMissing));
   section.append(list);
   return section;
 }
 
-function card({ team, budget, error }) {
+function card({ team, budget, error }, endpointMissing) {
   const li = h('li', { class: 'card', 'data-team': team.id },
     h('h3', {}, team.name && team.name !== team.id ? `${team.name} (${team.id})` : team.id),
     h('p', { class: 'hint' }, `Use class: ${team.use_class}`));
   if (error) { li.append(notice(`Could not load the budget: ${error.message}`, 'error')); return li; }
-  if (!budget) { li.append(h('p', {}, 'No budget.')); return li; }
+  if (!budget) { li.append(h('p', {}, endpointMissing ? 'Budget status unavailable.' : 'No budget.')); return li; }
   if (budget.limit_usd == null) {
     li.append(h('p', {}, `Token limit: ${budget.limit_tokens ?? 'none'} per ${budget.period}; spent ${dollars(budget.spent_usd)}.`));
     return li;

@@ -39,7 +39,7 @@ function render(li, m, message) {
   const msg = h('p', { class: `notice ${message && message.kind}`, role: message && message.kind === 'error' ? 'alert' : 'status', 'data-role': 'message', hidden: !message }, message ? message.text : '');
   const buttons = ACTIONS.map((a) => h('button', {
     type: 'button', 'data-action': a.action, 'aria-describedby': `${id}-state`,
-    class: a.allowed(status(m)) ? null : 'unlikely',
+    title: a.allowed(status(m)) ? null : `The gateway will probably refuse this while ${status(m).replace('_', ' ')}`,
     onclick: async (ev) => {
       const btn = ev.currentTarget;
       li.querySelectorAll('button').forEach((b) => { b.disabled = true; });
@@ -86,8 +86,15 @@ function percentAfter(m, t) {
 function stepChart(m) {
   const hist = [...(m.history || [])].filter((t) => t.at).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   const now = Date.now();
-  const pts = hist.map((t) => ({ t: Date.parse(t.at), p: percentAfter(m, t) }));
-  if (!pts.length) pts.push({ t: m.since ? Date.parse(m.since) : now, p: Number(m.open_percent) || 0 });
+  const pts = hist.map((t) => ({ t: Date.parse(t.at), p: percentAfter(m, t), label: `${t.kind} (${t.actor})` }));
+  if (pts.length) {
+    // Before the first recorded transition the route was at that transition's starting stage.
+    const span = Math.max(now - pts[0].t, 60000);
+    const st = m.stages || [];
+    pts.unshift({ t: pts[0].t - span * 0.15, p: st[Math.min(Number(hist[0].from_stage), st.length - 1)] ?? 0, label: 'before' });
+  } else {
+    pts.push({ t: m.since ? Date.parse(m.since) : now, p: Number(m.open_percent) || 0, label: 'since' });
+  }
   const W = 520, H = 140, L = 40, R = 10, T = 10, B = 24;
   const t0 = pts[0].t, t1 = Math.max(now, pts[pts.length - 1].t + 1);
   const x = (t) => L + ((t - t0) / (t1 - t0 || 1)) * (W - L - R);
@@ -99,8 +106,8 @@ function stepChart(m) {
   for (const p of [0, 50, 100]) svg.append(s('line', { x1: L, x2: W - R, y1: y(p), y2: y(p), class: 'grid' }), s('text', { x: L - 4, y: y(p) + 4, 'text-anchor': 'end', class: 'tick' }, `${p}%`));
   svg.append(s('path', { d, class: 'step-line', fill: 'none' }));
   pts.forEach((p, i) => svg.append(s('circle', { cx: x(p.t).toFixed(1), cy: y(p.p).toFixed(1), r: 3, class: 'step-point' },
-    s('title', {}, `${hist[i] ? hist[i].kind : 'now'}: ${p.p}%`))));
-  svg.append(s('text', { x: L, y: H - 6, class: 'tick' }, shortTime(new Date(t0).toISOString())), s('text', { x: W - R, y: H - 6, 'text-anchor': 'end', class: 'tick' }, 'now'));
+    s('title', {}, `${p.label}: ${p.p}%`))));
+  svg.append(s('text', { x: L, y: H - 6, class: 'tick' }, shortTime(new Date(Math.round(t0)).toISOString())), s('text', { x: W - R, y: H - 6, 'text-anchor': 'end', class: 'tick' }, 'now'));
   return h('figure', { class: 'chart small' }, h('figcaption', {}, 'Open-model share over time'), svg);
 }
 

@@ -91,7 +91,8 @@ function chart(groups, teamNames, budgets) {
   // A limit far above the data would flatten every line: draw it only when within 4x the largest value.
   const drawn = limits.filter((l) => max === 0n || l.limit <= max * 4n);
   for (const l of drawn) if (l.limit > max) max = l.limit;
-  if (max === 0n) max = 1n;
+  const step = niceStep(max);
+  max = step * 4n;
 
   const W = 760, H = 300, L = 90, R = 20, T = 16, B = 40;
   const x = (i) => L + (dayList.length === 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (dayList.length - 1));
@@ -100,7 +101,7 @@ function chart(groups, teamNames, budgets) {
     s('title', { id: 'spend-chart-title' }, `${METRICS[state.metric]} per team per day`));
   // axes and grid
   for (let k = 0; k <= 4; k++) {
-    const v = (max * BigInt(k)) / 4n;
+    const v = step * BigInt(k);
     svg.append(s('line', { x1: L, x2: W - R, y1: y(v), y2: y(v), class: 'grid' }),
       s('text', { x: L - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick' }, dollars(v)));
   }
@@ -131,6 +132,13 @@ function chart(groups, teamNames, budgets) {
       l ? ` — budget ${dollars(l.limit)} per ${l.budget.period}${drawn.includes(l) ? ' (dashed line)' : ' (above the chart)'}` : '');
   }));
   return fill(figure, caption, svg, legend);
+}
+
+/** The smallest 1, 2 or 5 x 10^n micro-USD step with four steps covering max (exact, in BigInt). */
+function niceStep(max) {
+  for (let p = 1n; ; p *= 10n) {
+    for (const m of [1n, 2n, 5n]) if (m * p * 4n >= max) return m * p;
+  }
 }
 
 function spendTable(groups, total) {

@@ -177,9 +177,26 @@ class ConsoleBrowserTest {
         assertThat(driver.findElement(By.id("savings-total")).getText()).contains("$" + savings.path("saving_usd").asText());
         shot("2-spend");
 
-        // Budgets page renders a card per team (with or without a budget endpoint on the server).
+        // Budgets: the server's GET /admin/teams/{team}/budget is stubbed in the page for TEAM (a fixed answer in the
+        // documented shape), so the limit line on the chart and the budget bar are drawn whatever the server has.
+        ((JavascriptExecutor) driver).executeScript("""
+                const real = window.fetch.bind(window);
+                window.fetch = (url, opts) => String(url).endsWith('/admin/teams/%s/budget')
+                  ? Promise.resolve(new Response(JSON.stringify({team: '%s', limit_usd: '0.000400', limit_tokens: null, period: 'month',
+                      enforcement: 'reject', spent_usd: '0.000225', reserved_usd: '0.000025', remaining_usd: '0.000150',
+                      used_percent: 56.25, period_start: '2026-11-01T00:00:00Z', period_end: '2026-12-01T00:00:00Z'}),
+                      {status: 200, headers: {'content-type': 'application/json'}}))
+                  : real(url, opts);""".formatted(TEAM, TEAM));
+        driver.findElement(By.cssSelector("main form.controls button[type='submit']")).click();
+        WebElement limit = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#spend-chart svg line.limit[data-team='" + TEAM + "']")));
+        assertThat(limit.getDomAttribute("data-limit-usd")).isEqualTo("0.000400");
+        shot("2b-spend-with-budget-line");
         driver.findElement(By.id("tab-budgets")).click();
-        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#budget-list li[data-team='" + TEAM + "']")));
+        WebElement bar = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#budget-list li[data-team='" + TEAM + "'] [role='progressbar']")));
+        assertThat(bar.getDomAttribute("aria-valuenow")).isEqualTo("56.25");
+        assertThat(driver.findElement(By.cssSelector("#budget-list li[data-team='" + TEAM + "']")).getText())
+                .contains("$0.000225 spent of $0.000400 per month (56.25%)").contains("$0.000025 reserved");
+        assertThat(driver.findElements(By.cssSelector("#budget-list li[data-team='" + OTHER + "']"))).hasSize(1);
         shot("3-budgets");
 
         // Migrations: promote from the first stage, then pause; the page and the API agree; a refused action shows the 409's message.
