@@ -8,6 +8,8 @@ import dev.llmgateway.gateway.errors.GatewayError;
 import dev.llmgateway.gateway.pipeline.AuthenticateStage;
 import dev.llmgateway.gateway.pipeline.DispatchStage;
 import dev.llmgateway.gateway.pipeline.MeterStage;
+import dev.llmgateway.gateway.pipeline.ShadowStage;
+import dev.llmgateway.gateway.pipeline.CaptureStage;
 import dev.llmgateway.gateway.pipeline.ParseStage;
 import dev.llmgateway.gateway.pipeline.Pipeline;
 import dev.llmgateway.gateway.pipeline.RespondStage;
@@ -56,6 +58,7 @@ public class GatewayRuntime {
     private dev.llmgateway.gateway.metering.GatewayMetrics metrics;
     private dev.llmgateway.gateway.migration.Migrations migrations;
     private dev.llmgateway.metering.ShadowStore shadows;
+    private dev.llmgateway.metering.DatasetStore datasets;
     private final java.util.List<Long> timers = new java.util.ArrayList<>();
     private dev.llmgateway.routing.Router router;
     private byte[] adminKeyHash;
@@ -84,6 +87,9 @@ public class GatewayRuntime {
             throw new IllegalStateException("cannot open the usage journal under " + settings.dataDir() + ": " + e.getMessage(), e);
         }
         shadows = new dev.llmgateway.metering.ShadowStore(database.dataSource(), 20_000);
+        datasets = new dev.llmgateway.metering.DatasetStore(database.dataSource());
+        config.datasets().forEach(datasets::define);
+        periodic(java.time.Duration.ofHours(1), () -> datasets.purgeExpired(java.time.Instant.now()));
         migrations = new dev.llmgateway.gateway.migration.Migrations(config, database.dataSource(), shadows, java.time.Clock.systemUTC());
         // Other replicas' migration changes are picked up within seconds; promotion rules are evaluated twice a minute.
         periodic(java.time.Duration.ofSeconds(5), migrations::refresh);
@@ -101,6 +107,8 @@ public class GatewayRuntime {
                 new ParseStage(),
                 new RouteStage(() -> config, () -> router, this::health, () -> migrations.states()),
                 new MeterStage(metering, metrics),
+                new ShadowStage(backends, metering, shadows, blocking, 16),
+                new CaptureStage(config.datasets(), datasets, blocking),
                 new RespondStage(),
                 new DispatchStage(vertx, backends, breakers)));
     }
@@ -199,4 +207,5 @@ public class GatewayRuntime {
     public dev.llmgateway.routing.Router router() { return router; }
     public dev.llmgateway.gateway.migration.Migrations migrations() { return migrations; }
     public dev.llmgateway.metering.ShadowStore shadows() { return shadows; }
+    public dev.llmgateway.metering.DatasetStore datasets() { return datasets; }
 }

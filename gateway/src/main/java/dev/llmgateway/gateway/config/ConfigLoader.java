@@ -74,7 +74,7 @@ public final class ConfigLoader {
         } catch (JsonProcessingException e) {
             throw new ConfigException(source + ": not valid YAML: " + e.getOriginalMessage());
         }
-        ConfigNode root = new ConfigNode(source, "", tree, env).allowOnly(Set.of("providers", "deployments", "routes", "pricing"));
+        ConfigNode root = new ConfigNode(source, "", tree, env).allowOnly(Set.of("providers", "deployments", "routes", "pricing", "datasets"));
 
         Map<String, Provider> providers = new LinkedHashMap<>();
         root.get("providers").entries().forEach((name, n) -> providers.put(name, provider(checkName(n, name), n)));
@@ -99,7 +99,22 @@ public final class ConfigLoader {
         ConfigNode mk = root.get("pricing").allowOnly(Set.of("markup_bp")).get("markup_bp").allowOnly(Set.of("closed", "open"));
         if (!mk.get("closed").isMissing()) markups.put(DeploymentClass.CLOSED, mk.get("closed").integer(0, 0, 1_000_000));
         if (!mk.get("open").isMissing()) markups.put(DeploymentClass.OPEN, mk.get("open").integer(0, 0, 1_000_000));
-        GatewayConfig config = new GatewayConfig(source, Map.copyOf(providers), Map.copyOf(deployments), Map.copyOf(routes), Map.copyOf(markups));
+        List<dev.llmgateway.metering.DatasetDefinition> datasets = new java.util.ArrayList<>();
+        root.get("datasets").entries().forEach((name, n) -> {
+            n.allowOnly(Set.of("route", "sample", "retention_days", "redact"));
+            ConfigNode red = n.get("redact").allowOnly(Set.of("emails", "keys", "phones"));
+            Optional<String> route = n.get("route").optString();
+            if (route.isPresent() && !routes.containsKey(route.get())) throw n.get("route").error("unknown route '" + route.get() + "'");
+            try {
+                datasets.add(new dev.llmgateway.metering.DatasetDefinition(name, route, (int) Math.round(n.get("sample").ratio(1.0) * 10_000),
+                        n.get("retention_days").integer(30, 1, 36_500), red.get("emails").bool(true), red.get("keys").bool(true),
+                        red.get("phones").bool(true)));
+            } catch (IllegalArgumentException e) {
+                throw n.error(e.getMessage());
+            }
+        });
+        GatewayConfig config = new GatewayConfig(source, Map.copyOf(providers), Map.copyOf(deployments), Map.copyOf(routes),
+                Map.copyOf(markups), List.copyOf(datasets));
         try {
             Router.of(config.catalog());
         } catch (IllegalArgumentException e) {

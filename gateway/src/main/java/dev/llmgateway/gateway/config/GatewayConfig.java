@@ -14,7 +14,8 @@ import java.util.Set;
  * records; {@link #catalog()} gives the library its view of the deployments.
  */
 public record GatewayConfig(String source, Map<String, Provider> providers, Map<String, Deployment> deployments,
-                            Map<String, dev.llmgateway.routing.Route> routes, Map<DeploymentClass, Integer> classMarkupBp) {
+                            Map<String, dev.llmgateway.routing.Route> routes, Map<DeploymentClass, Integer> classMarkupBp,
+                            List<dev.llmgateway.metering.DatasetDefinition> datasets) {
 
     /** The metering library's view of the prices: provider prices, list prices and markups. */
     public dev.llmgateway.metering.PricingConfig pricing() {

@@ -90,6 +90,25 @@ public final class Metering implements AutoCloseable {
                 .build();
     }
 
+    /** The usage event of a shadow request: flagged, charged at the shadow deployment's prices, its own request id. */
+    public UsageEvent shadowEvent(Exchange x, String shadowRequestId, Deployment d, Usage usage, int latencyMs, int status, String errorCode) {
+        Instant at = x.receivedAt();
+        Charge c = charge(d, x.plan().route(), usage, at);
+        return UsageEvent.builder(shadowRequestId, at)
+                .team(x.team().id(), x.key().id())
+                .endUser(x.chat() == null || x.chat().user().isEmpty() ? null : x.chat().user())
+                .route(x.plan().route(), x.plan().policy(), x.plan().stage().orElse(null))
+                .deployment(d.name(), d.provider(), d.model(), d.deploymentClass().forMetering())
+                .tokens(usage.promptTokens(), usage.completionTokens(), Math.min(usage.cachedTokens(), usage.promptTokens()))
+                .money(c.providerCostMicros(), c.teamChargeMicros(), c.baselineCostMicros())
+                .timing(latencyMs, null)
+                .outcome(status, errorCode)
+                .streamed(false)
+                .shadow(true)
+                .licenseId(d.license().orElse(null))
+                .build();
+    }
+
     /** Appends to the journal; the future completes once the record is on disk. */
     public Future<Void> record(UsageEvent e) {
         var ctx = vertx.getOrCreateContext();

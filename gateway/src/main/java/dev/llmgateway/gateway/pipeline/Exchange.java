@@ -44,6 +44,7 @@ public final class Exchange {
     private String finishReason;
     private long firstByteNanos;
     private boolean streamed;
+    private StringBuilder outputText;
     private java.util.OptionalDouble budgetUsedFraction = java.util.OptionalDouble.empty();
     private Reply reply;
     private java.util.function.Supplier<io.vertx.core.Future<Void>> beforeFinish = io.vertx.core.Future::succeededFuture;
@@ -135,6 +136,12 @@ public final class Exchange {
 
     public Reply reply() { return reply; }
     public void replied(Reply reply) { this.reply = reply; }
+
+    /** Asks Respond to keep the answer's text (for shadow comparison and dataset capture). */
+    public void keepOutputText() { if (outputText == null) outputText = new StringBuilder(); }
+    public boolean keepsOutputText() { return outputText != null; }
+    public void appendOutputText(String text) { if (outputText != null) outputText.append(text); }
+    public String outputText() { return outputText == null ? "" : outputText.toString(); }
 
     public boolean streamed() { return streamed; }
     public void streaming() { this.streamed = true; }

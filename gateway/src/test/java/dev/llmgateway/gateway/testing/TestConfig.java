@@ -75,7 +75,12 @@ public final class TestConfig {
                     context_window: 256
                     retry: {max_attempts: 1}
                     engine: {path: "%2$s", context_size: 256, threads: 2, parallel_slots: 1, max_queued: 0}
+                datasets:
+                  support-data: {route: shadow-test, sample: 1.0, retention_days: 7}
                 routes:
+                  shadow-test:
+                    deployment: primary
+                    shadow: {deployment: backup, sample: 1.0}
                   migrate-test:
                     policy: {type: migration, from: primary, to: backup, stages: [10, 50, 100]}
                     baseline: primary

@@ -1,0 +1,306 @@
+package dev.llmgateway.metering;
+
+import dev.llmgateway.metering.internal.budget.LeaseLedger;
+import dev.llmgateway.metering.internal.budget.LeasePool;
+import dev.llmgateway.metering.internal.budget.PeriodTotals;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.jboss.logging.Logger;
+
+/**
+ * Admits requests against their team's (and key's) budgets: {@link #reserve} the worst case before dispatch,
+ * {@link #settle} the actual spend after, or {@link #release} on cancellation. One per gateway process; thread-safe.
+ *
+ * <p>Budget is taken from PostgreSQL in leases (slices of the period's limit, granted by one atomic UPDATE), so the
+ * hot path is local arithmetic; spend is reported in batches by a background flush, which also renews leases,
+ * returns idle ones, expires leases of vanished replicas and fires alerts. See docs/budgets.md for the guarantees.
+ */
+public final class BudgetGuard implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(BudgetGuard.class);
+
+    private final String replicaId;
+    private final Clock clock;
+    private final LeaseSizing sizing;
+    private final BudgetAlertListener listener;
+    private final BudgetStore store;
+    private final LeaseLedger ledger;
+    private final ConcurrentHashMap<String, TeamBudgets> definitions = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Budget> budgetsById = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<PoolKey, LeasePool> pools = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, CurrentPool> currentPools = new ConcurrentHashMap<>();
+    private final AtomicLong reservationIds = new AtomicLong();
+    private final ScheduledExecutorService flusher;
+    private final Object flushLock = new Object();
+    private volatile boolean closed;
+
+    private record TeamBudgets(List<Budget> budgets, Instant loadedAt) {}
+
+    private record PoolKey(long budgetId, Instant periodStart) {}
+
+    private record CurrentPool(BudgetPeriod period, LeasePool pool) {}
+
+    public BudgetGuard(DataSource db, String replicaId, Clock clock, LeaseSizing sizing) {
+        this(db, replicaId, clock, sizing, BudgetAlertListener.NONE);
+    }
+
+    public BudgetGuard(DataSource db, String replicaId, Clock clock, LeaseSizing sizing, BudgetAlertListener listener) {
+        this.replicaId = Objects.requireNonNull(replicaId, "replicaId");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.sizing = Objects.requireNonNull(sizing, "sizing");
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.store = new BudgetStore(db);
+        this.ledger = new LeaseLedger(db);
+        if (sizing.flushInterval().isZero()) {
+            flusher = null;
+        } else {
+            flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "budget-flush-" + replicaId);
+                t.setDaemon(true);
+                return t;
+            });
+            long ms = sizing.flushInterval().toMillis();
+            flusher.scheduleWithFixedDelay(this::flushQuietly, ms, ms, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    public String replicaId() { return replicaId; }
+
+    /**
+     * Reserves a request's worst case (micro-USD and tokens, e.g. prompt tokens + max_tokens priced at the output
+     * rate) against the team-wide budget and the key's budget, if any. {@code keyId} may be null.
+     */
+    public Admission reserve(String teamId, String keyId, long worstCaseMicrosUsd, long worstCaseTokens) {
+        if (worstCaseMicrosUsd < 0 || worstCaseTokens < 0) throw new IllegalArgumentException("worst case must not be negative");
+        if (closed) throw new IllegalStateException("budget guard of replica " + replicaId + " is closed");
+        Instant now = clock.instant();
+        List<LeasePool.Hold> holds = new ArrayList<>(2);
+        Admission.AdmittedOverSoftLimit soft = null;
+        for (Budget budget : applicable(teamId, keyId, now)) {
+            LeasePool pool;
+            LeasePool.Outcome outcome;
+            try {
+                do {
+                    pool = pool(budget, now);
+                    outcome = pool.reserve(budget, worstCaseMicrosUsd, worstCaseTokens, now);
+                    if (outcome instanceof LeasePool.Outcome.PeriodOver) now = clock.instant();
+                } while (outcome instanceof LeasePool.Outcome.PeriodOver);
+            } catch (RuntimeException e) {
+                releaseHolds(holds, now);
+                throw e;
+            }
+            switch (outcome) {
+                case LeasePool.Outcome.Held h -> holds.add(h.hold());
+                case LeasePool.Outcome.HeldOverSoftLimit h -> {
+                    holds.add(h.hold());
+                    if (soft == null) soft = new Admission.AdmittedOverSoftLimit(null, budget.id(), h.unit(), h.limit(), h.used(), pool.periodEnd);
+                }
+                case LeasePool.Outcome.PeriodOver p -> throw new IllegalStateException("unreachable");
+                case LeasePool.Outcome.Refused r -> {
+                    releaseHolds(holds, now);
+                    return new Admission.Rejected(budget.id(), reason(budget, r, worstCaseMicrosUsd, worstCaseTokens), r.unit(),
+                            r.limit(), r.used(), pool.periodEnd);
+                }
+            }
+        }
+        Reservation reservation = new Reservation(reservationIds.incrementAndGet(), teamId, Optional.ofNullable(keyId),
+                worstCaseMicrosUsd, worstCaseTokens, this, holds);
+        if (soft == null) return new Admission.Admitted(reservation);
+        return new Admission.AdmittedOverSoftLimit(reservation, soft.budgetId(), soft.unit(), soft.limit(), soft.spentAndReserved(),
+                soft.periodEnd());
+    }
+
+    /**
+     * Settles a reservation with what the request actually cost. Less than reserved returns the rest to this
+     * replica's lease; more (a provider ignored max_tokens) is recorded in full. Returns false, changing nothing,
+     * if the reservation was already settled or released.
+     */
+    public boolean settle(Reservation reservation, long actualMicrosUsd, long actualTokens) {
+        if (actualMicrosUsd < 0 || actualTokens < 0) throw new IllegalArgumentException("actual spend must not be negative");
+        checkOwn(reservation);
+        if (!reservation.finish(Reservation.SETTLED)) return false;
+        Instant now = clock.instant();
+        for (LeasePool.Hold h : reservation.holds) h.pool().settle(h, actualMicrosUsd, actualTokens, now);
+        return true;
+    }
+
+    /** Releases a cancelled reservation in full; false, changing nothing, if it was already settled or released. */
+    public boolean release(Reservation reservation) {
+        checkOwn(reservation);
+        if (!reservation.finish(Reservation.RELEASED)) return false;
+        releaseHolds(reservation.holds, clock.instant());
+        return true;
+    }
+
+    private void checkOwn(Reservation reservation) {
+        if (reservation.guard != this) throw new IllegalArgumentException(reservation + " belongs to another budget guard");
+    }
+
+    private static void releaseHolds(List<LeasePool.Hold> holds, Instant now) {
+        for (LeasePool.Hold h : holds) h.pool().settle(h, 0, 0, now);
+    }
+
+    /** The team-wide budget's standing in its current period (this replica's unreported spend is flushed first). */
+    public Optional<BudgetStatus> status(String teamId) {
+        return statuses(teamId).stream().filter(s -> s.budget().definition().keyId().isEmpty()).findFirst();
+    }
+
+    /** Every budget of the team (team-wide first, then per key) in its current period. */
+    public List<BudgetStatus> statuses(String teamId) {
+        Instant now = clock.instant();
+        flush(now, false, teamId);
+        List<BudgetStatus> out = new ArrayList<>();
+        for (Budget b : reload(teamId, now).budgets()) {
+            BudgetDefinition d = b.definition();
+            Instant start = d.period().start(now);
+            PeriodTotals t = ledger.totals(b.id(), start).orElse(PeriodTotals.empty(d.limitMicrosUsd(), d.limitTokens()));
+            Optional<BudgetUsage> money = d.limitMicrosUsd().isEmpty() ? Optional.empty() : Optional.of(usage(BudgetUnit.MICROS_USD,
+                    d.limitMicrosUsd().getAsLong(), t.allocatedMicros(), t.usedMicros()));
+            Optional<BudgetUsage> tokens = d.limitTokens().isEmpty() ? Optional.empty() : Optional.of(usage(BudgetUnit.TOKENS,
+                    d.limitTokens().getAsLong(), t.allocatedTokens(), t.usedTokens()));
+            out.add(new BudgetStatus(b, start, d.period().end(start), money, tokens));
+        }
+        return out;
+    }
+
+    private static BudgetUsage usage(BudgetUnit unit, long limit, long allocated, long used) {
+        long reserved = Math.max(0, Math.subtractExact(allocated, used));
+        long remaining = Math.max(0, Math.subtractExact(limit, Math.addExact(used, reserved)));
+        return new BudgetUsage(unit, limit, used, reserved, remaining, Math.max(0, Math.subtractExact(used, limit)));
+    }
+
+    /** Forgets cached definitions of a team, e.g. right after the admin API changed its budget on this replica. */
+    public void invalidate(String teamId) {
+        definitions.remove(teamId);
+    }
+
+    /**
+     * Reports spend, renews or returns leases, expires lapsed leases of any replica and fires alerts. Runs every
+     * {@link LeaseSizing#flushInterval()} in the background; call it directly when the interval is zero.
+     */
+    public void flush() {
+        flush(clock.instant(), false, null);
+    }
+
+    /** Flushes and returns every lease (requests still in flight keep only their reservations). Idempotent. */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        if (flusher != null) {
+            flusher.shutdown();
+            try {
+                flusher.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        flush(clock.instant(), true, null);
+    }
+
+    private void flushQuietly() {
+        try {
+            flush(clock.instant(), false, null);
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "budget flush of replica %s failed; retrying in %s", replicaId, sizing.flushInterval());
+        }
+    }
+
+    private void flush(Instant now, boolean closing, String onlyTeam) {
+        List<BudgetAlert> alerts = new ArrayList<>();
+        RuntimeException failure = null;
+        synchronized (flushLock) {
+            for (var entry : pools.entrySet()) {
+                LeasePool pool = entry.getValue();
+                Budget budget = budgetsById.get(pool.budgetId);
+                if (onlyTeam != null && (budget == null || !budget.teamId().equals(onlyTeam))) continue;
+                try {
+                    pool.flush(now, closing);
+                    if (budget != null) {
+                        for (LeasePool.Crossing c : pool.newCrossings(budget.definition())) {
+                            if (ledger.recordAlert(pool.budgetId, pool.periodStart, c.thresholdPct(), c.unit(), c.used(), c.limit(), replicaId, now))
+                                alerts.add(new BudgetAlert(pool.budgetId, budget.teamId(), budget.definition().keyId(), c.thresholdPct(),
+                                        c.unit(), c.used(), c.limit(), pool.periodStart, pool.periodEnd, now, replicaId));
+                        }
+                    }
+                    if (pool.finish(now)) {
+                        pools.remove(entry.getKey(), pool);
+                        currentPools.computeIfPresent(pool.budgetId, (id, cur) -> cur.pool() == pool ? null : cur);
+                    }
+                } catch (RuntimeException e) {
+                    if (failure == null) failure = e;
+                    else failure.addSuppressed(e);
+                }
+            }
+            if (onlyTeam == null) {
+                try {
+                    List<Long> expired = ledger.expireLapsedLeases(now);
+                    if (!expired.isEmpty()) LOG.warnf("expired budget leases %s (not renewed in time; their unreported part counts as spent)", expired);
+                } catch (RuntimeException e) {
+                    if (failure == null) failure = e;
+                    else failure.addSuppressed(e);
+                }
+            }
+        }
+        for (BudgetAlert a : alerts) {
+            try {
+                listener.onAlert(a);
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "budget alert listener failed for budget %d at %d%%", a.budgetId(), a.thresholdPct());
+            }
+        }
+        if (failure != null) throw failure;
+    }
+
+    private List<Budget> applicable(String teamId, String keyId, Instant now) {
+        TeamBudgets cached = definitions.get(teamId);
+        if (cached == null || !now.isBefore(cached.loadedAt().plus(sizing.definitionRefresh()))) cached = reload(teamId, now);
+        List<Budget> all = cached.budgets();
+        if (all.isEmpty()) return all;
+        List<Budget> out = new ArrayList<>(2);
+        for (Budget b : all) {
+            Optional<String> k = b.definition().keyId();
+            if (k.isEmpty() || k.get().equals(keyId)) out.add(b);
+        }
+        return out;
+    }
+
+    private TeamBudgets reload(String teamId, Instant now) {
+        TeamBudgets fresh = new TeamBudgets(List.copyOf(store.budgetsOf(teamId)), now);
+        for (Budget b : fresh.budgets()) budgetsById.put(b.id(), b);
+        definitions.put(teamId, fresh);
+        return fresh;
+    }
+
+    private LeasePool pool(Budget budget, Instant now) {
+        BudgetPeriod period = budget.definition().period();
+        CurrentPool cur = currentPools.get(budget.id());
+        if (cur != null && cur.period() == period && cur.pool().covers(now)) return cur.pool();
+        Instant start = period.start(now);
+        LeasePool pool = pools.computeIfAbsent(new PoolKey(budget.id(), start),
+                k -> new LeasePool(budget.id(), start, period.end(start), ledger, replicaId, sizing, now));
+        currentPools.put(budget.id(), new CurrentPool(period, pool));
+        return pool;
+    }
+
+    private static String reason(Budget budget, LeasePool.Outcome.Refused r, long worstMicros, long worstTokens) {
+        BudgetDefinition d = budget.definition();
+        String scope = d.keyId().map(k -> "key " + k + " of team " + d.teamId()).orElse("team " + d.teamId());
+        return switch (r.unit()) {
+            case MICROS_USD -> "budget exceeded: " + scope + " has a " + d.period().wire() + " budget of "
+                    + BudgetDefinition.formatUsd(r.limit()) + " USD, " + BudgetDefinition.formatUsd(r.used())
+                    + " USD is spent or reserved and this request may cost up to " + BudgetDefinition.formatUsd(worstMicros) + " USD";
+            case TOKENS -> "budget exceeded: " + scope + " has a " + d.period().wire() + " budget of " + r.limit()
+                    + " tokens, " + r.used() + " are spent or reserved and this request may use up to " + worstTokens;
+        };
+    }
+}

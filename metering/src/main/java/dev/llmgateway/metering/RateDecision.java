@@ -1,0 +1,18 @@
+package dev.llmgateway.metering;
+
+import java.time.Duration;
+
+/** Whether a request may proceed now under its key's and team's rate limits. */
+public sealed interface RateDecision {
+    /** Which limit refused. */
+    enum Scope { KEY, TEAM }
+
+    enum Kind { REQUESTS_PER_MINUTE, TOKENS_PER_MINUTE }
+
+    record Allowed() implements RateDecision {}
+
+    /** Refused; the same request would be allowed after {@code retryAfter} (for the HTTP Retry-After header). */
+    record Limited(Scope scope, String subjectId, Kind kind, long limitPerMinute, Duration retryAfter) implements RateDecision {}
+
+    RateDecision ALLOWED = new Allowed();
+}
