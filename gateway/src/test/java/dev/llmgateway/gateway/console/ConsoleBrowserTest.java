@@ -123,6 +123,8 @@ class ConsoleBrowserTest {
         String other = Http.newKey(OTHER);
         for (int i = 0; i < 3; i++) chat(key, "gpt-test");
         chat(other, "gpt-test");
+        // A team whose display name is markup: the console must show it as text, never run it.
+        Http.post(Http.gateway() + "/admin/teams", ADMIN, "{\"id\":\"console-xss\",\"name\":\"<img src=x onerror=window.__xss=1>\"}");
         assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
         resetMigration();
 
@@ -197,6 +199,10 @@ class ConsoleBrowserTest {
         assertThat(driver.findElement(By.cssSelector("#budget-list li[data-team='" + TEAM + "']")).getText())
                 .contains("$0.000225 spent of $0.000400 per month (56.25%)").contains("$0.000025 reserved");
         assertThat(driver.findElements(By.cssSelector("#budget-list li[data-team='" + OTHER + "']"))).hasSize(1);
+        assertThat(driver.findElement(By.cssSelector("#budget-list li[data-team='console-xss'] h3")).getText())
+                .isEqualTo("<img src=x onerror=window.__xss=1> (console-xss)");
+        assertThat(driver.findElements(By.cssSelector("#budget-list img"))).isEmpty();
+        assertThat(((JavascriptExecutor) driver).executeScript("return window.__xss === undefined")).isEqualTo(true);
         shot("3-budgets");
 
         // Migrations: promote from the first stage, then pause; the page and the API agree; a refused action shows the 409's message.
