@@ -1,0 +1,152 @@
+// Shared helpers: DOM building without innerHTML, exact money in micro-USD (BigInt), the admin API client, SVG.
+
+/** Builds an element; attributes are set with setAttribute, text with text nodes, so data is never parsed as HTML. */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  setAttrs(el, attrs);
+  append(el, children);
+  return el;
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** The same for SVG elements. */
+export function s(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  setAttrs(el, attrs);
+  append(el, children);
+  return el;
+}
+
+function setAttrs(el, attrs) {
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+}
+
+function append(el, children) {
+  for (const c of children.flat(Infinity)) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+}
+
+/** Replaces an element's children. */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+// ---- money: decimal strings <-> BigInt micro-USD; never JS floats for sums ----
+
+/** "0.000075" -> 75n; "-1.5" -> -1500000n; null/"" -> 0n. More than six decimals is an error, not rounded. */
+export function micros(usd) {
+  if (usd === null || usd === undefined || usd === '') return 0n;
+  const str = String(usd).trim();
+  const m = /^(-?)(\d*)(?:\.(\d*))?$/.exec(str);
+  if (!m || (m[2] === '' && (m[3] === undefined || m[3] === ''))) throw new Error(`not a decimal amount: ${str}`);
+  const frac = (m[3] || '');
+  if (frac.length > 6 && /[1-9]/.test(frac.slice(6))) throw new Error(`more than six decimals: ${str}`);
+  const v = BigInt(m[2] || '0') * 1000000n + BigInt((frac + '000000').slice(0, 6));
+  return m[1] === '-' ? -v : v;
+}
+
+/** 75n -> "0.000075" (six decimals, like the API). */
+export function usd(micro) {
+  const neg = micro < 0n;
+  const a = neg ? -micro : micro;
+  const whole = a / 1000000n;
+  const frac = (a % 1000000n).toString().padStart(6, '0');
+  return `${neg ? '-' : ''}${whole}.${frac}`;
+}
+
+/** Sum of decimal strings, exact. */
+export function sumUsd(values) {
+  return values.reduce((acc, v) => acc + micros(v), 0n);
+}
+
+/** "$0.000075" for display. */
+export function dollars(value) {
+  const m = typeof value === 'bigint' ? value : micros(value);
+  return (m < 0n ? '-$' : '$') + usd(m < 0n ? -m : m);
+}
+
+/** Micro-USD as a Number, only for pixel positions (never for sums shown to people). */
+export function toNumber(micro) { return Number(micro); }
+
+// ---- API client ----
+
+const KEY = 'gateway.console.adminKey';
+export const auth = {
+  get: () => sessionStorage.getItem(KEY),
+  set: (k) => sessionStorage.setItem(KEY, k),
+  clear: () => sessionStorage.removeItem(KEY),
+};
+
+export class ApiError extends Error {
+  constructor(status, message, body) { super(message); this.status = status; this.body = body; }
+}
+
+/** fetch with the admin key; returns parsed JSON, throws ApiError with the server's message on a non-2xx status. */
+export async function api(path, { method = 'GET', body, key = auth.get() } = {}) {
+  const headers = { 'Accept': 'application/json' };
+  if (key) headers['Authorization'] = `Bearer ${key}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+  } catch (e) {
+    throw new ApiError(0, `The gateway did not answer (${e.message}).`, null);
+  }
+  const text = await res.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { json = null; }
+  if (!res.ok) {
+    const msg = json && json.error && json.error.message ? json.error.message : `${res.status} ${res.statusText}`;
+    const err = new ApiError(res.status, msg, json);
+    if (res.status === 401 && key === auth.get()) window.dispatchEvent(new CustomEvent('console:unauthorized'));
+    throw err;
+  }
+  return json;
+}
+
+/** True when a 404 came from an endpoint that does not exist (no OpenAI-style error body), not from a missing object. */
+export function isMissingEndpoint(e) {
+  return e instanceof ApiError && (e.status === 404 || e.status === 405) && !(e.body && e.body.error);
+}
+
+// ---- small UI pieces ----
+
+/** A status line for loading / errors, announced to screen readers. */
+export function notice(text, kind = 'info') {
+  return h('p', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
+}
+
+export function table(caption, columns, rows, attrs = {}) {
+  return h('table', attrs,
+    h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col', class: c.num ? 'num' : null }, c.label)))),
+    h('tbody', {}, rows));
+}
+
+export function td(value, num = false, attrs = {}) {
+  return h('td', { ...attrs, class: num ? 'num' : attrs.class }, value);
+}
+
+/** A stable colour per team name. */
+const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22'];
+export function colour(name, names) {
+  const i = names.indexOf(name);
+  return PALETTE[(i < 0 ? 0 : i) % PALETTE.length];
+}
+
+/** YYYY-MM-DD in UTC. */
+export function isoDay(d) { return d.toISOString().slice(0, 10); }
+
+export function shortTime(iso) {
+  if (!iso) return '';
+  return String(iso).replace('T', ' ').replace(/\.\d+/, '').replace('Z', ' UTC');
+}

@@ -1,0 +1,282 @@
+package dev.llmgateway.gateway.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmgateway.gateway.GatewayRuntime;
+import dev.llmgateway.gateway.testing.GatewayTestResource;
+import dev.llmgateway.gateway.testing.Http;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.io.File;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The console in a real browser (Debian chromium + chromedriver, driven by Selenium): sign-in with a wrong and the
+ * right admin key, the spend chart and table drawn from real metered usage, and a migration promoted and paused
+ * from its page, checked against the admin API. Screenshots go to target/console-screenshots/.
+ */
+@QuarkusTest
+@QuarkusTestResource(GatewayTestResource.class)
+class ConsoleBrowserTest {
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final Path SHOTS = Path.of("target", "console-screenshots");
+    private static final String ADMIN = GatewayTestResource.ADMIN_KEY;
+    private static final String TEAM = "console-team";
+    private static final String OTHER = "console-other";
+
+    @Inject GatewayRuntime runtime;
+
+    private WebDriver driver;
+    private WebDriverWait wait;
+    private Path profile;
+    private final List<String> driverFinderLog = new ArrayList<>();
+    private Handler logHandler;
+
+    @BeforeEach
+    void startBrowser() throws IOException {
+        assertThat(Files.isExecutable(CHROMIUM))
+                .as("%s is missing: the console browser test needs Debian's chromium (apt-get install -y chromium chromium-driver)", CHROMIUM)
+                .isTrue();
+        assertThat(Files.isExecutable(CHROMEDRIVER))
+                .as("%s is missing: the console browser test needs Debian's chromium-driver (apt-get install -y chromium chromium-driver)", CHROMEDRIVER)
+                .isTrue();
+        // The driver's path is given explicitly, so Selenium Manager (which could download a driver) is never run;
+        // DriverFinder logs that it skipped it, and the test asserts on that line.
+        Logger finder = Logger.getLogger("org.openqa.selenium.remote.service.DriverFinder");
+        finder.setLevel(Level.FINE);
+        logHandler = new Handler() {
+            @Override public void publish(LogRecord r) { synchronized (driverFinderLog) { driverFinderLog.add(String.valueOf(r.getMessage())); } }
+            @Override public void flush() {}
+            @Override public void close() {}
+        };
+        logHandler.setLevel(Level.ALL);
+        finder.addHandler(logHandler);
+        System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
+
+        profile = Files.createTempDirectory("console-chromium-");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1280,1400", "--user-data-dir=" + profile.toAbsolutePath());
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+        driver = new ChromeDriver(service, options);
+        wait = new WebDriverWait(driver, Duration.ofSeconds(30));
+        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class); // a migration card is redrawn after each action
+        Files.createDirectories(SHOTS);
+    }
+
+    @AfterEach
+    void stopBrowser() throws IOException {
+        if (driver != null) driver.quit();
+        if (logHandler != null) Logger.getLogger("org.openqa.selenium.remote.service.DriverFinder").removeHandler(logHandler);
+        if (profile != null) {
+            try (Stream<Path> files = Files.walk(profile)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void signInSpendChartAndMigrationActions() throws Exception {
+        synchronized (driverFinderLog) {
+            assertThat(driverFinderLog).as("Selenium Manager must be skipped (the driver path is explicit)")
+                    .anyMatch(m -> m.contains("Skipping Selenium Manager"));
+        }
+        assertThat(Path.of(System.getProperty("user.home"), ".cache", "selenium", "se-metadata.json"))
+                .as("Selenium Manager ran (it keeps its metadata there)").satisfiesAnyOf(p -> assertThat(p).doesNotExist(),
+                        p -> assertThat(Files.getLastModifiedTime(p).toInstant()).isBefore(java.time.Instant.now().minusSeconds(600)));
+
+        // Real usage: three requests for one team, one for another, metered into PostgreSQL.
+        String key = Http.newKey(TEAM);
+        String other = Http.newKey(OTHER);
+        for (int i = 0; i < 3; i++) chat(key, "gpt-test");
+        chat(other, "gpt-test");
+        // A team whose display name is markup: the console must show it as text, never run it.
+        Http.post(Http.gateway() + "/admin/teams", ADMIN, "{\"id\":\"console-xss\",\"name\":\"<img src=x onerror=window.__xss=1>\"}");
+        assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
+        resetMigration();
+
+        // Sign in: a wrong key is refused with a message, the right one opens the console.
+        driver.get(Http.gateway() + "/console/");
+        WebElement input = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("admin-key")));
+        assertThat(driver.switchTo().activeElement()).isEqualTo(input);
+        input.sendKeys("not-the-admin-key");
+        driver.findElement(By.id("login-submit")).click();
+        WebElement error = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-error")));
+        assertThat(error.getText()).contains("not accepted");
+        assertThat(sessionKey()).isNull();
+        shot("1-login-wrong-key");
+
+        input.clear();
+        input.sendKeys(ADMIN);
+        driver.findElement(By.id("login-submit")).click();
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#spend-chart svg g.series[data-team='" + TEAM + "'] circle")));
+        assertThat(sessionKey()).isEqualTo(ADMIN);
+        assertThat(driver.findElement(By.id("login")).isDisplayed()).isFalse();
+
+        // The chart has a series per team with usage, and the table shows the API's numbers for the UI's period.
+        assertThat(driver.findElements(By.cssSelector("#spend-chart svg g.series[data-team='" + TEAM + "'] polyline"))).hasSize(1);
+        assertThat(driver.findElements(By.cssSelector("#spend-chart svg g.series[data-team='" + OTHER + "'] circle"))).isNotEmpty();
+        String from = driver.findElement(By.id("spend-from")).getDomProperty("value");
+        String to = LocalDate.parse(driver.findElement(By.id("spend-to")).getDomProperty("value")).plusDays(1).toString();
+        JsonNode usage = Http.json(Http.get(Http.gateway() + "/admin/usage?group_by=day,team&from=" + from + "&to=" + to, ADMIN).body());
+        JsonNode groups = usage.path("groups");
+        assertThat(driver.findElements(By.cssSelector("#spend-table tbody tr"))).hasSize(groups.size());
+        boolean sawTeam = false;
+        for (JsonNode g : groups) {
+            String sel = "#spend-table tbody tr[data-day='" + g.path("day").asText() + "'][data-team='" + g.path("team").asText() + "']";
+            List<WebElement> cells = driver.findElement(By.cssSelector(sel)).findElements(By.tagName("td"));
+            assertThat(cells.get(2).getText()).isEqualTo(g.path("requests").asText());
+            assertThat(cells.get(3).getText()).isEqualTo(g.path("prompt_tokens").asText());
+            assertThat(cells.get(4).getText()).isEqualTo(g.path("completion_tokens").asText());
+            assertThat(cells.get(5).getText()).isEqualTo("$" + g.path("team_charge_usd").asText());
+            assertThat(cells.get(6).getText()).isEqualTo("$" + g.path("provider_cost_usd").asText());
+            assertThat(cells.get(7).getText()).isEqualTo("$" + g.path("baseline_cost_usd").asText());
+            if (g.path("team").asText().equals(TEAM)) {
+                sawTeam = true;
+                assertThat(g.path("requests").asInt()).isEqualTo(3);
+                assertThat(g.path("team_charge_usd").asText()).isEqualTo("0.000225"); // 3 x 75 micro-USD
+            }
+        }
+        assertThat(sawTeam).as("the API reports %s's usage", TEAM).isTrue();
+        // The footer's exact sum equals the API's total for the same period.
+        List<WebElement> foot = driver.findElements(By.cssSelector("#spend-table tfoot td"));
+        assertThat(foot.get(3).getText()).isEqualTo("$" + usage.path("total").path("team_charge_usd").asText());
+        assertThat(foot.get(0).getText()).isEqualTo(usage.path("total").path("requests").asText());
+        JsonNode savings = Http.json(Http.get(Http.gateway() + "/admin/savings?period=day&from=" + from + "&to=" + to, ADMIN).body());
+        assertThat(driver.findElement(By.id("savings-total")).getText()).contains("$" + savings.path("saving_usd").asText());
+        shot("2-spend");
+
+        // Budgets: the server's GET /admin/teams/{team}/budget is stubbed in the page for TEAM (a fixed answer in the
+        // documented shape), so the limit line on the chart and the budget bar are drawn whatever the server has.
+        ((JavascriptExecutor) driver).executeScript("""
+                const real = window.fetch.bind(window);
+                window.fetch = (url, opts) => String(url).endsWith('/admin/teams/%s/budget')
+                  ? Promise.resolve(new Response(JSON.stringify({team: '%s', limit_usd: '0.000400', limit_tokens: null, period: 'month',
+                      enforcement: 'reject', spent_usd: '0.000225', reserved_usd: '0.000025', remaining_usd: '0.000150',
+                      used_percent: 56.25, period_start: '2026-11-01T00:00:00Z', period_end: '2026-12-01T00:00:00Z'}),
+                      {status: 200, headers: {'content-type': 'application/json'}}))
+                  : real(url, opts);""".formatted(TEAM, TEAM));
+        driver.findElement(By.cssSelector("main form.controls button[type='submit']")).click();
+        WebElement limit = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#spend-chart svg line.limit[data-team='" + TEAM + "']")));
+        assertThat(limit.getDomAttribute("data-limit-usd")).isEqualTo("0.000400");
+        shot("2b-spend-with-budget-line");
+        driver.findElement(By.id("tab-budgets")).click();
+        WebElement bar = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#budget-list li[data-team='" + TEAM + "'] [role='progressbar']")));
+        assertThat(bar.getDomAttribute("aria-valuenow")).isEqualTo("56.25");
+        assertThat(driver.findElement(By.cssSelector("#budget-list li[data-team='" + TEAM + "']")).getText())
+                .contains("$0.000225 spent of $0.000400 per month (56.25%)").contains("$0.000025 reserved");
+        assertThat(driver.findElements(By.cssSelector("#budget-list li[data-team='" + OTHER + "']"))).hasSize(1);
+        assertThat(driver.findElement(By.cssSelector("#budget-list li[data-team='console-xss'] h3")).getText())
+                .isEqualTo("<img src=x onerror=window.__xss=1> (console-xss)");
+        assertThat(driver.findElements(By.cssSelector("#budget-list img"))).isEmpty();
+        assertThat(((JavascriptExecutor) driver).executeScript("return window.__xss === undefined")).isEqualTo(true);
+        shot("3-budgets");
+
+        // Migrations: promote from the first stage, then pause; the page and the API agree; a refused action shows the 409's message.
+        driver.findElement(By.id("tab-migrations")).click();
+        String card = "#migration-list li[data-route='migrate-test']";
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(card)));
+        assertThat(field(card, "status")).isEqualTo("active");
+        assertThat(field(card, "open_percent")).isEqualTo("10%");
+        assertThat(driver.findElements(By.cssSelector(card + " svg.step path"))).hasSize(1);
+        shot("4-migrations-before");
+
+        driver.findElement(By.id("mig-migrate-test-reason")).sendKeys("looks good in the console");
+        driver.findElement(By.cssSelector(card + " button[data-action='promote']")).click();
+        wait.until(d -> field(card, "open_percent").equals("50%"));
+        assertThat(field(card, "stage")).isEqualTo("2 of 3");
+        JsonNode m = migration();
+        assertThat(m.path("stage_index").asInt()).isEqualTo(1);
+        assertThat(m.path("open_percent").asInt()).isEqualTo(50);
+        assertThat(m.path("history").findValuesAsText("reason")).contains("looks good in the console");
+
+        driver.findElement(By.cssSelector(card + " button[data-action='pause']")).click();
+        wait.until(d -> field(card, "status").equals("paused"));
+        assertThat(migration().path("status").asText()).isEqualTo("paused");
+
+        driver.findElement(By.cssSelector(card + " button[data-action='pause']")).click();
+        WebElement refused = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(card + " [data-role='message'].error")));
+        HttpResponse<String> api409 = Http.post(Http.gateway() + "/admin/migrations/migrate-test/pause", ADMIN, "{}");
+        assertThat(api409.statusCode()).isEqualTo(409);
+        assertThat(refused.getText()).contains(Http.json(api409.body()).path("error").path("message").asText());
+        assertThat(field(card, "status")).isEqualTo("paused");
+        shot("5-migrations-after");
+
+        // Statements: the page answers (a list, or "not available" while the endpoint is missing).
+        driver.findElement(By.id("tab-statements")).click();
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#statements-table, main .notice.warn")));
+        shot("6-statements");
+
+        // Log out: the key leaves sessionStorage and the sign-in form is back.
+        driver.findElement(By.id("logout")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("admin-key")));
+        assertThat(sessionKey()).isNull();
+        resetMigration();
+    }
+
+    private static void chat(String key, String route) {
+        HttpResponse<String> r = Http.post(Http.gateway() + "/v1/chat/completions", key,
+                "{\"model\":\"" + route + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi there\"}]}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    }
+
+    private static JsonNode migration() {
+        return Http.json(Http.get(Http.gateway() + "/admin/migrations/migrate-test", ADMIN).body());
+    }
+
+    /** Back to the first stage, active (other tests share this gateway and reset it the same way). */
+    private static void resetMigration() {
+        JsonNode m = migration();
+        if (!m.path("status").asText().equals("active") || m.path("stage_index").asInt() != 0) {
+            Http.post(Http.gateway() + "/admin/migrations/migrate-test/rollback", ADMIN, "{\"reason\":\"console test reset\"}");
+            Http.post(Http.gateway() + "/admin/migrations/migrate-test/resume", ADMIN, "{\"reason\":\"console test reset\"}");
+        }
+        assertThat(migration().path("open_percent").asInt()).isEqualTo(10);
+    }
+
+    private String field(String card, String name) {
+        return driver.findElement(By.cssSelector(card + " [data-field='" + name + "']")).getDomProperty("textContent");
+    }
+
+    private String sessionKey() {
+        return (String) ((JavascriptExecutor) driver).executeScript("return sessionStorage.getItem('gateway.console.adminKey')");
+    }
+
+    private void shot(String name) throws IOException {
+        File f = ((org.openqa.selenium.TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
+        Files.copy(f.toPath(), SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+}
