@@ -61,6 +61,7 @@ public class GatewayRuntime {
     private dev.llmgateway.metering.ShadowStore shadows;
     private dev.llmgateway.metering.DatasetStore datasets;
     private dev.llmgateway.metering.BudgetGuard budgets;
+    private dev.llmgateway.metering.LedgerPoster ledger;
     private final dev.llmgateway.metering.RateLimiter rateLimiter = new dev.llmgateway.metering.RateLimiter();
     private dev.llmgateway.metering.RateLimitStore rateLimits;
     private final java.util.List<Long> timers = new java.util.ArrayList<>();
@@ -103,6 +104,9 @@ public class GatewayRuntime {
         reloadRateLimits();
         periodic(java.time.Duration.ofSeconds(10), this::reloadRateLimits);
         shadows = new dev.llmgateway.metering.ShadowStore(database.dataSource(), 20_000);
+        ledger = new dev.llmgateway.metering.LedgerPoster(database.dataSource());
+        // Stored usage on open, licensed deployments is posted to the revenue-share ledger within seconds (idempotent).
+        periodic(java.time.Duration.ofSeconds(2), this::postLedger);
         datasets = new dev.llmgateway.metering.DatasetStore(database.dataSource());
         config.datasets().forEach(datasets::define);
         periodic(java.time.Duration.ofHours(1), () -> datasets.purgeExpired(java.time.Instant.now()));
@@ -128,6 +132,13 @@ public class GatewayRuntime {
                 new CaptureStage(config.datasets(), datasets, blocking),
                 new RespondStage(),
                 new DispatchStage(vertx, backends, breakers)));
+    }
+
+    /** Posts every stored, not yet posted usage event since the start of the previous month; returns what was posted. */
+    public dev.llmgateway.metering.LedgerPoster.PostReport postLedger() {
+        java.time.Instant from = java.time.YearMonth.now(java.time.ZoneOffset.UTC).minusMonths(1).atDay(1)
+                .atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+        return ledger.postPending(from);
     }
 
     /** Loads the configured rate limits into this process's limiter. */

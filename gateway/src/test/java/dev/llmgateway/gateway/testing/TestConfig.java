@@ -70,7 +70,7 @@ public final class TestConfig {
                   tiny:
                     provider: local
                     class: open
-                    prices: {input: "0.02", output: "0.04"}
+                    prices: {input: "20.00", output: "40.00"}
                     license: test-license
                     context_window: 256
                     retry: {max_attempts: 1}

@@ -1,0 +1,103 @@
+package dev.llmgateway.gateway.billing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmgateway.gateway.GatewayRuntime;
+import dev.llmgateway.gateway.testing.GatewayTestResource;
+import dev.llmgateway.gateway.testing.Http;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Requests to an open deployment under a 10% revenue-share license produce usage, balanced ledger postings and an
+ * author statement whose figures match a hand computation.
+ */
+@QuarkusTest
+@QuarkusTestResource(GatewayTestResource.class)
+class RevenueShareEndToEndTest {
+    private static final String ADMIN = GatewayTestResource.ADMIN_KEY;
+    @Inject GatewayRuntime runtime;
+
+    @Test
+    void openModelUsageIsBilledBackToItsAuthorExactly() throws Exception {
+        assertThat(Http.post(Http.gateway() + "/admin/authors", ADMIN,
+                "{\"id\":\"tiny-lab\",\"name\":\"Tiny Lab\",\"payout_reference\":\"iban:TEST\"}").statusCode()).isEqualTo(201);
+        HttpResponse<String> lic = Http.post(Http.gateway() + "/admin/licenses", ADMIN, """
+                {"id":"test-license","author_id":"tiny-lab","name":"Tiny cloud share","source_url":"https://example.org/l",
+                 "terms":{"effective_from":"2020-01-01T00:00:00Z","free_use_classes":["research"],
+                          "thresholds":{"active_users_over":null,"revenue_micros_over":null,"tokens_over":null},
+                          "obligation":{"revenue_share_bp":1000,"royalty_micros_per_mtok":0,"minimum_micros_per_period":0},
+                          "attribution":{"text":"","above_thresholds_only":false}}}""");
+        assertThat(lic.statusCode()).as(lic.body()).isEqualTo(201);
+        assertThat(Http.post(Http.gateway() + "/admin/authors", ADMIN, "{\"id\":\"tiny-lab\"}").statusCode()).isEqualTo(409);
+
+        String commercial = Http.newKey("billed-team");
+        Http.post(Http.gateway() + "/admin/teams", ADMIN, "{\"id\":\"lab-team\",\"use_class\":\"research\"}");
+        String research = Http.newKey("lab-team");
+
+        long billed = 0;
+        long share = 0;
+        long prompt = 0;
+        long completion = 0;
+        for (int i = 0; i < 3; i++) {
+            JsonNode usage = chat(commercial);
+            long p = usage.path("prompt_tokens").asLong();
+            long c = usage.path("completion_tokens").asLong();
+            long charge = p * 20 + c * 40;                 // $20 / $40 per 1M tokens = 20 / 40 micro-USD per token
+            billed += charge;
+            share += (charge * 1000 + 5_000) / 10_000;     // 10% (1000 bp), rounded half-up per request
+            prompt += p;
+            completion += c;
+        }
+        JsonNode researchUsage = chat(research);
+        long researchCharge = researchUsage.path("prompt_tokens").asLong() * 20 + researchUsage.path("completion_tokens").asLong() * 40;
+
+        assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
+        runtime.postLedger();
+
+        String period = YearMonth.now(ZoneOffset.UTC).toString();
+        JsonNode list = Http.json(Http.get(Http.gateway() + "/admin/statements?period=" + period, ADMIN).body()).path("data");
+        JsonNode st = null;
+        for (JsonNode s : list) if (s.path("author_id").asText().equals("tiny-lab")) st = s;
+        assertThat(st).as("a statement for tiny-lab in %s: %s", period, list).isNotNull();
+        assertThat(st.path("status").asText()).isEqualTo("open");
+        assertThat(st.path("requests").asLong()).isEqualTo(4);
+        assertThat(st.path("billed_micros").asLong()).isEqualTo(billed + researchCharge);
+        assertThat(st.path("share_micros").asLong()).isEqualTo(share);
+
+        JsonNode full = Http.json(Http.get(Http.gateway() + "/admin/statements/" + st.path("id").asText(), ADMIN).body());
+        long linePrompt = 0;
+        long lineShare = 0;
+        for (JsonNode l : full.path("lines")) {
+            if (l.path("use_class").asText().equals("commercial")) linePrompt += l.path("prompt_tokens").asLong();
+            if (l.path("use_class").asText().equals("research")) assertThat(l.path("share_micros").asLong()).isZero();
+            lineShare += l.path("share_micros").asLong();
+        }
+        assertThat(linePrompt).isEqualTo(prompt);
+        assertThat(lineShare).isEqualTo(share);
+        assertThat(completion).isEqualTo(3 * 8);
+
+        HttpResponse<String> csv = Http.get(Http.gateway() + "/admin/statements/" + st.path("id").asText() + "?format=csv", ADMIN);
+        assertThat(csv.body()).startsWith("statement_id,").contains("tiny-lab");
+        assertThat(Http.post(Http.gateway() + "/admin/statements/" + period + "/close", ADMIN, "").statusCode())
+                .as("the current month has not ended").isEqualTo(409);
+
+        runtime.postLedger();
+        JsonNode again = Http.json(Http.get(Http.gateway() + "/admin/statements/" + st.path("id").asText(), ADMIN).body());
+        assertThat(again.path("share_micros").asLong()).as("replaying the ledger posts nothing twice").isEqualTo(share);
+    }
+
+    private static JsonNode chat(String key) {
+        HttpResponse<String> r = Http.post(Http.gateway() + "/v1/chat/completions", key,
+                "{\"model\":\"tiny-test\",\"temperature\":0,\"max_tokens\":8,\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}]}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return Http.json(r.body()).path("usage");
+    }
+}
