@@ -206,7 +206,7 @@ public class GatewayRuntime {
             } catch (Exception e) {
                 throw new RuntimeException(e);
             }
-        }, blocking), vertx.getOrCreateContext());
+        }, blocking), java.util.Objects.requireNonNullElseGet(io.vertx.core.Vertx.currentContext(), vertx::getOrCreateContext));
     }
 
     /** Runs blocking background work every {@code every}, on a virtual thread, never two at once; failures are logged. */

@@ -39,7 +39,10 @@ public final class Authenticator {
             return fail("You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.");
         }
         ByteBuffer hash = ByteBuffer.wrap(TeamStore.hash(secret.get()));
-        return Future.fromCompletionStage(cache.get(hash)).recover(e -> Future.failedFuture(new GatewayError.Failure(
+        // Continue on the caller's event loop, not on the thread that loaded the key.
+        io.vertx.core.Context ctx = io.vertx.core.Vertx.currentContext();
+        var loaded = cache.get(hash);
+        return (ctx != null ? Future.fromCompletionStage(loaded, ctx) : Future.fromCompletionStage(loaded)).recover(e -> Future.failedFuture(new GatewayError.Failure(
                 new GatewayError.Internal("the key store is unavailable; try again shortly")))).compose(owner -> {
             if (owner.isEmpty()) return fail("Incorrect API key provided.");
             if (owner.get().key().revoked()) return fail("This API key has been revoked.");

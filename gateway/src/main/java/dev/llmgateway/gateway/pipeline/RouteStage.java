@@ -47,8 +47,9 @@ public final class RouteStage implements Stage {
         var route = cfg.routes().get(x.model());
         if (route != null && route.budgetDowngrade().isPresent() && x.budgetUsedFraction().isEmpty()) {
             // Only routes with a budget downgrade need the team's budget status, which may take a database read.
-            return Future.<java.util.OptionalInt>fromCompletionStage(java.util.concurrent.CompletableFuture.supplyAsync(
-                            () -> budgetUsedBasisPoints.apply(x.team().id()), BLOCKING), io.vertx.core.Vertx.currentContext())
+            var status = java.util.concurrent.CompletableFuture.supplyAsync(() -> budgetUsedBasisPoints.apply(x.team().id()), BLOCKING);
+            io.vertx.core.Context ctx = io.vertx.core.Vertx.currentContext();
+            return (ctx != null ? Future.fromCompletionStage(status, ctx) : Future.fromCompletionStage(status))
                     .compose(bp -> {
                         x.budgetUsed(bp.isPresent() ? OptionalDouble.of(bp.getAsInt() / 10_000.0) : OptionalDouble.of(0));
                         return route(x, next);
