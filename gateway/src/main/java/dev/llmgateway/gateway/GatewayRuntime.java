@@ -47,13 +47,13 @@ public class GatewayRuntime {
     @Inject Vertx vertx;
     @Inject io.micrometer.core.instrument.MeterRegistry registry;
 
-    private GatewayConfig config;
+    private volatile GatewayConfig config;
     private Database database;
     private TeamStore teams;
     private Authenticator authenticator;
-    private Backends backends;
-    private CircuitBreakers breakers;
-    private Pipeline pipeline;
+    private volatile Backends backends;
+    private volatile CircuitBreakers breakers;
+    private volatile Pipeline pipeline;
     private dev.llmgateway.engine.LocalEngine engine;
     private dev.llmgateway.gateway.metering.Metering metering;
     private dev.llmgateway.gateway.metering.GatewayMetrics metrics;
@@ -65,7 +65,7 @@ public class GatewayRuntime {
     private final dev.llmgateway.metering.RateLimiter rateLimiter = new dev.llmgateway.metering.RateLimiter();
     private dev.llmgateway.metering.RateLimitStore rateLimits;
     private final java.util.List<Long> timers = new java.util.ArrayList<>();
-    private dev.llmgateway.routing.Router router;
+    private volatile dev.llmgateway.routing.Router router;
     private byte[] adminKeyHash;
     private final ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -114,7 +114,7 @@ public class GatewayRuntime {
         // Other replicas' migration changes are picked up within seconds; promotion rules are evaluated twice a minute.
         periodic(java.time.Duration.ofSeconds(5), migrations::refresh);
         periodic(java.time.Duration.ofSeconds(30), migrations::evaluateAll);
-        metrics = new dev.llmgateway.gateway.metering.GatewayMetrics(registry, breakers, metering, config.deployments().keySet(),
+        metrics = new dev.llmgateway.gateway.metering.GatewayMetrics(registry, () -> breakers, metering, config.deployments().keySet(),
                 java.util.Optional.ofNullable(engine));
         pipeline = buildPipeline();
         LOG.infof("Pipeline: %s", String.join(" -> ", pipeline.stageNames()));
@@ -132,6 +132,47 @@ public class GatewayRuntime {
                 new CaptureStage(config.datasets(), datasets, blocking),
                 new RespondStage(),
                 new DispatchStage(vertx, backends, breakers)));
+    }
+
+    /** What a reload changed. */
+    public record ReloadReport(String source, int providers, int deployments, java.util.Set<String> routes) {}
+
+    /**
+     * Re-reads gateway.yaml and swaps providers, deployments, routes, prices and datasets without a restart. Requests
+     * already running finish on the old pipeline. Circuit breakers start closed. Changing embedded models needs a restart.
+     */
+    public synchronized ReloadReport reload() {
+        GatewayConfig next = ConfigLoader.load(Path.of(settings.config()), System::getenv);
+        var engineNow = config.deployments().values().stream().filter(d -> d.engine().isPresent())
+                .collect(java.util.stream.Collectors.toMap(GatewayConfig.Deployment::name, d -> d.engine().get()));
+        var engineNext = next.deployments().values().stream().filter(d -> d.engine().isPresent())
+                .collect(java.util.stream.Collectors.toMap(GatewayConfig.Deployment::name, d -> d.engine().get()));
+        if (!engineNow.equals(engineNext)) {
+            throw new dev.llmgateway.gateway.config.ConfigException(next.source()
+                    + ": embedded models changed (deployments with an engine block); restart the gateway to load them");
+        }
+        Backends oldBackends = backends;
+        Backends nextBackends = new Backends(vertx, next, this::embeddedBackend);
+        CircuitBreakers nextBreakers = new CircuitBreakers(next.deployments().values());
+        dev.llmgateway.routing.Router nextRouter = dev.llmgateway.routing.Router.of(next.catalog());
+        metering.syncPrices(next);
+        next.datasets().forEach(datasets::define);
+        migrations.reconfigure(next);
+        config = next;
+        router = nextRouter;
+        backends = nextBackends;
+        breakers = nextBreakers;
+        pipeline = buildPipeline();
+        // Give requests still running on the old pipeline time to finish before closing its connection pools.
+        vertx.setTimer(java.time.Duration.ofMinutes(15).toMillis(), id -> oldBackends.close());
+        LOG.infof("Reloaded %s: routes %s", next.source(), next.routes().keySet());
+        return new ReloadReport(next.source(), next.providers().size(), next.deployments().size(), next.routes().keySet());
+    }
+
+    /** Validates gateway.yaml text without applying it; relative paths resolve against the configured file's folder. */
+    public GatewayConfig validate(String yaml) {
+        Path dir = Path.of(settings.config()).toAbsolutePath().getParent();
+        return ConfigLoader.parse("submitted gateway.yaml", yaml, System::getenv, dir);
     }
 
     /** Posts every stored, not yet posted usage event since the start of the previous month; returns what was posted. */

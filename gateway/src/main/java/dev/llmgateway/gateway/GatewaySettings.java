@@ -45,6 +45,11 @@ public interface GatewaySettings {
     @WithName("budget-webhook-url")
     Optional<String> budgetWebhookUrl();
 
+    /** {@code text} (default) or {@code json}: one JSON object per log line (env GATEWAY_LOG_FORMAT). */
+    @WithName("log-format")
+    @WithDefault("text")
+    String logFormat();
+
     /** The source checkout's root; set by the Maven build so tests can find ../shared/models. Unused in production. */
     @WithName("project.root")
     Optional<String> projectRoot();

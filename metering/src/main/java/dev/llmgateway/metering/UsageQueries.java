@@ -72,6 +72,27 @@ public final class UsageQueries {
             + "coalesce(sum(provider_cost_micros), 0)::bigint, coalesce(sum(team_charge_micros), 0)::bigint, "
             + "coalesce(sum(baseline_cost_micros), 0)::bigint";
 
+    /** Recent traffic of one deployment: requests, errors (5xx, 408, 429), latency percentiles of the successful ones. */
+    public record DeploymentTraffic(String deployment, long requests, long errors, long latencyMsP50, long latencyMsP95) {}
+
+    /** Traffic per deployment since {@code since} (shadow requests included: they exercise the deployment too). */
+    public List<DeploymentTraffic> deploymentTraffic(Instant since) {
+        String sql = "SELECT deployment, count(*), count(*) FILTER (WHERE http_status >= 500 OR http_status IN (408, 429)), "
+                + "coalesce(round(percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE http_status = 200)), 0)::bigint, "
+                + "coalesce(round(percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE http_status = 200)), 0)::bigint "
+                + "FROM usage_events WHERE time >= ? GROUP BY deployment ORDER BY deployment";
+        try (java.sql.Connection c = db.getConnection(); java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setTimestamp(1, java.sql.Timestamp.from(since));
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                List<DeploymentTraffic> out = new java.util.ArrayList<>();
+                while (rs.next()) out.add(new DeploymentTraffic(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)));
+                return out;
+            }
+        } catch (java.sql.SQLException e) {
+            throw new StoreException("reading deployment traffic", e);
+        }
+    }
+
     /** Totals over everything the filter selects. */
     public Totals total(Filter filter) {
         List<Group> g = totals(filter);

@@ -17,7 +17,7 @@ import java.time.Duration;
 public final class GatewayMetrics {
     private final MeterRegistry registry;
 
-    public GatewayMetrics(MeterRegistry registry, CircuitBreakers breakers, Metering metering, Iterable<String> deployments,
+    public GatewayMetrics(MeterRegistry registry, java.util.function.Supplier<CircuitBreakers> breakers, Metering metering, Iterable<String> deployments,
                           java.util.Optional<dev.llmgateway.engine.LocalEngine> engine) {
         this.registry = registry;
         engine.ifPresent(e -> {
@@ -29,7 +29,7 @@ public final class GatewayMetrics {
             }
         });
         for (String d : deployments) {
-            Gauge.builder("gateway_circuit_state", breakers, b -> switch (b.state(d)) {
+            Gauge.builder("gateway_circuit_state", breakers, b -> switch (b.get().state(d)) {
                         case CLOSED -> 0;
                         case HALF_OPEN -> 1;
                         case OPEN -> 2;

@@ -43,6 +43,9 @@ public final class Metering implements AutoCloseable {
         this.baselineOfRoute = baselineOfRoute;
     }
 
+    /** Records new price versions for what changed in a reloaded configuration (old usage keeps its old prices). */
+    public void syncPrices(GatewayConfig config) { prices.syncFromConfig(config.pricing(), Instant.now()); }
+
     public UsageJournal journal() { return journal; }
 
     public UsageWriter writer() { return writer; }

@@ -32,7 +32,7 @@ import org.jboss.logging.Logger;
 public final class Migrations {
     private static final Logger LOG = Logger.getLogger(Migrations.class);
 
-    private final GatewayConfig config;
+    private volatile GatewayConfig config;
     private final MigrationStore store;
     private final FeedbackStore feedback;
     private final ShadowStore shadow;
@@ -49,6 +49,9 @@ public final class Migrations {
         this.clock = clock;
         refresh();
     }
+
+    /** Uses a reloaded configuration (stored states of routes that stay migrations keep their stage). */
+    public void reconfigure(GatewayConfig next) { this.config = next; }
 
     /** A manual operation on a migration. */
     public enum Operation { PROMOTE, PAUSE, RESUME, ROLLBACK }
