@@ -128,7 +128,8 @@ public class GatewayRuntime {
                 new RouteStage(() -> config, () -> router, this::health, () -> migrations.states(), this::budgetUsedBasisPoints),
                 new AdmitStage(budgets, rateLimiter, metering, this::blocking, blocking),
                 new MeterStage(metering, metrics),
-                new ShadowStage(backends, metering, shadows, blocking, 16),
+                new ShadowStage(backends, metering, shadows, blocking, 16,
+                        new dev.llmgateway.gateway.pipeline.ShadowJudge(backends, metering, config.judges(), config.deployments()::get)),
                 new CaptureStage(config.datasets(), datasets, blocking),
                 new RespondStage(),
                 new DispatchStage(vertx, backends, breakers)));

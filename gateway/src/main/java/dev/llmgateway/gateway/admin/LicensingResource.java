@@ -150,6 +150,10 @@ public class LicensingResource {
             registry.addTerms(id, effective, conditions);
         } catch (IllegalArgumentException e) {
             throw AdminErrors.bad(e.getMessage(), "terms");
+        } catch (dev.llmgateway.metering.StoreException e) {
+            // Terms are versioned and immutable: a second version with the same start is a conflict, not a failure.
+            return AdminErrors.response(409, new GatewayError.BadRequest("license '" + id + "' already has terms effective "
+                    + effective + "; post terms with a later effective_from to add a version", "terms_exist", Optional.of("terms.effective_from")));
         }
         return Response.status(created ? 201 : 200).entity(license(registry.license(id).orElseThrow())).build();
     }

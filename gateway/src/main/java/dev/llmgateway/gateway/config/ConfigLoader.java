@@ -83,7 +83,16 @@ public final class ConfigLoader {
         root.get("deployments").entries().forEach((name, n) -> deployments.put(name, deployment(checkName(n, name), n, providers, baseDir)));
 
         Map<String, Route> routes = new LinkedHashMap<>();
-        root.get("routes").entries().forEach((name, n) -> routes.put(name, route(checkName(n, name), n, deployments)));
+        Map<String, GatewayConfig.Judge> judges = new LinkedHashMap<>();
+        root.get("routes").entries().forEach((name, n) -> {
+            routes.put(name, route(checkName(n, name), n, deployments));
+            ConfigNode j = n.get("shadow").get("judge").allowOnly(Set.of("deployment", "daily_budget_usd"));
+            if (!j.isMissing()) {
+                java.math.BigDecimal cap = j.get("daily_budget_usd").decimal(new java.math.BigDecimal("1.00"));
+                if (cap.stripTrailingZeros().scale() > 6) throw j.get("daily_budget_usd").error("at most 6 decimal places");
+                judges.put(name, new GatewayConfig.Judge(knownDeployment(j.get("deployment"), deployments), cap.movePointRight(6).longValueExact()));
+            }
+        });
         if (routes.isEmpty()) throw root.get("routes").error("at least one route is required (the model names clients send)");
         for (Map.Entry<String, Deployment> d : deployments.entrySet()) {
             Prices p = d.getValue().prices();
@@ -114,7 +123,7 @@ public final class ConfigLoader {
             }
         });
         GatewayConfig config = new GatewayConfig(source, Map.copyOf(providers), Map.copyOf(deployments), Map.copyOf(routes),
-                Map.copyOf(markups), List.copyOf(datasets));
+                Map.copyOf(markups), List.copyOf(datasets), Map.copyOf(judges));
         try {
             Router.of(config.catalog());
         } catch (IllegalArgumentException e) {
@@ -226,7 +235,7 @@ public final class ConfigLoader {
         }
         List<String> fallbacks = n.get("fallbacks").items().stream().map(f -> knownDeployment(f, deployments)).toList();
         Optional<ShadowSpec> shadow = Optional.empty();
-        ConfigNode sh = n.get("shadow").allowOnly(Set.of("deployment", "sample"));
+        ConfigNode sh = n.get("shadow").allowOnly(Set.of("deployment", "sample", "judge"));
         if (!sh.isMissing()) shadow = Optional.of(new ShadowSpec(knownDeployment(sh.get("deployment"), deployments), sh.get("sample").ratio(0.1)));
         Optional<BudgetDowngrade> downgrade = Optional.empty();
         ConfigNode bd = n.get("budget_downgrade").allowOnly(Set.of("at_used", "deployment"));

@@ -15,7 +15,10 @@ import java.util.Set;
  */
 public record GatewayConfig(String source, Map<String, Provider> providers, Map<String, Deployment> deployments,
                             Map<String, dev.llmgateway.routing.Route> routes, Map<DeploymentClass, Integer> classMarkupBp,
-                            List<dev.llmgateway.metering.DatasetDefinition> datasets) {
+                            List<dev.llmgateway.metering.DatasetDefinition> datasets, Map<String, Judge> judges) {
+
+    /** A route's shadow judge: the deployment that compares shadow and primary answers, with a daily spend cap. */
+    public record Judge(String deployment, long dailyBudgetMicros) {}
 
     /** The metering library's view of the prices: provider prices, list prices and markups. */
     public dev.llmgateway.metering.PricingConfig pricing() {

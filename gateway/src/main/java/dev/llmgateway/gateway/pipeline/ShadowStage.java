@@ -31,8 +31,10 @@ public final class ShadowStage implements Stage {
     private final ShadowStore store;
     private final Executor blocking;
     private final Semaphore inFlight;
+    private final ShadowJudge judge;
 
-    public ShadowStage(Backends backends, Metering metering, ShadowStore store, Executor blocking, int maxInFlight) {
+    public ShadowStage(Backends backends, Metering metering, ShadowStore store, Executor blocking, int maxInFlight, ShadowJudge judge) {
+        this.judge = judge;
         this.backends = backends;
         this.metering = metering;
         this.store = store;
@@ -76,7 +78,10 @@ public final class ShadowStage implements Stage {
             GatewayError err = ar.failed() ? (ar.cause() instanceof GatewayError.Failure gf ? gf.error()
                     : new GatewayError.Internal(ar.cause().getClass().getSimpleName())) : null;
             String output = ar.succeeded() ? outputOf(ar.result()) : "";
-            blocking.execute(() -> {
+            var judged = err == null
+                    ? judge.judge(x, x.outputText(), output)
+                    : Future.succeededFuture(java.util.Optional.<dev.llmgateway.metering.ShadowJudgement>empty());
+            judged.onComplete(verdict -> blocking.execute(() -> {
                 try {
                     metering.record(metering.shadowEvent(x, shadowId, shadow, usage, latencyMs,
                             err == null ? 200 : ErrorResponses.shape(err).status(), err == null ? null : ErrorResponses.shape(err).code()));
@@ -85,10 +90,11 @@ public final class ShadowStage implements Stage {
                             usage.completionTokens(), err == null ? ShadowPair.Status.OK
                                     : err instanceof GatewayError.UpstreamTimeout ? ShadowPair.Status.TIMEOUT : ShadowPair.Status.ERROR,
                             err == null ? null : err.message(), Instant.now()));
+                    if (verdict.succeeded() && verdict.result().isPresent()) store.recordVerdict(x.requestId(), verdict.result().get());
                 } catch (RuntimeException e) {
                     LOG.warnf("shadow pair of %s not stored: %s", x.requestId(), e.getMessage());
                 }
-            });
+            }));
         });
     }
 

@@ -54,6 +54,48 @@ class ShadowAndCaptureTest {
         assertThat(shadowUsage.deployment()).isEqualTo("backup");
     }
 
+    private Optional<ShadowStore.StoredPair> judgedPairOf(String id) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        Optional<ShadowStore.StoredPair> p = Optional.empty();
+        while (System.nanoTime() < deadline) {
+            p = runtime.shadows().find(id);
+            if (p.isPresent() && p.get().judgement().isPresent()) return p;
+            Thread.sleep(50);
+        }
+        return p;
+    }
+
+    @Test
+    void theJudgeComparesShadowAndPrimaryUnderItsDailySpendCap() throws Exception {
+        String key = Http.newKey("judge-team");
+        String body = "{\"model\":\"shadow-test\",\"messages\":[{\"role\":\"user\",\"content\":\"which is better\"}]}";
+        Http.script("judge", "say:TIE");
+        String tie = Http.post(Http.gateway() + "/v1/chat/completions", key, body).headers().firstValue("x-gateway-request-id").orElseThrow();
+        var j = judgedPairOf(tie).orElseThrow().judgement().orElseThrow();
+        assertThat(j.verdict().name()).isEqualTo("TIE");
+        assertThat(j.judgeDeployment()).isEqualTo("judge");
+        assertThat(j.judgeCostMicros()).isPositive();
+        // The judge saw the question and both answers.
+        String prompt = Http.upstreamStats("judge").path("last_body").path("messages").get(1).path("content").asText();
+        assertThat(prompt).contains("which is better").contains("Hello from model-a").contains("Hello from model-b");
+
+        Http.script("judge", "say:A");
+        String a = Http.post(Http.gateway() + "/v1/chat/completions", key, body).headers().firstValue("x-gateway-request-id").orElseThrow();
+        var ja = judgedPairOf(a).orElseThrow().judgement().orElseThrow();
+        assertThat(ja.verdict().name()).isEqualTo(ja.reason().contains("shadow shown as A") ? "WIN" : "LOSS");
+
+        // The judge costs about 50 micro-USD a call against a cap of 400: within a few more calls it stops judging.
+        boolean stopped = false;
+        for (int i = 0; i < 20 && !stopped; i++) {
+            Http.script("judge", "say:TIE");
+            String id = Http.post(Http.gateway() + "/v1/chat/completions", key, body).headers().firstValue("x-gateway-request-id").orElseThrow();
+            Thread.sleep(300);
+            var pair = judgedPairOf(id);
+            stopped = pair.isPresent() && pair.get().judgement().isEmpty();
+        }
+        assertThat(stopped).as("the judge stops once its daily cap is spent").isTrue();
+    }
+
     @Test
     void aFailingShadowNeverTouchesTheClientsAnswer() throws Exception {
         String key = Http.newKey("shadow-team-2");

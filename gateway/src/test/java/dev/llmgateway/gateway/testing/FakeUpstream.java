@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>{@code POST /_control/script} {@code {"model":"m","steps":["500","429:1","ok"]}}: the next requests for model m
  *       behave as listed, then normally;</li>
- *   <li>steps: {@code ok}, {@code <status>[:<retry-after seconds>]}, {@code hang}, {@code disconnect} (mid-stream, or
+ *   <li>steps: {@code ok}, {@code say:<text>} (answer with this text), {@code <status>[:<retry-after seconds>]}, {@code hang}, {@code disconnect} (mid-stream, or
  *       before the body), {@code malformed}, {@code slow:<ms>}, {@code stream-error} (an error event mid-stream);</li>
  *   <li>{@code GET /_control/stats?model=m}: requests received, the last request body and headers, aborted connections;</li>
  *   <li>{@code POST /_control/reset}.</li>
@@ -155,7 +155,7 @@ public final class FakeUpstream implements AutoCloseable {
             return;
         }
         int words = countWords(body, anthropic);
-        String text = "Hello from " + model + " you said " + words + " words";
+        String text = step.startsWith("say:") ? step.substring(4) : "Hello from " + model + " you said " + words + " words";
         if (path.equals("/v1/embeddings")) {
             ObjectNode out = F.objectNode();
             out.put("object", "list");

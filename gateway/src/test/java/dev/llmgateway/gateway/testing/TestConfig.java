@@ -48,6 +48,11 @@ public final class TestConfig {
                     model: claude-test
                     class: closed
                     prices: {input: "3.00", output: "15.00"}
+                  judge:
+                    provider: fake-openai
+                    model: judge
+                    class: closed
+                    prices: {input: "1.00", output: "1.00"}
                   flaky:
                     provider: fake-openai
                     model: flaky
@@ -83,7 +88,7 @@ public final class TestConfig {
                     budget_downgrade: {at_used: 0.5, deployment: backup}
                   shadow-test:
                     deployment: primary
-                    shadow: {deployment: backup, sample: 1.0}
+                    shadow: {deployment: backup, sample: 1.0, judge: {deployment: judge, daily_budget_usd: "0.000400"}}
                   migrate-test:
                     policy: {type: migration, from: primary, to: backup, stages: [10, 50, 100]}
                     baseline: primary

@@ -1,0 +1,99 @@
+package dev.llmgateway.gateway.pipeline;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmgateway.gateway.api.ChatRequest;
+import dev.llmgateway.gateway.config.GatewayConfig;
+import dev.llmgateway.gateway.metering.Metering;
+import dev.llmgateway.gateway.providers.Backends;
+import dev.llmgateway.gateway.providers.CancelToken;
+import dev.llmgateway.gateway.providers.ProviderCall;
+import dev.llmgateway.metering.ShadowJudgement;
+import io.vertx.core.Future;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Asks a route's judge deployment which of two answers to the same request is better. The answers are shown in an
+ * order decided by the request id (so position bias cancels out over many pairs). Each route's judge has a daily
+ * spend cap, counted per gateway process; past it, pairs stay unjudged.
+ */
+public final class ShadowJudge {
+    private static final String INSTRUCTIONS = "You compare two answers to the same conversation. Reply with exactly one word: "
+            + "A if answer A is better, B if answer B is better, TIE if they are equally good.";
+
+    private final Backends backends;
+    private final Metering metering;
+    private final Map<String, GatewayConfig.Judge> judges;
+    private final java.util.function.Function<String, GatewayConfig.Deployment> deployments;
+    private final Map<String, AtomicLong> spentToday = new ConcurrentHashMap<>();
+    private volatile LocalDate day = LocalDate.now(ZoneOffset.UTC);
+
+    public ShadowJudge(Backends backends, Metering metering, Map<String, GatewayConfig.Judge> judges,
+                       java.util.function.Function<String, GatewayConfig.Deployment> deployments) {
+        this.deployments = deployments;
+        this.backends = backends;
+        this.metering = metering;
+        this.judges = Map.copyOf(judges);
+    }
+
+    /** The judgement of shadow vs primary, or empty when the route has no judge, the cap is spent, or the judge failed. */
+    public Future<java.util.Optional<ShadowJudgement>> judge(Exchange x, String primaryAnswer, String shadowAnswer) {
+        GatewayConfig.Judge j = judges.get(x.plan().route());
+        if (j == null) return Future.succeededFuture(java.util.Optional.empty());
+        GatewayConfig.Deployment judgeDeployment = deployments.apply(j.deployment());
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        if (!today.equals(day)) {
+            spentToday.clear();
+            day = today;
+        }
+        AtomicLong spent = spentToday.computeIfAbsent(x.plan().route(), r -> new AtomicLong());
+        if (spent.get() >= j.dailyBudgetMicros()) return Future.succeededFuture(java.util.Optional.empty());
+        boolean shadowFirst = (x.requestId().hashCode() & 1) == 1;
+        ObjectNode body = request(x, shadowFirst ? shadowAnswer : primaryAnswer, shadowFirst ? primaryAnswer : shadowAnswer);
+        ProviderCall call = new ProviderCall(x.requestId() + "-judge", judgeDeployment, body, ChatRequest.parse(body), new CancelToken());
+        return backends.forProvider(judgeDeployment.provider()).complete(call).map(c -> {
+            long cost = metering.charge(judgeDeployment, x.plan().route(), c.usage(), Instant.now()).providerCostMicros();
+            spent.addAndGet(cost);
+            metering.record(metering.shadowEvent(x, x.requestId() + "-judge", judgeDeployment, c.usage(), 0, 200, null));
+            String said = text(c).trim().toUpperCase(java.util.Locale.ROOT);
+            ShadowJudgement.Verdict verdict;
+            if (said.startsWith("TIE")) verdict = ShadowJudgement.Verdict.TIE;
+            else if (said.startsWith("A")) verdict = shadowFirst ? ShadowJudgement.Verdict.WIN : ShadowJudgement.Verdict.LOSS;
+            else if (said.startsWith("B")) verdict = shadowFirst ? ShadowJudgement.Verdict.LOSS : ShadowJudgement.Verdict.WIN;
+            else return java.util.Optional.<ShadowJudgement>empty();
+            return java.util.Optional.of(new ShadowJudgement(verdict, judgeDeployment.name(),
+                    "judge said " + said.split("\\s+")[0] + " (shadow shown as " + (shadowFirst ? "A" : "B") + ")", cost, Instant.now()));
+        }).otherwise(java.util.Optional.empty());
+    }
+
+    private static ObjectNode request(Exchange x, String a, String b) {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        StringBuilder conversation = new StringBuilder();
+        for (var m : x.chat().messages()) {
+            conversation.append(m.path("role").asText()).append(": ").append(ChatRequest.textOf(m.get("content"))).append('\n');
+        }
+        ObjectNode body = f.objectNode();
+        body.put("model", "judge");
+        body.put("temperature", 0);
+        body.put("max_tokens", 4);
+        ArrayNode msgs = body.putArray("messages");
+        msgs.addObject().put("role", "system").put("content", INSTRUCTIONS);
+        msgs.addObject().put("role", "user").put("content", "Conversation:\n" + conversation + "\nAnswer A:\n" + a + "\n\nAnswer B:\n" + b);
+        return body;
+    }
+
+    private static String text(dev.llmgateway.gateway.providers.Completion c) {
+        try {
+            return ChatRequest.textOf(new com.fasterxml.jackson.databind.ObjectMapper().readTree(c.body().getBytes())
+                    .path("choices").path(0).path("message").get("content"));
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+}
