@@ -80,6 +80,13 @@ export function microsOf(v) {
   return BigInt(typeof v === 'number' ? Math.trunc(v) : String(v).trim());
 }
 
+/** part / whole as a percentage with two decimals, exact (rounded down, like the API's used_percent): "56.25". */
+export function percentOf(part, whole) {
+  if (whole <= 0n) return part > 0n ? '100.00' : '0.00';
+  const bp = (part * 10000n) / whole;
+  return `${bp / 100n}.${(bp % 100n).toString().padStart(2, '0')}`;
+}
+
 /** A budget period as the API names it (daily, weekly, monthly, total) in words: "per month", "in total". */
 export function perPeriod(period) {
   return { daily: 'per day', weekly: 'per week', monthly: 'per month', total: 'in total',
@@ -180,7 +187,7 @@ export function table(caption, columns, rows, attrs = {}) {
 }
 
 export function td(value, num = false, attrs = {}) {
-  return h('td', { ...attrs, class: num ? 'num' : attrs.class }, value);
+  return h('td', { ...attrs, class: [num ? 'num' : null, attrs.class].filter(Boolean).join(' ') || null }, value);
 }
 
 /** A stable colour per team name. */

@@ -1,5 +1,5 @@
 // Budgets: each team's budget for the current period as a bar (spent, reserved, remaining).
-import { api, dollars, h, isMissingEndpoint, micros, notice, perPeriod, shortTime, ApiError } from '../lib.js';
+import { api, dollars, h, isMissingEndpoint, micros, notice, percentOf, perPeriod, shortTime, ApiError } from '../lib.js';
 
 export async function budgetsPage() {
   const teams = await api('/admin/teams');
@@ -37,15 +37,15 @@ function card({ team, budget, error }, endpointMissing) {
     const limit = micros(budget.limit_usd);
     const spent = micros(budget.spent_usd);
     const reserved = micros(budget.reserved_usd);
-    const pct = (v) => (limit > 0n ? Math.min(100, Number((v * 10000n) / limit) / 100) : (v > 0n ? 100 : 0));
+    const pct = (v) => Math.min(100, Number(percentOf(v, limit)));
     const over = spent > limit;
     li.append(
-      h('p', { id: labelId, 'data-field': 'summary' }, `${dollars(spent)} spent of ${dollars(limit)} ${per}`,
-        used != null ? ` (${used}% used)` : '', '.'),
+      h('p', { id: labelId, 'data-field': 'summary' }, `${dollars(spent)} spent of ${dollars(limit)} ${per} (${percentOf(spent, limit)}%).`),
       h('p', { 'data-field': 'detail' },
-        reserved > 0n ? `${dollars(reserved)} reserved (requests in flight and leases); ` : '',
-        over ? `${dollars(spent - limit)} over the limit.` : `${dollars(budget.remaining_usd)} remaining.`),
-      bar(labelId, usedNum, pct(spent), pct(reserved), over || spent + reserved >= limit));
+        reserved > 0n ? `${dollars(reserved)} reserved (leased for requests, not yet spent); ` : '',
+        over ? `${dollars(spent - limit)} over the limit` : `${dollars(budget.remaining_usd)} remaining`,
+        used != null ? `; ${used}% used including reserved.` : '.'),
+      bar(labelId, usedNum, used, pct(spent), pct(reserved), over));
   }
   if (budget.limit_tokens != null) {
     const tokenId = `${labelId}-tokens`;
@@ -53,7 +53,7 @@ function card({ team, budget, error }, endpointMissing) {
     const limitT = BigInt(budget.limit_tokens);
     const pctT = limitT > 0n ? Math.min(100, Number((spentT * 10000n) / limitT) / 100) : 0;
     li.append(h('p', { id: tokenId, 'data-field': 'tokens' }, `${spentT} of ${limitT} tokens ${per}; ${budget.remaining_tokens ?? 0} remaining.`));
-    if (budget.limit_usd == null) li.append(bar(tokenId, usedNum, pctT, 0, spentT >= limitT));
+    if (budget.limit_usd == null) li.append(bar(tokenId, usedNum, used, pctT, 0, spentT > limitT));
   }
   const thresholds = (budget.alert_thresholds || []).map((t) => `${t}%`).join(', ');
   li.append(h('p', { class: 'hint' },
@@ -64,10 +64,11 @@ function card({ team, budget, error }, endpointMissing) {
   return li;
 }
 
-/** A progress bar: spent (dark) and reserved (light) segments; its value is the API's used_percent. */
-function bar(labelId, usedPercent, spentPct, reservedPct, over) {
+/** A progress bar: spent (dark, red when over the limit) and reserved (light); its value is the API's used_percent. */
+function bar(labelId, usedNum, used, spentPct, reservedPct, over) {
   return h('div', { class: `bar${over ? ' over' : ''}`, role: 'progressbar', 'aria-labelledby': labelId,
-    'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.min(100, usedPercent), 'aria-valuetext': `${usedPercent}% used` },
+    'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.min(100, usedNum),
+    'aria-valuetext': `${spentPct}% spent${used != null ? `, ${used}% used including reserved` : ''}` },
   h('span', { class: 'spent', style: `width:${spentPct}%` }),
   h('span', { class: 'reserved', style: `width:${Math.max(0, Math.min(100 - spentPct, reservedPct))}%` }));
 }

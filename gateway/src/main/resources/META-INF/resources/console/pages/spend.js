@@ -1,5 +1,5 @@
 // Spend: per-team spend per day as an SVG line chart with budget limits, the numbers in a table, and the savings report.
-import { api, colour, dollars, fill, h, isoDay, micros, notice, perPeriod, s, table, td, ApiError } from '../lib.js';
+import { api, colour, dollars, fill, h, isoDay, micros, notice, percentOf, perPeriod, s, table, td, ApiError } from '../lib.js';
 
 const state = { from: null, to: null, metric: 'team_charge_usd', mode: 'daily' };
 const METRICS = { team_charge_usd: 'Team charge', provider_cost_usd: 'Provider cost', baseline_cost_usd: 'Closed baseline cost' };
@@ -135,10 +135,10 @@ function chart(groups, teamNames, budgets) {
   return fill(figure, caption, svg, legend);
 }
 
-/** "$0.000400 per month, $0.000225 spent (56.25% used)": the budget as GET /admin/teams/{team}/budget has it. */
+/** "$0.000400 per month, $0.000225 spent (56.25%)": the budget as GET /admin/teams/{team}/budget has it. */
 function budgetText(l) {
   const b = l.budget;
-  return `${dollars(l.limit)} ${perPeriod(b.period)}, ${dollars(b.spent_usd)} spent${b.used_percent != null ? ` (${b.used_percent}% used)` : ''}`;
+  return `${dollars(l.limit)} ${perPeriod(b.period)}, ${dollars(b.spent_usd)} spent (${percentOf(micros(b.spent_usd), l.limit)}%)`;
 }
 
 /** The smallest 1, 2 or 5 x 10^n micro-USD step with four steps covering max (exact, in BigInt). */

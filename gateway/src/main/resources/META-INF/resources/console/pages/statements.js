@@ -33,30 +33,30 @@ export async function statementsPage({ rerender }) {
     const author = names[st.author_id] && names[st.author_id] !== st.author_id ? `${names[st.author_id]} (${st.author_id})` : st.author_id;
     const show = h('button', { type: 'button', 'data-action': 'details', 'aria-expanded': 'false', 'aria-controls': 'statement-details' }, 'Lines');
     show.addEventListener('click', () => showDetails(st.id, show, details, author));
-    const link = h('a', { href: `/admin/statements/${encodeURIComponent(st.id)}?format=csv`, 'data-action': 'csv', download: `${st.id}.csv` }, 'CSV');
+    const link = h('a', { href: `/admin/statements/${encodeURIComponent(st.id)}?format=csv`, 'data-action': 'csv', download: `${st.id}.csv` }, 'Download CSV');
     link.addEventListener('click', (e) => { e.preventDefault(); download(st.id, link, message); });
     return h('tr', { 'data-statement': st.id, 'data-author': st.author_id },
-      td(st.id), td(author), td(h('span', { class: `badge ${st.status}` }, st.status), false, { 'data-field': 'status' }),
-      td(st.requests, true), td(st.prompt_tokens, true), td(st.completion_tokens, true),
+      td(st.id, false, { class: 'nowrap' }), td(author, false, { class: 'nowrap' }),
+      td([h('span', { class: `badge ${st.status}`, 'data-field': 'status' }, st.status), st.closed_at ? h('span', { class: 'hint' }, ` ${shortTime(st.closed_at)}`) : '']),
+      td(st.requests, true, { 'data-field': 'requests' }), td(`${st.prompt_tokens} / ${st.completion_tokens}`, true, { class: 'nowrap' }),
       td(dollars(st.billed_usd), true, { 'data-field': 'billed_usd' }),
       td(dollars(st.share_usd), true, { 'data-field': 'share_usd' }),
-      td(st.closed_at ? shortTime(st.closed_at) : '—'),
       td(h('span', { class: 'row-actions' }, show, link)));
   });
   const t = table(`Statements for ${state.period}`, [
     { label: 'Statement' }, { label: 'Author' }, { label: 'Status' }, { label: 'Requests', num: true },
-    { label: 'Prompt tokens', num: true }, { label: 'Completion tokens', num: true }, { label: 'Billed', num: true },
-    { label: 'Owed to author', num: true }, { label: 'Closed' }, { label: 'Actions' }],
-  rows.length ? rows : [h('tr', {}, h('td', { colspan: 10 }, 'No statements for this period.'))], { id: 'statements-table' });
+    { label: 'Tokens (prompt / completion)', num: true }, { label: 'Billed', num: true },
+    { label: 'Owed to author', num: true }, { label: 'Actions' }],
+  rows.length ? rows : [h('tr', {}, h('td', { colspan: 8 }, 'No statements for this period.'))], { id: 'statements-table' });
   if (data.length) {
-    t.append(h('tfoot', {}, h('tr', {}, h('th', { scope: 'row', colspan: 6 }, 'Total'),
+    t.append(h('tfoot', {}, h('tr', {}, h('th', { scope: 'row', colspan: 5 }, `Total (${data.length} author${data.length === 1 ? '' : 's'})`),
       td(dollars(sumUsd(data.map((d) => d.billed_usd))), true, { 'data-field': 'billed_usd' }),
-      td(dollars(sumUsd(data.map((d) => d.share_usd))), true, { 'data-field': 'share_usd' }), td(''), td(''))));
+      td(dollars(sumUsd(data.map((d) => d.share_usd))), true, { 'data-field': 'share_usd' }), td(''))));
   }
   section.append(
     h('p', { class: 'hint' }, 'Billed is what the teams were charged for the authors\' models; owed is the authors\' share under their licenses. ',
       'An open statement is computed from the ledger as it stands; a closed one is frozen.'),
-    h('div', { class: 'scroll' }, t), message, closeControl(state.period, data, rerender), details);
+    h('div', { class: 'scroll' }, t), message, details, closeControl(state.period, data, rerender));
   return section;
 }
 
@@ -80,12 +80,12 @@ async function showDetails(id, button, details, author) {
   if (details.dataset.statement !== id) return;
   const lines = (st.lines || []).map((l) => h('tr', { 'data-line': l.line_no },
     td(l.line_no, true), td(l.kind.replace(/_/g, ' ')), td(l.deployment || '—'), td(`${l.license_id} v${l.license_version}`),
-    td(l.use_class || '—'), td(l.usage_date || l.usage_period), td(l.requests, true), td(l.prompt_tokens, true), td(l.completion_tokens, true),
+    td(l.use_class || '—'), td(l.usage_date || l.usage_period, false, { class: 'nowrap' }), td(l.requests, true), td(l.prompt_tokens, true), td(l.completion_tokens, true),
     td(dollars(microsOf(l.billed_micros)), true, { 'data-field': 'billed' }), td(dollars(microsOf(l.share_micros)), true, { 'data-field': 'share' })));
   const sum = (f) => (st.lines || []).reduce((a, l) => a + microsOf(l[f]), 0n);
   const t = table(`Lines of ${st.id} (${author}, ${st.period}, ${st.status})`, [
     { label: '#', num: true }, { label: 'Kind' }, { label: 'Deployment' }, { label: 'License' }, { label: 'Use class' },
-    { label: 'Usage day' }, { label: 'Requests', num: true }, { label: 'Prompt tokens', num: true },
+    { label: 'Usage (day or month)' }, { label: 'Requests', num: true }, { label: 'Prompt tokens', num: true },
     { label: 'Completion tokens', num: true }, { label: 'Billed', num: true }, { label: 'Owed', num: true }],
   lines.length ? lines : [h('tr', {}, h('td', { colspan: 11 }, 'No lines.'))], { id: 'statement-lines' });
   if (lines.length) {
