@@ -74,6 +74,25 @@ export function dollars(value) {
   return (m < 0n ? '-$' : '$') + usd(m < 0n ? -m : m);
 }
 
+/** An integer micro-USD amount from the API (a JSON number or string) as BigInt. */
+export function microsOf(v) {
+  if (v === null || v === undefined || v === '') return 0n;
+  return BigInt(typeof v === 'number' ? Math.trunc(v) : String(v).trim());
+}
+
+/** part / whole as a percentage with two decimals, exact (rounded down, like the API's used_percent): "56.25". */
+export function percentOf(part, whole) {
+  if (whole <= 0n) return part > 0n ? '100.00' : '0.00';
+  const bp = (part * 10000n) / whole;
+  return `${bp / 100n}.${(bp % 100n).toString().padStart(2, '0')}`;
+}
+
+/** A budget period as the API names it (daily, weekly, monthly, total) in words: "per month", "in total". */
+export function perPeriod(period) {
+  return { daily: 'per day', weekly: 'per week', monthly: 'per month', total: 'in total',
+    day: 'per day', week: 'per week', month: 'per month' }[period] || `per ${period}`;
+}
+
 /** Micro-USD as a Number, only for pixel positions (never for sums shown to people). */
 export function toNumber(micro) { return Number(micro); }
 
@@ -113,6 +132,41 @@ export async function api(path, { method = 'GET', body, key = auth.get() } = {})
   return json;
 }
 
+/**
+ * fetch of a non-JSON resource (a CSV export) with the admin key; returns { text, type, filename }, throws ApiError
+ * with the server's message on a non-2xx status (a 401 signs the console out, like api()).
+ */
+export async function apiText(path, accept = 'text/csv') {
+  const key = auth.get();
+  let res;
+  try {
+    res = await fetch(path, { headers: { 'Accept': accept, ...(key ? { 'Authorization': `Bearer ${key}` } : {}) }, cache: 'no-store' });
+  } catch (e) {
+    throw new ApiError(0, `The gateway did not answer (${e.message}).`, null);
+  }
+  const text = await res.text();
+  if (!res.ok) {
+    let json = null;
+    try { json = JSON.parse(text); } catch { json = null; }
+    const msg = json && json.error && json.error.message ? json.error.message : `${res.status} ${res.statusText}`;
+    if (res.status === 401 && key === auth.get()) window.dispatchEvent(new CustomEvent('console:unauthorized'));
+    throw new ApiError(res.status, msg, json);
+  }
+  const disposition = res.headers.get('content-disposition') || '';
+  const m = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition);
+  return { text, type: res.headers.get('content-type') || accept, filename: m ? decodeURIComponent(m[1]) : null };
+}
+
+/** Hands the browser a file to save (a blob URL on a temporary link with a download name). */
+export function saveFile(text, type, filename) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = h('a', { href: url, download: filename.replace(/[^A-Za-z0-9._-]/g, '_'), hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
 /** True when a 404 came from an endpoint that does not exist (no OpenAI-style error body), not from a missing object. */
 export function isMissingEndpoint(e) {
   return e instanceof ApiError && (e.status === 404 || e.status === 405) && !(e.body && e.body.error);
@@ -133,7 +187,7 @@ export function table(caption, columns, rows, attrs = {}) {
 }
 
 export function td(value, num = false, attrs = {}) {
-  return h('td', { ...attrs, class: num ? 'num' : attrs.class }, value);
+  return h('td', { ...attrs, class: [num ? 'num' : null, attrs.class].filter(Boolean).join(' ') || null }, value);
 }
 
 /** A stable colour per team name. */

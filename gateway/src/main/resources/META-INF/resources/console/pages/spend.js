@@ -1,5 +1,5 @@
 // Spend: per-team spend per day as an SVG line chart with budget limits, the numbers in a table, and the savings report.
-import { api, colour, dollars, fill, h, isoDay, micros, notice, s, table, td, ApiError } from '../lib.js';
+import { api, colour, dollars, fill, h, isoDay, micros, notice, percentOf, perPeriod, s, table, td, ApiError } from '../lib.js';
 
 const state = { from: null, to: null, metric: 'team_charge_usd', mode: 'daily' };
 const METRICS = { team_charge_usd: 'Team charge', provider_cost_usd: 'Provider cost', baseline_cost_usd: 'Closed baseline cost' };
@@ -112,8 +112,9 @@ function chart(groups, teamNames, budgets) {
   svg.append(s('line', { x1: L, x2: W - R, y1: H - B, y2: H - B, class: 'axis' }), s('line', { x1: L, x2: L, y1: T, y2: H - B, class: 'axis' }));
 
   for (const l of drawn) {
-    svg.append(s('line', { x1: L, x2: W - R, y1: y(l.limit), y2: y(l.limit), class: 'limit', stroke: colour(l.team, teamNames), 'data-team': l.team, 'data-limit-usd': l.budget.limit_usd },
-      s('title', {}, `${l.team} budget: ${dollars(l.limit)} per ${l.budget.period}`)));
+    svg.append(s('line', { x1: L, x2: W - R, y1: y(l.limit), y2: y(l.limit), class: 'limit', stroke: colour(l.team, teamNames),
+      'data-team': l.team, 'data-limit-usd': l.budget.limit_usd, 'data-spent-usd': l.budget.spent_usd },
+    s('title', {}, `${l.team} budget: ${budgetText(l)}`)));
   }
   for (const sr of series) {
     const c = colour(sr.team, teamNames);
@@ -129,9 +130,15 @@ function chart(groups, teamNames, budgets) {
   const legend = h('ul', { class: 'legend' }, active.map((t) => {
     const l = limits.find((b) => b.team === t);
     return h('li', {}, h('span', { class: 'swatch', style: `background:${colour(t, teamNames)}`, 'aria-hidden': 'true' }), t,
-      l ? ` — budget ${dollars(l.limit)} per ${l.budget.period}${drawn.includes(l) ? ' (dashed line)' : ' (above the chart)'}` : '');
+      l ? h('span', { 'data-budget': t }, ` — budget ${budgetText(l)}${drawn.includes(l) ? ' (dashed line)' : ' (above the chart)'}`) : '');
   }));
   return fill(figure, caption, svg, legend);
+}
+
+/** "$0.000400 per month, $0.000225 spent (56.25%)": the budget as GET /admin/teams/{team}/budget has it. */
+function budgetText(l) {
+  const b = l.budget;
+  return `${dollars(l.limit)} ${perPeriod(b.period)}, ${dollars(b.spent_usd)} spent (${percentOf(micros(b.spent_usd), l.limit)}%)`;
 }
 
 /** The smallest 1, 2 or 5 x 10^n micro-USD step with four steps covering max (exact, in BigInt). */

@@ -41,8 +41,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The console in a real browser (Debian chromium + chromedriver, driven by Selenium): sign-in with a wrong and the
- * right admin key, the spend chart and table drawn from real metered usage, and a migration promoted and paused
- * from its page, checked against the admin API. Screenshots go to target/console-screenshots/.
+ * right admin key, the spend chart and table drawn from real metered usage, a real team budget on the chart and the
+ * budgets page, a migration promoted and paused from its page, and an author's revenue-share statement with its lines
+ * and CSV export, all checked against the admin API. Screenshots go to target/console-screenshots/.
  */
 @QuarkusTest
 @QuarkusTestResource(GatewayTestResource.class)
@@ -53,12 +54,14 @@ class ConsoleBrowserTest {
     private static final String ADMIN = GatewayTestResource.ADMIN_KEY;
     private static final String TEAM = "console-team";
     private static final String OTHER = "console-other";
+    private static final String LAB_TEAM = "console-lab-user";
 
     @Inject GatewayRuntime runtime;
 
     private WebDriver driver;
     private WebDriverWait wait;
     private Path profile;
+    private Path downloads;
     private final List<String> driverFinderLog = new ArrayList<>();
     private Handler logHandler;
 
@@ -84,7 +87,10 @@ class ConsoleBrowserTest {
         System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
 
         profile = Files.createTempDirectory("console-chromium-");
+        downloads = Files.createDirectories(profile.resolve("downloads"));
         ChromeOptions options = new ChromeOptions();
+        options.setExperimentalOption("prefs", java.util.Map.of("download.default_directory", downloads.toAbsolutePath().toString(),
+                "download.prompt_for_download", false, "safebrowsing.enabled", false));
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -118,14 +124,48 @@ class ConsoleBrowserTest {
                 .as("Selenium Manager ran (it keeps its metadata there)").satisfiesAnyOf(p -> assertThat(p).doesNotExist(),
                         p -> assertThat(Files.getLastModifiedTime(p).toInstant()).isBefore(java.time.Instant.now().minusSeconds(600)));
 
-        // Real usage: three requests for one team, one for another, metered into PostgreSQL.
+        // A real budget for TEAM, set before its requests so its own accounting (leases) sees them. Soft, so nothing is refused.
         String key = Http.newKey(TEAM);
         String other = Http.newKey(OTHER);
+        HttpResponse<String> put = Http.put(Http.gateway() + "/admin/teams/" + TEAM + "/budget", ADMIN,
+                "{\"limit_usd\":\"0.0004\",\"period\":\"monthly\",\"enforcement\":\"soft\",\"alert_thresholds\":[50,100]}");
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        assertThat(Http.get(Http.gateway() + "/admin/teams/" + OTHER + "/budget", ADMIN).statusCode()).isEqualTo(404);
+
+        // Real usage: three requests for one team, one for another, metered into PostgreSQL.
         for (int i = 0; i < 3; i++) chat(key, "gpt-test");
         chat(other, "gpt-test");
+        // Revenue share: the embedded tiny model is under test-license (10% to tiny-lab). Another test class in this
+        // Quarkus app may have registered the author and license already: the author then answers 409, and the license
+        // is left as it is (posting the same terms again, same effective_from, is refused by the store: a 500 today).
+        HttpResponse<String> author = Http.post(Http.gateway() + "/admin/authors", ADMIN,
+                "{\"id\":\"tiny-lab\",\"name\":\"Tiny Lab\",\"payout_reference\":\"x\"}");
+        assertThat(author.statusCode()).as(author.body()).isIn(201, 409);
+        JsonNode existing = null;
+        for (JsonNode l : Http.json(Http.get(Http.gateway() + "/admin/licenses", ADMIN).body()).path("data")) {
+            if (l.path("id").asText().equals("test-license")) existing = l;
+        }
+        if (existing == null) {
+            HttpResponse<String> license = Http.post(Http.gateway() + "/admin/licenses", ADMIN, """
+                    {"id":"test-license","author_id":"tiny-lab","name":"Tiny share","source_url":"https://example.org/l",
+                     "terms":{"effective_from":"2020-01-01T00:00:00Z","free_use_classes":["research"],
+                              "thresholds":{"active_users_over":null,"revenue_micros_over":null,"tokens_over":null},
+                              "obligation":{"revenue_share_bp":1000,"royalty_micros_per_mtok":0,"minimum_micros_per_period":0},
+                              "attribution":{"text":"","above_thresholds_only":false}}}""");
+            assertThat(license.statusCode()).as(license.body()).isIn(200, 201);
+        } else {
+            assertThat(existing.path("author_id").asText()).isEqualTo("tiny-lab");
+        }
+        String lab = Http.newKey(LAB_TEAM);
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> r = Http.post(Http.gateway() + "/v1/chat/completions", lab,
+                    "{\"model\":\"tiny-test\",\"temperature\":0,\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}]}");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        }
         // A team whose display name is markup: the console must show it as text, never run it.
         Http.post(Http.gateway() + "/admin/teams", ADMIN, "{\"id\":\"console-xss\",\"name\":\"<img src=x onerror=window.__xss=1>\"}");
         assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
+        runtime.postLedger();
         resetMigration();
 
         // Sign in: a wrong key is refused with a message, the right one opens the console.
@@ -179,25 +219,42 @@ class ConsoleBrowserTest {
         assertThat(driver.findElement(By.id("savings-total")).getText()).contains("$" + savings.path("saving_usd").asText());
         shot("2-spend");
 
-        // Budgets: the server's GET /admin/teams/{team}/budget is stubbed in the page for TEAM (a fixed answer in the
-        // documented shape), so the limit line on the chart and the budget bar are drawn whatever the server has.
-        ((JavascriptExecutor) driver).executeScript("""
-                const real = window.fetch.bind(window);
-                window.fetch = (url, opts) => String(url).endsWith('/admin/teams/%s/budget')
-                  ? Promise.resolve(new Response(JSON.stringify({team: '%s', limit_usd: '0.000400', limit_tokens: null, period: 'month',
-                      enforcement: 'reject', spent_usd: '0.000225', reserved_usd: '0.000025', remaining_usd: '0.000150',
-                      used_percent: 56.25, period_start: '2026-11-01T00:00:00Z', period_end: '2026-12-01T00:00:00Z'}),
-                      {status: 200, headers: {'content-type': 'application/json'}}))
-                  : real(url, opts);""".formatted(TEAM, TEAM));
-        driver.findElement(By.cssSelector("main form.controls button[type='submit']")).click();
-        WebElement limit = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#spend-chart svg line.limit[data-team='" + TEAM + "']")));
-        assertThat(limit.getDomAttribute("data-limit-usd")).isEqualTo("0.000400");
+        // The budget on the chart: TEAM's limit is a dashed line, and the legend has the limit, spent and used share
+        // as GET /admin/teams/{team}/budget has them (spent is the budget's own accounting, refreshed about once a
+        // second, so the API is read right before comparing and the page reloaded until both agree).
+        String limitLine = "#spend-chart svg line.limit[data-team='" + TEAM + "']";
+        JsonNode budget = untilPageShowsBudget(limitLine, b -> {
+            WebElement line = driver.findElement(By.cssSelector(limitLine));
+            String legend = driver.findElement(By.cssSelector("#spend-chart .legend [data-budget='" + TEAM + "']")).getText();
+            return b.path("limit_usd").asText().equals(line.getDomAttribute("data-limit-usd"))
+                    && b.path("spent_usd").asText().equals(line.getDomAttribute("data-spent-usd"))
+                    && legend.contains(chartBudgetText(b));
+        });
+        assertThat(budget.path("limit_usd").asText()).isEqualTo("0.000400");
+        assertThat(budget.path("period").asText()).isEqualTo("monthly");
+        assertThat(budget.path("enforcement").asText()).isEqualTo("soft");
+        assertThat(new java.math.BigDecimal(budget.path("spent_usd").asText())).as("the budget saw TEAM's requests")
+                .isGreaterThan(java.math.BigDecimal.ZERO);
+        assertThat(driver.findElements(By.cssSelector("#spend-chart svg line.limit[data-team='" + OTHER + "']"))).isEmpty();
         shot("2b-spend-with-budget-line");
+
+        // The budget bar: the same figures, and its value is the API's used_percent (spent plus reserved).
         driver.findElement(By.id("tab-budgets")).click();
-        WebElement bar = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#budget-list li[data-team='" + TEAM + "'] [role='progressbar']")));
-        assertThat(bar.getDomAttribute("aria-valuenow")).isEqualTo("56.25");
-        assertThat(driver.findElement(By.cssSelector("#budget-list li[data-team='" + TEAM + "']")).getText())
-                .contains("$0.000225 spent of $0.000400 per month (56.25%)").contains("$0.000025 reserved");
+        String teamCard = "#budget-list li[data-team='" + TEAM + "']";
+        budget = untilPageShowsBudget(teamCard + " [role='progressbar']", b -> {
+            WebElement bar = driver.findElement(By.cssSelector(teamCard + " [role='progressbar']"));
+            String summary = driver.findElement(By.cssSelector(teamCard + " [data-field='summary']")).getText();
+            String detail = driver.findElement(By.cssSelector(teamCard + " [data-field='detail']")).getText();
+            java.math.BigDecimal reserved = new java.math.BigDecimal(b.path("reserved_usd").asText());
+            return summary.equals(cardBudgetText(b))
+                    && new java.math.BigDecimal(bar.getDomAttribute("aria-valuenow")).compareTo(
+                            new java.math.BigDecimal(b.path("used_percent").asText()).min(java.math.BigDecimal.valueOf(100))) == 0
+                    && detail.contains("$" + b.path("remaining_usd").asText() + " remaining; " + b.path("used_percent").asText() + "% used including reserved.")
+                    && (reserved.signum() == 0 || detail.contains("$" + b.path("reserved_usd").asText() + " reserved"));
+        });
+        assertThat(driver.findElement(By.cssSelector(teamCard)).getText())
+                .contains("enforcement: soft").contains("alerts at 50%, 100%");
+        assertThat(driver.findElement(By.cssSelector("#budget-list li[data-team='" + OTHER + "']")).getText()).contains("No budget.");
         assertThat(driver.findElements(By.cssSelector("#budget-list li[data-team='" + OTHER + "']"))).hasSize(1);
         assertThat(driver.findElement(By.cssSelector("#budget-list li[data-team='console-xss'] h3")).getText())
                 .isEqualTo("<img src=x onerror=window.__xss=1> (console-xss)");
@@ -235,10 +292,53 @@ class ConsoleBrowserTest {
         assertThat(field(card, "status")).isEqualTo("paused");
         shot("5-migrations-after");
 
-        // Statements: the page answers (a list, or "not available" while the endpoint is missing).
+        // Statements: this month's statement for tiny-lab shows the API's figures; its lines add up to its share; the
+        // CSV link downloads (with the admin key in a header) exactly what the API exports; closing this month is refused.
+        String period = java.time.YearMonth.now(java.time.ZoneOffset.UTC).toString();
+        JsonNode st = null;
+        for (JsonNode s : Http.json(Http.get(Http.gateway() + "/admin/statements?period=" + period, ADMIN).body()).path("data")) {
+            if (s.path("author_id").asText().equals("tiny-lab")) st = s;
+        }
+        assertThat(st).as("a statement for tiny-lab in %s", period).isNotNull();
+        assertThat(st.path("status").asText()).isEqualTo("open");
+        assertThat(st.path("share_micros").asLong()).isPositive();
+        String id = st.path("id").asText();
         driver.findElement(By.id("tab-statements")).click();
-        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#statements-table, main .notice.warn")));
+        String row = "#statements-table tr[data-statement='" + id + "']";
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(row)));
+        assertThat(driver.findElement(By.id("statement-period")).getDomProperty("value")).isEqualTo(period);
+        assertThat(driver.findElement(By.cssSelector(row + " [data-field='share_usd']")).getText()).isEqualTo("$" + st.path("share_usd").asText());
+        assertThat(driver.findElement(By.cssSelector(row + " [data-field='billed_usd']")).getText()).isEqualTo("$" + st.path("billed_usd").asText());
+        assertThat(driver.findElement(By.cssSelector(row + " [data-field='status']")).getText()).isEqualToIgnoringCase("open");
+        assertThat(driver.findElement(By.cssSelector(row)).getText()).contains("Tiny Lab (tiny-lab)").contains(st.path("requests").asText());
+
+        driver.findElement(By.cssSelector(row + " button[data-action='details']")).click();
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#statement-lines tbody tr[data-line]")));
+        JsonNode full = Http.json(Http.get(Http.gateway() + "/admin/statements/" + id, ADMIN).body());
+        assertThat(driver.findElements(By.cssSelector("#statement-lines tbody tr[data-line]"))).hasSize(full.path("lines").size());
+        assertThat(driver.findElement(By.cssSelector("#statement-lines tfoot [data-field='share']")).getText())
+                .isEqualTo("$" + full.path("share_usd").asText());
         shot("6-statements");
+
+        HttpResponse<String> apiCsv = Http.get(Http.gateway() + "/admin/statements/" + id + "?format=csv", ADMIN);
+        assertThat(apiCsv.statusCode()).isEqualTo(200);
+        assertThat(apiCsv.body()).startsWith("statement_id,").contains(id);
+        WebElement csvLink = driver.findElement(By.cssSelector(row + " a[data-action='csv']"));
+        assertThat(csvLink.getDomAttribute("href")).isEqualTo("/admin/statements/" + id + "?format=csv");
+        csvLink.click();
+        Path file = downloads.resolve(id + ".csv");
+        new WebDriverWait(driver, Duration.ofSeconds(10)).until(d -> Files.isRegularFile(file) && !Files.exists(downloads.resolve(id + ".csv.crdownload")));
+        wait.until(d -> {
+            try { return Files.readString(file).equals(apiCsv.body()); } catch (IOException e) { return false; }
+        });
+        assertThat(driver.findElements(By.cssSelector("#statements-message .error"))).isEmpty();
+
+        driver.findElement(By.cssSelector("#statement-close button[data-action='close']")).click();
+        wait.until(ExpectedConditions.alertIsPresent()).accept();
+        WebElement closeRefused = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#statement-close [data-role='message'] .error")));
+        HttpResponse<String> close409 = Http.post(Http.gateway() + "/admin/statements/" + period + "/close", ADMIN, "");
+        assertThat(close409.statusCode()).isEqualTo(409);
+        assertThat(closeRefused.getText()).contains(Http.json(close409.body()).path("error").path("message").asText());
 
         // Log out: the key leaves sessionStorage and the sign-in form is back.
         driver.findElement(By.id("logout")).click();
@@ -251,6 +351,47 @@ class ConsoleBrowserTest {
         HttpResponse<String> r = Http.post(Http.gateway() + "/v1/chat/completions", key,
                 "{\"model\":\"" + route + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi there\"}]}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    }
+
+    private static JsonNode budget() {
+        HttpResponse<String> r = Http.get(Http.gateway() + "/admin/teams/" + TEAM + "/budget", ADMIN);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return Http.json(r.body());
+    }
+
+    /** The chart legend's wording of a monthly budget: "$0.000400 per month, $0.000225 spent (56.25%)". */
+    private static String chartBudgetText(JsonNode b) {
+        assertThat(b.path("period").asText()).isEqualTo("monthly");
+        return "$" + b.path("limit_usd").asText() + " per month, $" + b.path("spent_usd").asText() + " spent (" + spentPercent(b) + "%)";
+    }
+
+    /** The budget card's summary: "$0.000225 spent of $0.000400 per month (56.25%).". */
+    private static String cardBudgetText(JsonNode b) {
+        assertThat(b.path("period").asText()).isEqualTo("monthly");
+        return "$" + b.path("spent_usd").asText() + " spent of $" + b.path("limit_usd").asText() + " per month (" + spentPercent(b) + "%).";
+    }
+
+    /** spent / limit in percent, two decimals rounded down (the API's used_percent also counts what is reserved). */
+    private static String spentPercent(JsonNode b) {
+        java.math.BigInteger spent = new java.math.BigDecimal(b.path("spent_usd").asText()).movePointRight(6).toBigIntegerExact();
+        java.math.BigInteger limit = new java.math.BigDecimal(b.path("limit_usd").asText()).movePointRight(6).toBigIntegerExact();
+        return new java.math.BigDecimal(spent.multiply(java.math.BigInteger.valueOf(10_000)).divide(limit), 2).toPlainString();
+    }
+
+    /**
+     * Waits for the page to show TEAM's budget as the API has it right now: reads the API, then the page, and reloads
+     * the page when they differ (the budget's spent figure is flushed about once a second). Returns the budget shown.
+     */
+    private JsonNode untilPageShowsBudget(String readySelector, java.util.function.Predicate<JsonNode> shown) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (true) {
+            wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(readySelector)));
+            JsonNode b = budget();
+            if (shown.test(b)) return b;
+            assertThat(System.nanoTime()).as("the page never showed the budget the API reports: %s", b).isLessThan(deadline);
+            Thread.sleep(250);
+            driver.navigate().refresh();
+        }
     }
 
     private static JsonNode migration() {
