@@ -19,25 +19,14 @@ public final class RespondStage implements Stage {
         });
     }
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
-
     private static Future<Outcome> whole(Exchange x, Completion c) {
         x.finished(c.usage(), c.finishReason());
-        if (x.keepsOutputText()) x.appendOutputText(text(c.body(), "message"));
+        if (x.keepsOutputText()) x.appendOutputText(dev.llmgateway.gateway.api.OpenAiJson.choiceText(c.body(), "message"));
         return x.finishing().map(v -> {
             x.firstByte();
             x.client().sendJson(200, x.responseHeaders(), c.body());
             return new Outcome.Answered(200);
         });
-    }
-
-    /** The text of choices[0].message or .delta in an OpenAI body; empty when there is none. */
-    private static String text(io.vertx.core.buffer.Buffer json, String field) {
-        try {
-            return dev.llmgateway.gateway.api.ChatRequest.textOf(JSON.readTree(json.getBytes()).path("choices").path(0).path(field).get("content"));
-        } catch (java.io.IOException e) {
-            return "";
-        }
     }
 
     private static Future<Outcome> stream(Exchange x, UpstreamStream s) {
@@ -46,7 +35,7 @@ public final class RespondStage implements Stage {
         x.client().startStream(x.responseHeaders());
         return s.start(chunk -> {
             x.firstByte();
-            if (x.keepsOutputText()) x.appendOutputText(text(chunk, "delta"));
+            if (x.keepsOutputText()) x.appendOutputText(dev.llmgateway.gateway.api.OpenAiJson.choiceText(chunk, "delta"));
             x.client().writeEvent(chunk);
         }).compose(end -> {
             x.finished(end.usage(), end.finishReason());

@@ -61,7 +61,7 @@ public final class ShadowJudge {
             long cost = metering.charge(judgeDeployment, x.plan().route(), c.usage(), Instant.now()).providerCostMicros();
             spent.addAndGet(cost);
             metering.record(metering.shadowEvent(x, x.requestId() + "-judge", judgeDeployment, c.usage(), 0, 200, null));
-            String said = text(c).trim().toUpperCase(java.util.Locale.ROOT);
+            String said = dev.llmgateway.gateway.api.OpenAiJson.choiceText(c.body(), "message").trim().toUpperCase(java.util.Locale.ROOT);
             ShadowJudgement.Verdict verdict;
             if (said.startsWith("TIE")) verdict = ShadowJudgement.Verdict.TIE;
             else if (said.startsWith("A")) verdict = shadowFirst ? ShadowJudgement.Verdict.WIN : ShadowJudgement.Verdict.LOSS;
@@ -88,12 +88,4 @@ public final class ShadowJudge {
         return body;
     }
 
-    private static String text(dev.llmgateway.gateway.providers.Completion c) {
-        try {
-            return ChatRequest.textOf(new com.fasterxml.jackson.databind.ObjectMapper().readTree(c.body().getBytes())
-                    .path("choices").path(0).path("message").get("content"));
-        } catch (java.io.IOException e) {
-            return "";
-        }
-    }
 }

@@ -77,7 +77,7 @@ public final class ShadowStage implements Stage {
             Usage usage = ar.succeeded() ? ar.result().usage() : Usage.NONE;
             GatewayError err = ar.failed() ? (ar.cause() instanceof GatewayError.Failure gf ? gf.error()
                     : new GatewayError.Internal(ar.cause().getClass().getSimpleName())) : null;
-            String output = ar.succeeded() ? outputOf(ar.result()) : "";
+            String output = ar.succeeded() ? dev.llmgateway.gateway.api.OpenAiJson.choiceText(ar.result().body(), "message") : "";
             var judged = err == null
                     ? judge.judge(x, x.outputText(), output)
                     : Future.succeededFuture(java.util.Optional.<dev.llmgateway.metering.ShadowJudgement>empty());
@@ -98,12 +98,4 @@ public final class ShadowStage implements Stage {
         });
     }
 
-    private static String outputOf(dev.llmgateway.gateway.providers.Completion c) {
-        try {
-            return ChatRequest.textOf(new com.fasterxml.jackson.databind.ObjectMapper().readTree(c.body().getBytes())
-                    .path("choices").path(0).path("message").get("content"));
-        } catch (java.io.IOException e) {
-            return "";
-        }
-    }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmgateway.gateway.api.OpenAiJson;
 import dev.llmgateway.gateway.config.GatewayConfig.Provider;
 import dev.llmgateway.gateway.errors.GatewayError;
 import dev.llmgateway.gateway.providers.Completion;
@@ -193,14 +194,7 @@ public final class AnthropicBackend implements ModelBackend {
             return new Usage(inputTokens, out, cacheRead, true);
         }
 
-        private ObjectNode base() {
-            ObjectNode c = F.objectNode();
-            c.put("id", id);
-            c.put("object", "chat.completion.chunk");
-            c.put("created", created);
-            c.put("model", model);
-            return c;
-        }
+        private ObjectNode base() { return OpenAiJson.chunkBase(id, created, model); }
 
         private static ObjectNode toolDelta(ObjectNode call) {
             ObjectNode delta = F.objectNode();
@@ -210,13 +204,7 @@ public final class AnthropicBackend implements ModelBackend {
         }
 
         private Buffer chunk(ObjectNode delta, String finishReason) {
-            ObjectNode c = base();
-            ObjectNode choice = c.putArray("choices").addObject();
-            choice.put("index", 0);
-            choice.set("delta", delta);
-            if (finishReason == null) choice.putNull("finish_reason");
-            else choice.put("finish_reason", finishReason);
-            return Buffer.buffer(write(c));
+            return OpenAiJson.chunk(id, created, model, delta, finishReason);
         }
 
         @Override

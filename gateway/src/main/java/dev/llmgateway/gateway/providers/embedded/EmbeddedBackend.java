@@ -11,6 +11,7 @@ import dev.llmgateway.engine.GenerationRequest;
 import dev.llmgateway.engine.GenerationResult;
 import dev.llmgateway.engine.LocalEngine;
 import dev.llmgateway.gateway.api.ChatRequest;
+import dev.llmgateway.gateway.api.OpenAiJson;
 import dev.llmgateway.gateway.config.GatewayConfig.Deployment;
 import dev.llmgateway.gateway.errors.GatewayError;
 import dev.llmgateway.gateway.providers.Completion;
@@ -149,20 +150,10 @@ public final class EmbeddedBackend implements ModelBackend {
         @Override
         public void cancel() { cancel.cancel(); }
 
-        private ObjectNode base() {
-            ObjectNode c = F.objectNode();
-            c.put("id", id).put("object", "chat.completion.chunk").put("created", created).put("model", call.deployment().model());
-            return c;
-        }
+        private ObjectNode base() { return OpenAiJson.chunkBase(id, created, call.deployment().model()); }
 
         private Buffer chunk(ObjectNode delta, String finish) {
-            ObjectNode c = base();
-            ObjectNode choice = c.putArray("choices").addObject();
-            choice.put("index", 0);
-            choice.set("delta", delta);
-            if (finish == null) choice.putNull("finish_reason");
-            else choice.put("finish_reason", finish);
-            return Buffer.buffer(c.toString());
+            return OpenAiJson.chunk(id, created, call.deployment().model(), delta, finish);
         }
     }
 
