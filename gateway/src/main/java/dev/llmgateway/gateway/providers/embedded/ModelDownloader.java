@@ -77,9 +77,18 @@ public final class ModelDownloader {
     /** Under {@code <dataDir>/models}; endpoint from env {@code GATEWAY_HF_ENDPOINT}, token from env {@code HF_TOKEN}. */
     public static ModelDownloader fromEnvironment(Path dataDir) {
         String endpoint = System.getenv("GATEWAY_HF_ENDPOINT");
-        return new ModelDownloader(dataDir.resolve("models"),
-                endpoint == null || endpoint.isBlank() ? DEFAULT_ENDPOINT : URI.create(endpoint.trim()),
-                Optional.ofNullable(System.getenv("HF_TOKEN")));
+        URI uri = DEFAULT_ENDPOINT;
+        if (endpoint != null && !endpoint.isBlank()) {
+            try {
+                uri = URI.create(endpoint.trim());
+            } catch (IllegalArgumentException e) {
+                throw new ModelDownloadException("GATEWAY_HF_ENDPOINT is not a URL: " + e.getMessage(), e);
+            }
+            if (uri.getHost() == null || !("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()))) {
+                throw new ModelDownloadException("GATEWAY_HF_ENDPOINT must be an http(s) URL such as https://huggingface.co, not " + endpoint);
+            }
+        }
+        return new ModelDownloader(dataDir.resolve("models"), uri, Optional.ofNullable(System.getenv("HF_TOKEN")));
     }
 
     /** Where the model with this hash is (or will be) kept. */
