@@ -203,11 +203,15 @@ public class GatewayRuntime {
     /** One engine for every embedded deployment (engine model name = deployment name); started only if needed. */
     private ModelBackend embeddedBackend(GatewayConfig.Provider provider) {
         if (engine == null) {
+            // Models pinned on Hugging Face are fetched (once; later starts find them under <data dir>/models) before the
+            // engine starts. Endpoint and token come from env GATEWAY_HF_ENDPOINT and HF_TOKEN.
+            var downloader = dev.llmgateway.gateway.providers.embedded.ModelDownloader.fromEnvironment(Path.of(settings.dataDir()));
             List<dev.llmgateway.engine.ModelConfig> models = config.deployments().values().stream()
                     .filter(d -> d.engine().isPresent())
                     .map(d -> {
                         var e = d.engine().get();
-                        return new dev.llmgateway.engine.ModelConfig(d.name(), e.path(), e.contextSize(), e.threads(),
+                        Path path = e.huggingface().map(downloader::resolve).orElse(e.path());
+                        return new dev.llmgateway.engine.ModelConfig(d.name(), path, e.contextSize(), e.threads(),
                                 e.parallelSlots(), e.maxQueued(), e.gpuLayers(), e.idleUnload(), e.preload(), e.chatTemplate());
                     }).toList();
             engine = dev.llmgateway.engine.LocalEngine.start(models);

@@ -210,16 +210,44 @@ public final class ConfigLoader {
                 Map.copyOf(quality), resilience, engine);
     }
 
+    private static final Pattern HF_REPO = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}");
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
+
     private static EngineModel engineModel(ConfigNode e, Path baseDir) {
-        e.allowOnly(Set.of("path", "context_size", "threads", "parallel_slots", "max_queued", "gpu_layers", "idle_unload",
-                "preload", "chat_template"));
-        Path path = Path.of(e.get("path").string());
-        if (!path.isAbsolute() && baseDir != null) path = baseDir.resolve(path).normalize();
-        return new EngineModel(path, e.get("context_size").integer(2048, 16, 1_048_576),
+        e.allowOnly(Set.of("path", "huggingface", "context_size", "threads", "parallel_slots", "max_queued", "gpu_layers",
+                "idle_unload", "preload", "chat_template"));
+        Path path = null;
+        Optional<EngineModel.HuggingFace> hf = Optional.empty();
+        if (!e.get("path").isMissing() && !e.get("huggingface").isMissing()) {
+            throw e.error("give either path or huggingface, not both");
+        } else if (!e.get("huggingface").isMissing()) {
+            hf = Optional.of(huggingFace(e.get("huggingface")));
+        } else {
+            if (e.get("path").isMissing()) throw e.get("path").error("is required (or huggingface: {repo, file, sha256})");
+            path = Path.of(e.get("path").string());
+            if (!path.isAbsolute() && baseDir != null) path = baseDir.resolve(path).normalize();
+        }
+        return new EngineModel(path, hf, e.get("context_size").integer(2048, 16, 1_048_576),
                 e.get("threads").integer(Math.max(1, Runtime.getRuntime().availableProcessors()), 1, 1024),
                 e.get("parallel_slots").integer(1, 1, 256), e.get("max_queued").integer(16, 0, 100_000),
                 e.get("gpu_layers").integer(0, 0, 10_000), e.get("idle_unload").duration(Duration.ZERO),
                 e.get("preload").bool(false), e.get("chat_template").optString());
+    }
+
+    /** {@code engine.huggingface}: a GGUF in a Hugging Face repository, pinned by its sha256. */
+    private static EngineModel.HuggingFace huggingFace(ConfigNode h) {
+        h.allowOnly(Set.of("repo", "file", "sha256", "revision"));
+        String repo = h.get("repo").string();
+        if (!HF_REPO.matcher(repo).matches()) throw h.get("repo").error("expected a repository id such as Qwen/Qwen2.5-0.5B-Instruct-GGUF");
+        String file = h.get("file").string();
+        if (file.isBlank() || file.startsWith("/") || file.contains("\\") || java.util.Arrays.asList(file.split("/")).contains("..")) {
+            throw h.get("file").error("expected a file path inside the repository, such as qwen2.5-0.5b-instruct-q4_k_m.gguf");
+        }
+        String revision = h.get("revision").string("main");
+        if (revision.isBlank()) throw h.get("revision").error("must not be empty (a branch, tag or commit; default main)");
+        String sha256 = h.get("sha256").string();
+        if (!SHA256.matcher(sha256).matches()) throw h.get("sha256").error("expected 64 hexadecimal characters (the file's SHA-256)");
+        return new EngineModel.HuggingFace(repo, file, revision, sha256.toLowerCase(java.util.Locale.ROOT));
     }
 
     private static Route route(String name, ConfigNode n, Map<String, Deployment> deployments) {

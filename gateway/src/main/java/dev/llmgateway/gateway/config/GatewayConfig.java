@@ -82,9 +82,20 @@ public record GatewayConfig(String source, Map<String, Provider> providers, Map<
                 Duration.ofMinutes(10), 2, Duration.ofMillis(200), Duration.ofSeconds(5), 10, 0.5, Duration.ofSeconds(30));
     }
 
-    /** How the embedded engine loads a model (only for deployments of an {@code embedded} provider). */
-    public record EngineModel(Path path, int contextSize, int threads, int parallelSlots, int maxQueued, int gpuLayers,
-                              Duration idleUnload, boolean preload, Optional<String> chatTemplate) {}
+    /**
+     * How the embedded engine loads a model (only for deployments of an {@code embedded} provider). The GGUF comes from
+     * exactly one place: a local {@code path}, or a file in a Hugging Face repository pinned by its sha256, which the
+     * gateway downloads once into {@code <GATEWAY_DATA_DIR>/models} at start (then {@code path} is null).
+     */
+    public record EngineModel(Path path, Optional<HuggingFace> huggingface, int contextSize, int threads, int parallelSlots,
+                              int maxQueued, int gpuLayers, Duration idleUnload, boolean preload, Optional<String> chatTemplate) {
+        public EngineModel {
+            if ((path == null) == huggingface.isEmpty()) throw new IllegalArgumentException("exactly one of path and huggingface");
+        }
+
+        /** A single-file GGUF in a Hugging Face model repository; {@code sha256} is lower-case hex. */
+        public record HuggingFace(String repo, String file, String revision, String sha256) {}
+    }
 
     /** A concrete model at a provider, with its prices and limits. */
     public record Deployment(String name, String provider, String model, DeploymentClass deploymentClass, Prices prices,
