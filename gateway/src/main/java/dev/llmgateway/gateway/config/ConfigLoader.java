@@ -199,7 +199,7 @@ public final class ConfigLoader {
         Optional<EngineModel> engine = Optional.empty();
         ConfigNode e = n.get("engine");
         if (provider.type() == ProviderType.EMBEDDED) {
-            if (e.isMissing()) throw e.error("is required for a deployment of an embedded provider (at least engine.path)");
+            if (e.isMissing()) throw e.error("is required for a deployment of an embedded provider (engine.path or engine.huggingface)");
             engine = Optional.of(engineModel(e, baseDir));
         } else if (!e.isMissing()) {
             throw e.error("only deployments of an embedded provider have an engine block");

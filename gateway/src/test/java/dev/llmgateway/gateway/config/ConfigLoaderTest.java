@@ -83,6 +83,6 @@ class ConfigLoaderTest {
         assertThat(c.deployments().get("tiny").engine().orElseThrow().path()).isEqualTo(Path.of("/etc/gateway/models/tiny.gguf"));
         assertThat(c.deployments().get("tiny").model()).isEqualTo("tiny");
         assertThatThrownBy(() -> parse(yaml.replace(", engine: {path: models/tiny.gguf, parallel_slots: 2}", ""), Map.of()))
-                .hasMessage("gateway.yaml: deployments.tiny.engine: is required for a deployment of an embedded provider (at least engine.path)");
+                .hasMessage("gateway.yaml: deployments.tiny.engine: is required for a deployment of an embedded provider (engine.path or engine.huggingface)");
     }
 }
