@@ -184,10 +184,20 @@ public class GatewayRuntime {
     }
 
     /** Loads the configured rate limits into this process's limiter. */
-    public void reloadRateLimits() {
-        rateLimits.all(dev.llmgateway.metering.RateLimitStore.Subject.TEAM).forEach(rateLimiter::limitTeam);
-        rateLimits.all(dev.llmgateway.metering.RateLimitStore.Subject.KEY).forEach(rateLimiter::limitKey);
+    public synchronized void reloadRateLimits() {
+        var teams = rateLimits.all(dev.llmgateway.metering.RateLimitStore.Subject.TEAM);
+        var keys = rateLimits.all(dev.llmgateway.metering.RateLimitStore.Subject.KEY);
+        // Limits removed since the last load are lifted here too.
+        limitedTeams.stream().filter(t -> !teams.containsKey(t)).forEach(t -> rateLimiter.limitTeam(t, dev.llmgateway.metering.RateLimits.NONE));
+        limitedKeys.stream().filter(k -> !keys.containsKey(k)).forEach(k -> rateLimiter.limitKey(k, dev.llmgateway.metering.RateLimits.NONE));
+        teams.forEach(rateLimiter::limitTeam);
+        keys.forEach(rateLimiter::limitKey);
+        limitedTeams = java.util.Set.copyOf(teams.keySet());
+        limitedKeys = java.util.Set.copyOf(keys.keySet());
     }
+
+    private java.util.Set<String> limitedTeams = java.util.Set.of();
+    private java.util.Set<String> limitedKeys = java.util.Set.of();
 
     /** The share of a team's money budget used, in basis points, for budget-aware routing (blocks). */
     private java.util.OptionalInt budgetUsedBasisPoints(String team) {

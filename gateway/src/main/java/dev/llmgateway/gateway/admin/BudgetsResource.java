@@ -75,6 +75,9 @@ public class BudgetsResource {
         List<Integer> thresholds = new ArrayList<>();
         for (JsonNode t : body.path("alert_thresholds")) thresholds.add(t.asInt());
         Optional<String> keyId = body.hasNonNull("key_id") ? Optional.of(body.get("key_id").asText()) : Optional.empty();
+        if (keyId.isPresent() && runtime.teams().keys(team).stream().noneMatch(k -> k.id().equals(keyId.get()))) {
+            throw AdminErrors.bad("team '" + team + "' has no key '" + keyId.get() + "'", "key_id");
+        }
         BudgetDefinition def;
         try {
             def = new BudgetDefinition(team, keyId, money, tokens, period, enforcement, thresholds);

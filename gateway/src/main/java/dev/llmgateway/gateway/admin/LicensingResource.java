@@ -110,6 +110,7 @@ public class LicensingResource {
         LicenseConditions conditions;
         Instant effective = Instant.EPOCH;
         if (body.hasNonNull("terms")) {
+            if (!body.get("terms").isObject()) throw AdminErrors.bad("'terms' must be an object", "terms");
             ObjectNode terms = ((ObjectNode) body.get("terms")).deepCopy();
             if (terms.hasNonNull("effective_from")) {
                 try {

@@ -49,15 +49,19 @@ public class MigrationsResource {
     @POST
     @Path("/{route}/{op}")
     @Consumes(MediaType.WILDCARD)
-    public Response act(@PathParam("route") String route, @PathParam("op") String op, JsonNode body) {
+    public Response act(@PathParam("route") String route, @PathParam("op") String op,
+                        @jakarta.ws.rs.QueryParam("stage") Integer stage, JsonNode body) {
         Migrations.Operation operation;
         try {
             operation = Migrations.Operation.valueOf(op.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw AdminErrors.notFound("unknown operation '" + op + "' (promote, pause, resume or rollback)");
+            throw AdminErrors.notFound("unknown operation '" + op + "' (promote, pause, resume, rollback or pin)");
+        }
+        if (operation == Migrations.Operation.PIN && stage == null) {
+            throw AdminErrors.bad("pin needs '?stage=N' (0-based index into the route's stages)", "stage");
         }
         String reason = body != null && body.hasNonNull("reason") ? body.get("reason").asText() : "by an operator";
-        return switch (runtime.migrations().act(route, operation, reason)) {
+        return switch (runtime.migrations().act(route, operation, reason, stage == null ? -1 : stage)) {
             case Migrations.Result.Changed c -> Response.ok(view(route, runtime.migrations().plans().get(route), c.state())).build();
             case Migrations.Result.Refused r -> AdminErrors.response(409,
                     new GatewayError.BadRequest(r.message(), "migration_conflict", Optional.empty()));

@@ -49,7 +49,7 @@ public class TeamsResource {
         }
         TeamStore.CreateResult r = runtime.teams().createTeam(id, name, useClass);
         if (r == TeamStore.CreateResult.ALREADY_EXISTS) {
-            return AdminErrors.response(new dev.llmgateway.gateway.errors.GatewayError.BadRequest(
+            return AdminErrors.response(409, new dev.llmgateway.gateway.errors.GatewayError.BadRequest(
                     "team '" + id + "' already exists", "team_exists", Optional.of("id")));
         }
         return Response.status(201).entity(team(runtime.teams().team(id).orElseThrow())).build();

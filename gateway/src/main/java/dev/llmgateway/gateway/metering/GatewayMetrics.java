@@ -65,10 +65,5 @@ public final class GatewayMetrics {
                 .register(registry).increment(e.providerCostMicros());
     }
 
-    /** A request refused before it reached a deployment (budget, rate limit, overload). */
-    public void rejected(String route, String code) {
-        Counter.builder("gateway_rejected_total").tag("route", route).tag("code", code).register(registry).increment();
-    }
-
     static String state(CircuitBreakerState s) { return s.name().toLowerCase(); }
 }

@@ -54,7 +54,7 @@ public final class Migrations {
     public void reconfigure(GatewayConfig next) { this.config = next; }
 
     /** A manual operation on a migration. */
-    public enum Operation { PROMOTE, PAUSE, RESUME, ROLLBACK }
+    public enum Operation { PROMOTE, PAUSE, RESUME, ROLLBACK, PIN }
 
     /** Outcome of an operation: the new state, or why it was refused. */
     public sealed interface Result {
@@ -117,7 +117,10 @@ public final class Migrations {
         return saved;
     }
 
-    public Result act(String route, Operation op, String reason) {
+    public Result act(String route, Operation op, String reason) { return act(route, op, reason, -1); }
+
+    /** {@code stage} is used by {@link Operation#PIN} only (0-based index into the route's stages). */
+    public Result act(String route, Operation op, String reason, int stage) {
         Policy.Migration plan = plans().get(route);
         if (plan == null) return new Result.NotAMigration(route);
         Instant now = clock.instant();
@@ -131,8 +134,9 @@ public final class Migrations {
                 case PAUSE -> MigrationMachine.pause(current, reason, now);
                 case RESUME -> MigrationMachine.resume(current, reason, now);
                 case ROLLBACK -> MigrationMachine.rollback(current, reason, now);
+                case PIN -> MigrationMachine.pin(plan, current, stage, reason, now);
             };
-        } catch (IllegalStateException e) {
+        } catch (IllegalStateException | IllegalArgumentException e) {
             return new Result.Refused(e.getMessage());
         }
         return save(next, version, StoredMigrationTransition.Actor.ADMIN);

@@ -30,7 +30,7 @@ class AdminApiTest {
         HttpResponse<String> created = Http.post(Http.gateway() + "/admin/teams", ADMIN, "{\"id\":\"payments\",\"name\":\"Payments\",\"use_class\":\"research\"}");
         assertThat(created.statusCode()).isEqualTo(201);
         assertThat(Http.json(created.body()).path("use_class").asText()).isEqualTo("research");
-        assertThat(Http.post(Http.gateway() + "/admin/teams", ADMIN, "{\"id\":\"payments\"}").statusCode()).isEqualTo(400);
+        assertThat(Http.post(Http.gateway() + "/admin/teams", ADMIN, "{\"id\":\"payments\"}").statusCode()).isEqualTo(409);
 
         HttpResponse<String> key = Http.post(Http.gateway() + "/admin/teams/payments/keys", ADMIN, "{\"name\":\"ci\"}");
         assertThat(key.statusCode()).isEqualTo(201);

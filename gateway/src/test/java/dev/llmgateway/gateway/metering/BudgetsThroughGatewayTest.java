@@ -106,6 +106,8 @@ class BudgetsThroughGatewayTest {
         assertThat(Http.json(r.body()).path("error").path("code").asText()).isEqualTo("rate_limit_exceeded");
         assertThat(r.headers().firstValue("retry-after")).isPresent();
         assertThat(Http.put(Http.gateway() + "/admin/keys/" + keyId + "/limits", ADMIN, "{\"rpm\":-1}").statusCode()).isEqualTo(400);
+        assertThat(Http.put(Http.gateway() + "/admin/keys/" + keyId + "/limits", ADMIN, "{}").statusCode()).isEqualTo(200);
+        assertThat(Http.post(Http.gateway() + "/v1/chat/completions", key, CHAT).statusCode()).as("a cleared limit is lifted").isEqualTo(200);
     }
 
     @Test
@@ -131,5 +133,6 @@ class BudgetsThroughGatewayTest {
         assertThat(Http.put(Http.gateway() + "/admin/teams/bad-budget-team/budget", ADMIN, "{\"limit_usd\":\"1\",\"period\":\"hourly\"}").statusCode()).isEqualTo(400);
         assertThat(Http.put(Http.gateway() + "/admin/teams/ghost-team/budget", ADMIN, "{\"limit_usd\":\"1\"}").statusCode()).isEqualTo(404);
         assertThat(Http.get(Http.gateway() + "/admin/teams/bad-budget-team/budget", ADMIN).statusCode()).isEqualTo(404);
+        assertThat(Http.put(Http.gateway() + "/admin/teams/bad-budget-team/budget", ADMIN, "{\"limit_usd\":\"1\",\"key_id\":\"key_other\"}").statusCode()).isEqualTo(400);
     }
 }

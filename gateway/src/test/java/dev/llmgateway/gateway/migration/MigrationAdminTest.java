@@ -90,6 +90,17 @@ class MigrationAdminTest {
     }
 
     @Test
+    void pinHoldsAMigrationAtAChosenStage() {
+        assertThat(Http.post(Http.gateway() + "/admin/migrations/migrate-test/pin", ADMIN, "{}").statusCode()).isEqualTo(400);
+        HttpResponse<String> pinned = Http.post(Http.gateway() + "/admin/migrations/migrate-test/pin?stage=1", ADMIN, "{\"reason\":\"hold at 50%\"}");
+        assertThat(pinned.statusCode()).as(pinned.body()).isEqualTo(200);
+        assertThat(Http.json(pinned.body()).path("status").asText()).isEqualTo("pinned");
+        assertThat(Http.json(pinned.body()).path("open_percent").asInt()).isEqualTo(50);
+        act("rollback");
+        act("resume");
+    }
+
+    @Test
     void unknownRoutesAndOperationsAre404() {
         assertThat(Http.post(Http.gateway() + "/admin/migrations/gpt-test/promote", ADMIN, "{}").statusCode()).isEqualTo(404);
         assertThat(Http.post(Http.gateway() + "/admin/migrations/migrate-test/explode", ADMIN, "{}").statusCode()).isEqualTo(404);
