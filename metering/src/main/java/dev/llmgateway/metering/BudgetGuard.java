@@ -263,7 +263,16 @@ public final class BudgetGuard implements AutoCloseable {
 
     private List<Budget> applicable(String teamId, String keyId, Instant now) {
         TeamBudgets cached = definitions.get(teamId);
-        if (cached == null || !now.isBefore(cached.loadedAt().plus(sizing.definitionRefresh()))) cached = reload(teamId, now);
+        if (cached == null || !now.isBefore(cached.loadedAt().plus(sizing.definitionRefresh()))) {
+            try {
+                cached = reload(teamId, now);
+            } catch (StoreException e) {
+                // The database is unreachable: keep enforcing the definitions we know (a team never seen cannot be
+                // admitted safely, so the error goes to the caller). Leases already held keep serving meanwhile.
+                if (cached == null) throw e;
+                LOG.debugf("budget definitions of team %s not refreshed (%s); using the cached ones", teamId, e.getMessage());
+            }
+        }
         List<Budget> all = cached.budgets();
         if (all.isEmpty()) return all;
         List<Budget> out = new ArrayList<>(2);

@@ -1,6 +1,7 @@
 package dev.llmgateway.gateway.auth;
 
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.CacheLoader;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.llmgateway.gateway.errors.GatewayError;
 import dev.llmgateway.metering.TeamStore;
@@ -27,7 +28,20 @@ public final class Authenticator {
                 .refreshAfterWrite(Duration.ofSeconds(1))
                 .expireAfterWrite(Duration.ofMinutes(1))
                 .executor(blocking)
-                .buildAsync(hash -> store.findByHash(hash.array()));
+                .buildAsync(new CacheLoader<>() {
+                    @Override
+                    public Optional<KeyOwner> load(ByteBuffer hash) { return store.findByHash(hash.array()); }
+
+                    /** While the database is unreachable, a known key keeps its last known state (no log storm). */
+                    @Override
+                    public Optional<KeyOwner> reload(ByteBuffer hash, Optional<KeyOwner> old) {
+                        try {
+                            return store.findByHash(hash.array());
+                        } catch (RuntimeException e) {
+                            return old;
+                        }
+                    }
+                });
     }
 
     public Future<KeyOwner> authenticate(Optional<String> authorization) {
@@ -43,7 +57,7 @@ public final class Authenticator {
         io.vertx.core.Context ctx = io.vertx.core.Vertx.currentContext();
         var loaded = cache.get(hash);
         return (ctx != null ? Future.fromCompletionStage(loaded, ctx) : Future.fromCompletionStage(loaded)).recover(e -> Future.failedFuture(new GatewayError.Failure(
-                new GatewayError.Internal("the key store is unavailable; try again shortly")))).compose(owner -> {
+                new GatewayError.ServiceUnavailable("keys cannot be checked right now (database unavailable); try again shortly")))).compose(owner -> {
             if (owner.isEmpty()) return fail("Incorrect API key provided.");
             if (owner.get().key().revoked()) return fail("This API key has been revoked.");
             return Future.succeededFuture(owner.get());

@@ -58,15 +58,21 @@ public final class Database implements AutoCloseable {
             description = "embedded PostgreSQL (data in " + dir + ", port " + embedded.getPort() + ")";
         }
         try {
-            AgroalDataSource pool = AgroalDataSource.from(new AgroalPropertiesReader().readProperties(Map.of(
-                    AgroalPropertiesReader.JDBC_URL, jdbcUrl,
-                    AgroalPropertiesReader.PRINCIPAL, u,
-                    AgroalPropertiesReader.CREDENTIAL, p,
-                    AgroalPropertiesReader.MAX_SIZE, Integer.toString(poolSize),
-                    AgroalPropertiesReader.MIN_SIZE, "1",
-                    AgroalPropertiesReader.INITIAL_SIZE, "1",
-                    AgroalPropertiesReader.ACQUISITION_TIMEOUT_S, "5",
-                    AgroalPropertiesReader.VALIDATION_TIMEOUT_S, "30")).get());
+            Map<String, String> props = new java.util.LinkedHashMap<>();
+            props.put(AgroalPropertiesReader.JDBC_URL, jdbcUrl);
+            props.put(AgroalPropertiesReader.PRINCIPAL, u);
+            props.put(AgroalPropertiesReader.CREDENTIAL, p);
+            props.put(AgroalPropertiesReader.MAX_SIZE, Integer.toString(poolSize));
+            props.put(AgroalPropertiesReader.MIN_SIZE, "1");
+            props.put(AgroalPropertiesReader.INITIAL_SIZE, "1");
+            props.put(AgroalPropertiesReader.ACQUISITION_TIMEOUT_S, "5");
+            props.put(AgroalPropertiesReader.VALIDATION_TIMEOUT_S, "2");
+            // After PostgreSQL restarts, broken connections must be noticed and replaced, not handed out again.
+            props.put(AgroalPropertiesReader.CONNECTION_VALIDATOR, "default");
+            props.put(AgroalPropertiesReader.VALIDATE_ON_BORROW, "true");
+            props.put(AgroalPropertiesReader.IDLE_VALIDATION_S, "30");
+            props.put(AgroalPropertiesReader.EXCEPTION_SORTER, "postgresql");
+            AgroalDataSource pool = AgroalDataSource.from(new AgroalPropertiesReader().readProperties(props).get());
             LOG.infof("Database: %s", description);
             return new Database(embedded, pool, description);
         } catch (SQLException e) {

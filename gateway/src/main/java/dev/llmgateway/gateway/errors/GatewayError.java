@@ -89,6 +89,11 @@ public sealed interface GatewayError {
         public GatewayError last() { return attempts.get(attempts.size() - 1).error(); }
     }
 
+    /** A dependency of the gateway itself (its database) is unavailable for this request. */
+    record ServiceUnavailable(String message) implements GatewayError {
+        public boolean retryable() { return false; }
+    }
+
     record Internal(String message) implements GatewayError {
         public boolean retryable() { return false; }
     }

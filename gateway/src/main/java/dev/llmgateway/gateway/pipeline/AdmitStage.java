@@ -56,7 +56,14 @@ public final class AdmitStage implements Stage {
                             + " per minute.", l.retryAfter())));
         }
         long worstMicros = worstCaseMicros(x, promptBound, outputBound);
-        return blocking.apply(() -> budgets.reserve(x.team().id(), x.key().id(), worstMicros, worstTokens)).compose(admission -> {
+        return blocking.apply(() -> budgets.reserve(x.team().id(), x.key().id(), worstMicros, worstTokens)).recover(e -> {
+            rates.adjustTokens(x.team().id(), x.key().id(), -worstTokens);
+            if (e instanceof dev.llmgateway.metering.StoreException) {
+                return Future.failedFuture(new GatewayError.Failure(new GatewayError.ServiceUnavailable(
+                        "the budget of this team cannot be checked right now (database unavailable); try again shortly")));
+            }
+            return Future.failedFuture(e);
+        }).compose(admission -> {
             Reservation reservation = switch (admission) {
                 case Admission.Admitted a -> a.reservation();
                 case Admission.AdmittedOverSoftLimit s -> {
