@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -259,7 +258,4 @@ final class GatewayProcess implements AutoCloseable {
             throw new IllegalStateException("interrupted", e);
         }
     }
-
-    /** Small ordered map helper for reports. */
-    static <K, V> Map<K, V> ordered() { return new LinkedHashMap<>(); }
 }

@@ -43,6 +43,7 @@ final class Load implements AutoCloseable {
     private final Map<String, AtomicInteger> failures = new ConcurrentHashMap<>();
     private final Map<String, String> failureExamples = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Result> results = new ConcurrentLinkedQueue<>();
+    private final Map<Integer, AtomicInteger> acknowledgedByPort = new ConcurrentHashMap<>();
     private final AtomicInteger sent = new AtomicInteger();
     private final AtomicLong startedNanos = new AtomicLong();
     private final List<Thread> workers = new ArrayList<>();
@@ -103,6 +104,7 @@ final class Load implements AutoCloseable {
             boolean complete = t.stream() ? r.body().contains("data: [DONE]") : r.body().contains("\"choices\"");
             if (r.statusCode() == 200 && complete && id != null) {
                 acknowledged.add(id);
+                acknowledgedByPort.computeIfAbsent(t.uri().getPort(), k -> new AtomicInteger()).incrementAndGet();
                 outcome = "200";
             } else {
                 outcome = r.statusCode() + (r.statusCode() == 200 ? " incomplete" : " " + errorCode(r.body()));
@@ -147,6 +149,27 @@ final class Load implements AutoCloseable {
     Set<String> acknowledged() { return Set.copyOf(acknowledged); }
 
     int acknowledgedCount() { return acknowledged.size(); }
+
+    /** Acknowledged requests per gateway port. */
+    Map<Integer, Integer> acknowledgedByPort() {
+        Map<Integer, Integer> out = new TreeMap<>();
+        acknowledgedByPort.forEach((k, v) -> out.put(k, v.get()));
+        return out;
+    }
+
+    /** Waits until the request cap is reached (or the clients stopped) and every client finished. */
+    void awaitFinished(long timeoutMs) {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        for (Thread t : workers) {
+            try {
+                t.join(Math.max(1, deadline - System.currentTimeMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        stop();
+    }
 
     int sent() { return Math.min(sent.get(), maxRequests); }
 
