@@ -1,7 +1,5 @@
 package dev.llmgateway.e2e;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
