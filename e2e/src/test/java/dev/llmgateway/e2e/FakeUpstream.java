@@ -1,0 +1,368 @@
+package dev.llmgateway.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A provider on loopback that speaks OpenAI's chat-completions/embeddings and Anthropic's Messages wire formats,
+ * streaming included, with faults scripted per upstream model over a small control API:
+ * <ul>
+ *   <li>{@code POST /_control/script} {@code {"model":"m","steps":["500","429:1","ok"]}}: the next requests for model m
+ *       behave as listed, then normally;</li>
+ *   <li>steps: {@code ok}, {@code say:<text>} (answer with this text), {@code <status>[:<retry-after seconds>]}, {@code hang}, {@code disconnect} (mid-stream, or
+ *       before the body), {@code malformed}, {@code slow:<ms>}, {@code stream-error} (an error event mid-stream);</li>
+ *   <li>{@code GET /_control/stats?model=m}: requests received, the last request body and headers, aborted connections;</li>
+ *   <li>{@code POST /_control/reset}.</li>
+ * </ul>
+ * The answer text is {@code "Hello from <model> you said <n> words"}; usage counts words, so tests can check it.
+ */
+public final class FakeUpstream implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+    private final Vertx vertx;
+    private final HttpServer server;
+    private final Map<String, Deque<String>> scripts = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> aborted = new ConcurrentHashMap<>();
+    private final Map<String, JsonNode> lastBody = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, String>> lastHeaders = new ConcurrentHashMap<>();
+
+    private FakeUpstream(Vertx vertx, HttpServer server) {
+        this.vertx = vertx;
+        this.server = server;
+    }
+
+    public static FakeUpstream start() {
+        Vertx vertx = Vertx.vertx();
+        FakeUpstream[] self = new FakeUpstream[1];
+        HttpServer server = vertx.createHttpServer().requestHandler(req -> self[0].handle(req));
+        self[0] = new FakeUpstream(vertx, server);
+        try {
+            server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("fake upstream did not start", e);
+        }
+        return self[0];
+    }
+
+    public int port() { return server.actualPort(); }
+
+    @Override
+    public void close() { vertx.close(); }
+
+    private void handle(HttpServerRequest req) {
+        req.body().onSuccess(body -> {
+            String path = req.path();
+            try {
+                switch (path) {
+                    case "/_control/script" -> {
+                        JsonNode n = JSON.readTree(body.getBytes());
+                        Deque<String> q = scripts.computeIfAbsent(n.path("model").asText(), k -> new ArrayDeque<>());
+                        synchronized (q) {
+                            n.path("steps").forEach(s -> q.add(s.asText()));
+                        }
+                        req.response().end("{}");
+                    }
+                    case "/_control/reset" -> {
+                        scripts.clear();
+                        counts.clear();
+                        aborted.clear();
+                        lastBody.clear();
+                        lastHeaders.clear();
+                        req.response().end("{}");
+                    }
+                    case "/_control/stats" -> {
+                        String model = req.getParam("model");
+                        ObjectNode out = F.objectNode();
+                        out.put("requests", counts.getOrDefault(model, new AtomicInteger()).get());
+                        out.put("aborted", aborted.getOrDefault(model, new AtomicInteger()).get());
+                        out.set("last_body", lastBody.getOrDefault(model, F.nullNode()));
+                        out.set("last_headers", JSON.valueToTree(lastHeaders.getOrDefault(model, Map.of())));
+                        req.response().putHeader("content-type", "application/json").end(out.toString());
+                    }
+                    case "/v1/chat/completions", "/v1/messages", "/v1/embeddings" -> provider(req, path, JSON.readTree(body.getBytes()));
+                    default -> req.response().setStatusCode(404).end("{\"error\":{\"message\":\"no route " + path + "\"}}");
+                }
+            } catch (Exception e) {
+                req.response().setStatusCode(400).end("{\"error\":{\"message\":\"fake upstream could not parse the body\"}}");
+            }
+        });
+    }
+
+    private void provider(HttpServerRequest req, String path, JsonNode body) {
+        String model = body.path("model").asText();
+        counts.computeIfAbsent(model, k -> new AtomicInteger()).incrementAndGet();
+        lastBody.put(model, body);
+        Map<String, String> headers = new java.util.TreeMap<>();
+        req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(), h.getValue()));
+        lastHeaders.put(model, headers);
+        HttpServerResponse resp = req.response();
+        resp.closeHandler(v -> {
+            if (!resp.ended()) aborted.computeIfAbsent(model, k -> new AtomicInteger()).incrementAndGet();
+        });
+        String step = "ok";
+        Deque<String> q = scripts.get(model);
+        if (q != null) {
+            synchronized (q) {
+                if (!q.isEmpty()) step = q.poll();
+            }
+        }
+        boolean anthropic = path.equals("/v1/messages");
+        boolean stream = body.path("stream").asBoolean(false);
+        if (step.startsWith("slow:")) {
+            long ms = Long.parseLong(step.substring(5));
+            vertx.setTimer(ms, id -> answer(resp, path, body, model, anthropic, stream, "ok"));
+            return;
+        }
+        answer(resp, path, body, model, anthropic, stream, step);
+    }
+
+    private void answer(HttpServerResponse resp, String path, JsonNode body, String model, boolean anthropic, boolean stream, String step) {
+        if (step.equals("hang")) return;
+        if (step.matches("\\d{3}(:\\d+)?")) {
+            String[] parts = step.split(":");
+            if (parts.length > 1) resp.putHeader("retry-after", parts[1]);
+            String err = anthropic
+                    ? "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"injected " + parts[0] + "\"}}"
+                    : "{\"error\":{\"message\":\"injected " + parts[0] + "\",\"type\":\"server_error\"}}";
+            resp.setStatusCode(Integer.parseInt(parts[0])).putHeader("content-type", "application/json").end(err);
+            return;
+        }
+        if (step.equals("disconnect") && !stream) {
+            resp.setStatusCode(200).putHeader("content-type", "application/json").setChunked(true).write("{\"id\":");
+            vertx.setTimer(20, id -> resp.reset());
+            return;
+        }
+        if (step.equals("malformed") && !stream) {
+            resp.putHeader("content-type", "application/json").end("{this is not json");
+            return;
+        }
+        int words = countWords(body, anthropic);
+        String text = step.startsWith("say:") ? step.substring(4) : "Hello from " + model + " you said " + words + " words";
+        if (path.equals("/v1/embeddings")) {
+            ObjectNode out = F.objectNode();
+            out.put("object", "list");
+            ArrayNode data = out.putArray("data");
+            ObjectNode e = data.addObject();
+            e.put("object", "embedding");
+            e.put("index", 0);
+            e.putArray("embedding").add(0.1).add(0.2).add(0.3);
+            out.put("model", model);
+            out.putObject("usage").put("prompt_tokens", words).put("total_tokens", words);
+            resp.putHeader("content-type", "application/json").end(out.toString());
+            return;
+        }
+        JsonNode tools = body.get("tools");
+        String toolName = tools != null && tools.isArray() && !tools.isEmpty()
+                ? (anthropic ? tools.get(0).path("name").asText() : tools.get(0).path("function").path("name").asText()) : null;
+        if (anthropic) {
+            if (stream) anthropicStream(resp, model, text, words, toolName, step);
+            else resp.putHeader("content-type", "application/json").end(anthropicMessage(model, text, words, toolName).toString());
+        } else {
+            boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
+            if (stream) openAiStream(resp, model, text, words, toolName, includeUsage, step);
+            else resp.putHeader("content-type", "application/json").end(openAiCompletion(model, text, words, toolName).toString());
+        }
+    }
+
+    private static int countWords(JsonNode body, boolean anthropic) {
+        int words = 0;
+        JsonNode input = body.get("input");
+        if (input != null) {
+            for (JsonNode i : input.isArray() ? input : F.arrayNode().add(input)) words += i.asText().trim().split("\\s+").length;
+        }
+        if (anthropic && body.path("system").isTextual()) words += body.path("system").asText().split("\\s+").length;
+        for (JsonNode m : body.path("messages")) {
+            JsonNode c = m.get("content");
+            if (c == null) continue;
+            if (c.isTextual()) {
+                words += c.asText().isBlank() ? 0 : c.asText().trim().split("\\s+").length;
+            } else {
+                for (JsonNode part : c) {
+                    String t = part.path("text").asText(part.path("content").asText(""));
+                    words += t.isBlank() ? 0 : t.trim().split("\\s+").length;
+                }
+            }
+        }
+        return words;
+    }
+
+    private static ObjectNode openAiCompletion(String model, String text, int promptWords, String tool) {
+        ObjectNode out = F.objectNode();
+        out.put("id", "chatcmpl-fake");
+        out.put("object", "chat.completion");
+        out.put("created", 1_700_000_000L);
+        out.put("model", model);
+        ObjectNode choice = out.putArray("choices").addObject();
+        choice.put("index", 0);
+        ObjectNode msg = choice.putObject("message");
+        msg.put("role", "assistant");
+        if (tool != null) {
+            msg.putNull("content");
+            ObjectNode call = msg.putArray("tool_calls").addObject();
+            call.put("id", "call_1");
+            call.put("type", "function");
+            call.putObject("function").put("name", tool).put("arguments", "{\"q\":\"x\"}");
+            choice.put("finish_reason", "tool_calls");
+        } else {
+            msg.put("content", text);
+            choice.put("finish_reason", "stop");
+        }
+        int completion = text.split(" ").length;
+        out.putObject("usage").put("prompt_tokens", promptWords).put("completion_tokens", completion)
+                .put("total_tokens", promptWords + completion);
+        return out;
+    }
+
+    private void openAiStream(HttpServerResponse resp, String model, String text, int promptWords, String tool,
+                              boolean includeUsage, String step) {
+        resp.setStatusCode(200).putHeader("content-type", "text/event-stream").setChunked(true);
+        List<String> events = new ArrayList<>();
+        String[] words = text.split(" ");
+        events.add(chunk(model, F.objectNode().put("role", "assistant").put("content", ""), null, includeUsage));
+        if (tool != null) {
+            ObjectNode delta = F.objectNode();
+            ObjectNode call = delta.putArray("tool_calls").addObject();
+            call.put("index", 0).put("id", "call_1").put("type", "function");
+            call.putObject("function").put("name", tool).put("arguments", "{\"q\":\"x\"}");
+            events.add(chunk(model, delta, null, includeUsage));
+            events.add(chunk(model, F.objectNode(), "tool_calls", includeUsage));
+        } else {
+            for (int i = 0; i < words.length; i++) {
+                events.add(chunk(model, F.objectNode().put("content", (i == 0 ? "" : " ") + words[i]), null, includeUsage));
+            }
+            events.add(chunk(model, F.objectNode(), "stop", includeUsage));
+        }
+        if (includeUsage) {
+            ObjectNode u = F.objectNode();
+            u.put("id", "chatcmpl-fake").put("object", "chat.completion.chunk").put("created", 1_700_000_000L).put("model", model);
+            u.putArray("choices");
+            u.putObject("usage").put("prompt_tokens", promptWords).put("completion_tokens", words.length)
+                    .put("total_tokens", promptWords + words.length);
+            events.add(u.toString());
+        }
+        events.add("[DONE]");
+        sendEvents(resp, events, step, null);
+    }
+
+    private static String chunk(String model, ObjectNode delta, String finish, boolean includeUsage) {
+        ObjectNode c = F.objectNode();
+        c.put("id", "chatcmpl-fake").put("object", "chat.completion.chunk").put("created", 1_700_000_000L).put("model", model);
+        ObjectNode choice = c.putArray("choices").addObject();
+        choice.put("index", 0);
+        choice.set("delta", delta);
+        if (finish == null) choice.putNull("finish_reason");
+        else choice.put("finish_reason", finish);
+        if (includeUsage) c.putNull("usage");
+        return c.toString();
+    }
+
+    private static ObjectNode anthropicMessage(String model, String text, int promptWords, String tool) {
+        ObjectNode out = F.objectNode();
+        out.put("id", "msg_fake").put("type", "message").put("role", "assistant").put("model", model);
+        ArrayNode content = out.putArray("content");
+        if (tool != null) {
+            content.addObject().put("type", "text").put("text", "Let me check.");
+            ObjectNode use = content.addObject();
+            use.put("type", "tool_use").put("id", "toolu_1").put("name", tool);
+            use.putObject("input").put("q", "x");
+            out.put("stop_reason", "tool_use");
+        } else {
+            content.addObject().put("type", "text").put("text", text);
+            out.put("stop_reason", "end_turn");
+        }
+        out.putNull("stop_sequence");
+        out.putObject("usage").put("input_tokens", promptWords).put("output_tokens", text.split(" ").length)
+                .put("cache_read_input_tokens", 2);
+        return out;
+    }
+
+    private void anthropicStream(HttpServerResponse resp, String model, String text, int promptWords, String tool, String step) {
+        resp.setStatusCode(200).putHeader("content-type", "text/event-stream").setChunked(true);
+        List<String[]> events = new ArrayList<>();
+        ObjectNode start = F.objectNode();
+        start.put("type", "message_start");
+        ObjectNode msg = start.putObject("message");
+        msg.put("id", "msg_fake").put("type", "message").put("role", "assistant").put("model", model);
+        msg.putArray("content");
+        msg.putObject("usage").put("input_tokens", promptWords).put("output_tokens", 1);
+        events.add(new String[] {"message_start", start.toString()});
+        events.add(new String[] {"ping", "{\"type\":\"ping\"}"});
+        String[] words = text.split(" ");
+        if (tool != null) {
+            events.add(new String[] {"content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"" + tool + "\",\"input\":{}}}"});
+            events.add(new String[] {"content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"q\\\":\"}}"});
+            events.add(new String[] {"content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"\\\"x\\\"}\"}}"});
+            events.add(new String[] {"content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"});
+            events.add(new String[] {"message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":7}}"});
+        } else {
+            events.add(new String[] {"content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"});
+            for (int i = 0; i < words.length; i++) {
+                ObjectNode d = F.objectNode();
+                d.put("type", "content_block_delta").put("index", 0);
+                d.putObject("delta").put("type", "text_delta").put("text", (i == 0 ? "" : " ") + words[i]);
+                events.add(new String[] {"content_block_delta", d.toString()});
+            }
+            events.add(new String[] {"content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"});
+            events.add(new String[] {"message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":" + words.length + "}}"});
+        }
+        events.add(new String[] {"message_stop", "{\"type\":\"message_stop\"}"});
+        List<String> frames = new ArrayList<>();
+        for (String[] e : events) frames.add("event: " + e[0] + "\ndata: " + e[1]);
+        sendEvents(resp, frames, step, "anthropic");
+    }
+
+    /** Writes events 10 ms apart; faults break the stream after the second event. */
+    private void sendEvents(HttpServerResponse resp, List<String> events, String step, String flavour) {
+        writeNext(resp, events, 0, step, flavour);
+    }
+
+    private void writeNext(HttpServerResponse resp, List<String> events, int i, String step, String flavour) {
+        if (resp.closed()) return;
+        if (i == 2 && !step.equals("ok")) {
+            switch (step) {
+                case "disconnect" -> {
+                    resp.reset();
+                    return;
+                }
+                case "malformed" -> {
+                    resp.end("data: {not json\n\n");
+                    return;
+                }
+                case "stream-error" -> {
+                    resp.end(flavour == null ? "data: {\"error\":{\"message\":\"injected mid-stream error\"}}\n\n"
+                            : "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"injected mid-stream error\"}}\n\n");
+                    return;
+                }
+                case "hang" -> {
+                    return;
+                }
+                default -> { }
+            }
+        }
+        if (i == events.size()) {
+            resp.end();
+            return;
+        }
+        String e = events.get(i);
+        resp.write(Buffer.buffer(e.startsWith("event:") ? e + "\n\n" : "data: " + e + "\n\n"));
+        vertx.setTimer(10, id -> writeNext(resp, events, i + 1, step, flavour));
+    }
+}
