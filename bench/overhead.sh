@@ -16,13 +16,32 @@ deployments: {echo: {provider: echo, model: bench, class: open}}
 routes: {bench: {deployment: echo}}
 YAML
 GATEWAY_CONFIG="$WORK/gateway.yaml" GATEWAY_DATA_DIR="$WORK/data" GATEWAY_ADMIN_KEY=bench-admin QUARKUS_HTTP_PORT=19080 \
-  java -Xmx1g -jar gateway/target/quarkus-app/quarkus-run.jar > "$WORK/gateway.log" 2>&1 &
+  java -Xmx1g ${BENCH_GATEWAY_OPTS:-} -jar gateway/target/quarkus-app/quarkus-run.jar > "$WORK/gateway.log" 2>&1 &
 for i in $(seq 1 60); do curl -sf localhost:19080/q/health/live >/dev/null && break; sleep 1; done
 curl -sf localhost:19080/admin/teams -H 'authorization: Bearer bench-admin' -H 'content-type: application/json' -d '{"id":"bench"}' >/dev/null
 KEY=$(curl -sf localhost:19080/admin/teams/bench/keys -H 'authorization: Bearer bench-admin' -H 'content-type: application/json' -d '{}' | sed 's/.*"key":"\([^"]*\)".*/\1/')
 echo "warm-up"; java -cp "$CP" dev.llmgateway.bench.overhead.OpenLoopLoad http://127.0.0.1:19080/v1/chat/completions "$RATE" 10 "$KEY" >/dev/null
 echo "direct:  $(java -cp "$CP" dev.llmgateway.bench.overhead.OpenLoopLoad http://127.0.0.1:19001/v1/chat/completions "$RATE" "$SECS")"
+curl -sf localhost:19080/q/metrics > "$WORK/metrics-before.txt"
 echo "gateway: $(java -cp "$CP" dev.llmgateway.bench.overhead.OpenLoopLoad http://127.0.0.1:19080/v1/chat/completions "$RATE" "$SECS" "$KEY")"
+# The gateway's own view: time from the request reaching the pipeline to the answer leaving it (upstream included).
+curl -sf localhost:19080/q/metrics > "$WORK/metrics.txt" && python3 - "$WORK/metrics-before.txt" "$WORK/metrics.txt" <<'PY'
+import re, sys
+def read(path):
+    out = {}
+    for line in open(path):
+        m = re.match(r'gateway_request_duration_seconds_bucket\{.*le="([^"]+)".*\} ([0-9.eE+]+)', line)
+        if m and 'route="bench"' in line:
+            out[float('inf') if m.group(1) == '+Inf' else float(m.group(1))] = float(m.group(2))
+    return out
+before, after = read(sys.argv[1]), read(sys.argv[2])
+buckets = sorted((le, c - before.get(le, 0)) for le, c in after.items())
+total = buckets[-1][1] if buckets else 0
+def q(p):
+    for le, c in buckets:
+        if c >= p * total: return le * 1000
+print("gateway (server-side histogram, upper bucket bounds): requests=%d p50<=%.2fms p90<=%.2fms p99<=%.2fms p99.9<=%.2fms" % (total, q(.5), q(.9), q(.99), q(.999)))
+PY
 if command -v wrk >/dev/null; then
   cat > "$WORK/post.lua" <<LUA
 wrk.method = "POST"
