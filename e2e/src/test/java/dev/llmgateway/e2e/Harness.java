@@ -1,5 +1,7 @@
 package dev.llmgateway.e2e;
 
+import dev.llmgateway.testsupport.FakeUpstream;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package dev.llmgateway.gateway.testing;
 
+import dev.llmgateway.testsupport.FakeUpstream;
+
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;

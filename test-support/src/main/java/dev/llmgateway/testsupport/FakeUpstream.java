@@ -1,4 +1,4 @@
-package dev.llmgateway.gateway.testing;
+package dev.llmgateway.testsupport;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
