@@ -36,6 +36,7 @@ public final class TestConfig {
                     class: closed
                     prices: {input: "2.50", output: "10.00"}
                     circuit_breaker: {request_volume: 1000}
+                    quality: {general: 0.9, code: 0.9}
                     retry: {max_attempts: 2, backoff_initial: 10ms, backoff_max: 3s}
                   backup:
                     provider: fake-openai
@@ -43,6 +44,7 @@ public final class TestConfig {
                     class: open
                     prices: {input: "0.10", output: "0.20"}
                     circuit_breaker: {request_volume: 1000}
+                    quality: {general: 0.8, code: 0.5}
                   claude:
                     provider: fake-anthropic
                     model: claude-test
@@ -83,6 +85,10 @@ public final class TestConfig {
                 datasets:
                   support-data: {route: shadow-test, sample: 1.0, retention_days: 7}
                 routes:
+                  quality-test:
+                    policy: {type: cost_quality, candidates: [primary, backup], quality_floor: 0.7, expected_output_tokens: 100}
+                  weighted-test:
+                    policy: {type: weighted, weights: {primary: 50, backup: 50}}
                   downgrade-test:
                     deployment: primary
                     budget_downgrade: {at_used: 0.5, deployment: backup}
