@@ -200,8 +200,8 @@ public class GatewayRuntime {
     private java.util.Set<String> limitedKeys = java.util.Set.of();
 
     /** The share of a team's money budget used, in basis points, for budget-aware routing (blocks). */
-    private java.util.OptionalInt budgetUsedBasisPoints(String team) {
-        return budgets.status(team).map(s -> java.util.OptionalInt.of(s.usedBasisPoints())).orElse(java.util.OptionalInt.empty());
+    private Future<java.util.OptionalInt> budgetUsedBasisPoints(String team) {
+        return blocking(() -> budgets.status(team).map(s -> java.util.OptionalInt.of(s.usedBasisPoints())).orElse(java.util.OptionalInt.empty()));
     }
 
     /** Live health of a deployment as routing sees it. */

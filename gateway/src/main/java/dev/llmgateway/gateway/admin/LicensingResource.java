@@ -185,6 +185,10 @@ public class LicensingResource {
     @Consumes(MediaType.WILDCARD)
     public Response close(@PathParam("period") String period) {
         StatementService.CloseReport r = statements().close(period(period));
+        if (r.result() == StatementService.CloseResult.NOT_ENDED) {
+            return AdminErrors.response(409, new GatewayError.BadRequest("period " + period + " has not ended yet (UTC)",
+                    "period_not_ended", Optional.of("period")));
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("period", r.period().toString());
         m.put("result", r.result().name().toLowerCase(Locale.ROOT));
@@ -192,12 +196,7 @@ public class LicensingResource {
         m.put("threshold_adjustment_micros", r.thresholdAdjustmentMicros());
         m.put("minimum_topups", r.minimumTopups());
         m.put("minimum_topup_micros", r.minimumTopupMicros());
-        m.put("statements", r.statements().stream().map(s -> statement(s, false)).toList());
-        int status = r.result() == StatementService.CloseResult.NOT_ENDED ? 409 : 200;
-        if (status == 409) {
-            return AdminErrors.response(409, new GatewayError.BadRequest("period " + period + " has not ended yet (UTC)",
-                    "period_not_ended", Optional.of("period")));
-        }
+        m.put("statements", r.statements().stream().map(st -> statement(st, false)).toList());
         return Response.ok(m).build();
     }
 

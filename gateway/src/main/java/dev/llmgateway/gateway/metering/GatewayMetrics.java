@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.smallrye.faulttolerance.api.CircuitBreakerState;
 import java.time.Duration;
 
 /**
@@ -64,6 +63,4 @@ public final class GatewayMetrics {
         Counter.builder("gateway_provider_cost_micros_usd_total").tag("deployment", e.deployment())
                 .register(registry).increment(e.providerCostMicros());
     }
-
-    static String state(CircuitBreakerState s) { return s.name().toLowerCase(); }
 }

@@ -30,10 +30,11 @@ public final class RouteStage implements Stage {
     private final Supplier<Router> router;
     private final HealthView health;
     private final Supplier<MigrationStates> migrations;
-    private final java.util.function.Function<String, java.util.OptionalInt> budgetUsedBasisPoints;
+    private final java.util.function.Function<String, Future<java.util.OptionalInt>> budgetUsedBasisPoints;
 
+    /** {@code budgetUsedBasisPoints} may read the database: it runs off the event loop and answers as a future. */
     public RouteStage(Supplier<GatewayConfig> config, Supplier<Router> router, HealthView health, Supplier<MigrationStates> migrations,
-                      java.util.function.Function<String, java.util.OptionalInt> budgetUsedBasisPoints) {
+                      java.util.function.Function<String, Future<java.util.OptionalInt>> budgetUsedBasisPoints) {
         this.config = config;
         this.router = router;
         this.health = health;
@@ -47,9 +48,7 @@ public final class RouteStage implements Stage {
         var route = cfg.routes().get(x.model());
         if (route != null && route.budgetDowngrade().isPresent() && x.budgetUsedFraction().isEmpty()) {
             // Only routes with a budget downgrade need the team's budget status, which may take a database read.
-            var status = java.util.concurrent.CompletableFuture.supplyAsync(() -> budgetUsedBasisPoints.apply(x.team().id()), BLOCKING);
-            io.vertx.core.Context ctx = io.vertx.core.Vertx.currentContext();
-            return (ctx != null ? Future.fromCompletionStage(status, ctx) : Future.fromCompletionStage(status))
+            return budgetUsedBasisPoints.apply(x.team().id())
                     .compose(bp -> {
                         x.budgetUsed(bp.isPresent() ? OptionalDouble.of(bp.getAsInt() / 10_000.0) : OptionalDouble.of(0));
                         return route(x, next);
@@ -57,8 +56,6 @@ public final class RouteStage implements Stage {
         }
         return route(x, next);
     }
-
-    private static final java.util.concurrent.Executor BLOCKING = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
 
     private Future<Outcome> route(Exchange x, Chain next) {
         GatewayConfig cfg = config.get();

@@ -57,6 +57,21 @@ public final class UpstreamHttp {
 
         public void finish() { vertx.cancelTimer(totalTimer); }
 
+        /**
+         * Streams the response body into {@code parser}: a broken connection or timeout fails {@code done}; at the end
+         * of the body the exchange is finished, the parser flushed, then {@code onEnd} runs.
+         */
+        public void pump(String deployment, SseParser parser, io.vertx.core.Promise<?> done, Runnable onEnd) {
+            response.handler(parser::feed);
+            response.exceptionHandler(e -> done.tryFail(failure(deployment, e)));
+            response.endHandler(v -> {
+                finish();
+                parser.end();
+                onEnd.run();
+            });
+            response.resume();
+        }
+
         public void cancel() {
             vertx.cancelTimer(totalTimer);
             request.reset();

@@ -168,18 +168,13 @@ public final class AnthropicBackend implements ModelBackend {
                     default -> { }
                 }
             });
-            x.response().handler(parser::feed);
-            x.response().exceptionHandler(err -> done.tryFail(x.failure(dep, err)));
-            x.response().endHandler(v -> {
-                x.finish();
-                parser.end();
+            x.pump(dep, parser, done, () -> {
                 if (!stopped) {
                     done.tryFail(new GatewayError.Failure(new GatewayError.UpstreamUnavailable(dep,
                             "upstream '" + dep + "' ended the stream before message_stop")));
                 }
                 done.tryComplete(new End(usage(), finish));
             });
-            x.response().resume();
             return done.future();
         }
 

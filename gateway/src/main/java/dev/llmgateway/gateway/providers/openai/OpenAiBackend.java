@@ -119,14 +119,7 @@ public final class OpenAiBackend implements ModelBackend {
                 if (usageOnly && !call.chat().clientWantsUsage()) return;
                 sink.chunk(Buffer.buffer(data));
             });
-            x.response().handler(parser::feed);
-            x.response().exceptionHandler(e -> done.tryFail(x.failure(dep, e)));
-            x.response().endHandler(v -> {
-                x.finish();
-                parser.end();
-                done.tryComplete(new End(usage[0] != null ? usage[0] : estimate(call.chat(), chars[0]), finish[0]));
-            });
-            x.response().resume();
+            x.pump(dep, parser, done, () -> done.tryComplete(new End(usageSoFar(), finish[0])));
             return done.future();
         }
 
