@@ -1,6 +1,5 @@
 package dev.llmgateway.gateway.pipeline;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmgateway.gateway.config.GatewayConfig.Deployment;
 import dev.llmgateway.gateway.errors.GatewayError;
 import dev.llmgateway.gateway.metering.Metering;
@@ -12,7 +11,6 @@ import dev.llmgateway.metering.RateDecision;
 import dev.llmgateway.metering.RateLimiter;
 import dev.llmgateway.metering.Reservation;
 import io.vertx.core.Future;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Function;
@@ -94,21 +92,13 @@ public final class AdmitStage implements Stage {
         });
     }
 
-    /** An upper bound of the prompt's tokens: a token is at least one byte of text, plus a per-message overhead. */
+    /**
+     * An upper bound of the prompt's tokens: a token is at least one byte of text, and the request body holds every
+     * message and tool definition, so its size in bytes bounds them; plus a per-message overhead for role markers.
+     */
     static int promptTokensUpperBound(Exchange x) {
-        long bytes = 0;
-        int messages = 1;
-        if (x.chat() != null) {
-            for (JsonNode m : x.chat().messages()) {
-                bytes += m.toString().getBytes(StandardCharsets.UTF_8).length;
-                messages++;
-            }
-            JsonNode tools = x.chat().raw().get("tools");
-            if (tools != null) bytes += tools.toString().getBytes(StandardCharsets.UTF_8).length;
-        } else {
-            bytes = x.json().path("input").toString().getBytes(StandardCharsets.UTF_8).length;
-        }
-        return (int) Math.min(Integer.MAX_VALUE / 4, bytes + (long) messages * MESSAGE_OVERHEAD_TOKENS);
+        int messages = 1 + (x.chat() != null ? x.chat().messages().size() : 0);
+        return (int) Math.min(Integer.MAX_VALUE / 4, x.body().length() + (long) messages * MESSAGE_OVERHEAD_TOKENS);
     }
 
     /** {@code max_tokens} when given; otherwise the largest context window the request may reach. */
