@@ -117,7 +117,12 @@ class RedactorTest {
     private static final String ALNUM = LOWER + LOWER.toUpperCase(java.util.Locale.ROOT) + "0123456789";
 
     static Gen<String> emailSoup() {
-        return stringOf("ab1Z.-_+@ %:", 0, 40);
+        // Characters at random, mixed with runs of the same alphabet around '@' and '.', which form (chained) e-mail
+        // shapes far more often than single characters do.
+        Gen<String> chars = stringOf("ab1Z.-_+@ %:", 0, 40);
+        Gen<String> runs = lists().of(Generate.oneOf(stringOf("ab1Z.-_+ %:", 0, 4), stringOf("abZ", 1, 3),
+                Generate.constant("@"), Generate.constant("."))).ofSizeBetween(0, 16).map(parts -> String.join("", parts));
+        return chars.mix(runs);
     }
 
     static Gen<String> words() {
