@@ -60,7 +60,11 @@ public final class ApiKeys {
         for (int i = 0; i < n; i++) {
             int k = (start + i) % n;
             long until = coolUntilMs.get(k);
-            if (until <= now) return new Key(k, Optional.of(keys.get(k)));
+            if (until <= now) {
+                // Continue the turn after the key taken, so the keys next to a resting one share its load evenly.
+                if (i > 0) next.set(k + 1);
+                return new Key(k, Optional.of(keys.get(k)));
+            }
             if (until < coolUntilMs.get(soonest)) soonest = k;
         }
         return new Key(soonest, Optional.of(keys.get(soonest)));
