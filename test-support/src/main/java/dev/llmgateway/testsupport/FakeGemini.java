@@ -34,6 +34,18 @@ final class FakeGemini {
         return decl.isMissingNode() ? null : decl.path("name").asText();
     }
 
+    /** {@code batchEmbedContents}: one 3-dimensional vector per request (its length is outputDimensionality if given). */
+    static ObjectNode embeddings(JsonNode body) {
+        ObjectNode out = F.objectNode();
+        ArrayNode list = out.putArray("embeddings");
+        for (JsonNode r : body.path("requests")) {
+            ArrayNode values = list.addObject().putArray("values");
+            int dims = r.path("outputDimensionality").asInt(3);
+            for (int i = 0; i < dims; i++) values.add(0.1 * (i + 1));
+        }
+        return out;
+    }
+
     static ObjectNode error(int status, String message) {
         ObjectNode out = F.objectNode();
         ObjectNode e = out.putObject("error");

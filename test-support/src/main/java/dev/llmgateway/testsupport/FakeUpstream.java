@@ -130,7 +130,7 @@ public final class FakeUpstream implements AutoCloseable {
     }
 
     private static final java.util.regex.Pattern AZURE = java.util.regex.Pattern.compile("/openai/deployments/([^/]+)/(chat/completions|embeddings)");
-    private static final java.util.regex.Pattern GEMINI = java.util.regex.Pattern.compile("/v1beta/models/([^/:]+):(generateContent|streamGenerateContent)");
+    private static final java.util.regex.Pattern GEMINI = java.util.regex.Pattern.compile("/v1beta/models/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents)");
 
     private static final String AZURE_CHAT = "/azure/chat/completions";
 
@@ -164,6 +164,14 @@ public final class FakeUpstream implements AutoCloseable {
         }
         String step = received(req, model, body);
         HttpServerResponse resp = req.response();
+        if (method.equals("batchEmbedContents")) {
+            if (step.matches("\\d{3}(:\\d+)?")) {
+                geminiAnswer(resp, model, body, false, step);
+            } else {
+                resp.putHeader("content-type", "application/json").end(FakeGemini.embeddings(body).toString());
+            }
+            return;
+        }
         if (step.startsWith("slow:")) {
             vertx.setTimer(Long.parseLong(step.substring(5)), id -> geminiAnswer(resp, model, body, stream, "ok"));
             return;

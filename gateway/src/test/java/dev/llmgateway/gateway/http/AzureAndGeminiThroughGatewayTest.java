@@ -141,6 +141,18 @@ class AzureAndGeminiThroughGatewayTest {
     }
 
     @Test
+    void embeddingsFromAzureAndGeminiAreMetered() throws Exception {
+        HttpResponse<String> azure = Http.post(Http.gateway() + "/v1/embeddings", key, "{\"model\":\"azure-test\",\"input\":\"one two three\"}");
+        assertThat(azure.statusCode()).isEqualTo(200);
+        assertThat(Http.json(azure.body()).path("data").get(0).path("embedding").size()).isEqualTo(3);
+        assertThat(stored(azure).promptTokens()).isEqualTo(3);
+        HttpResponse<String> gemini = Http.post(Http.gateway() + "/v1/embeddings", key, "{\"model\":\"gemini-test\",\"input\":[\"abcdefgh\"]}");
+        assertThat(gemini.statusCode()).isEqualTo(200);
+        assertThat(Http.json(gemini.body()).path("data").get(0).path("embedding").size()).isEqualTo(3);
+        assertThat(stored(gemini).promptTokens()).as("estimated: 8 characters").isEqualTo(2);
+    }
+
+    @Test
     void geminiUpstreamErrorsReachTheClientAsOpenAiErrors() {
         Http.script("gemini-test", "429:3");
         HttpResponse<String> r = Http.post(Http.gateway() + "/v1/chat/completions", key, chat("gemini-test", false, "x"));

@@ -3,7 +3,9 @@ package dev.llmgateway.gateway.providers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /** Google Gemini: native generateContent / streamGenerateContent translated both ways, the key in x-goog-api-key. */
 class GeminiContractTest extends ProviderContractTest {
@@ -15,6 +17,41 @@ class GeminiContractTest extends ProviderContractTest {
                 base_url: http://127.0.0.1:%d/v1beta
                 api_keys: [%s]
                 """.formatted(port, String.join(", ", keys));
+    }
+
+    @Test
+    void embeddingsGoThroughBatchEmbedContentsWithEstimatedUsage() {
+        ObjectNode json = (ObjectNode) parse("{\"model\":\"r\",\"input\":[\"one two three\",\"four\"],\"dimensions\":2}");
+        ProviderCall call = new ProviderCall("req-e", call(plain(false)).deployment(), json, null, new CancelToken());
+        Completion c = await(backend().embed(call));
+        JsonNode out = parse(c.body());
+        assertThat(out.path("object").asText()).isEqualTo("list");
+        assertThat(out.path("data").size()).isEqualTo(2);
+        assertThat(out.path("data").get(1).path("index").asInt()).isEqualTo(1);
+        assertThat(out.path("data").get(0).path("embedding").size()).isEqualTo(2);
+        assertThat(c.usage().estimated()).as("Gemini reports no token counts for embeddings").isTrue();
+        assertThat(c.usage().promptTokens()).isEqualTo(Usage.estimateTokens("one two three".length() + "four".length()));
+        assertThat(out.path("usage").path("prompt_tokens").asInt()).isEqualTo(c.usage().promptTokens());
+        JsonNode stats = stats();
+        assertThat(stats.path("last_uri").asText()).isEqualTo("/v1beta/models/" + MODEL + ":batchEmbedContents");
+        JsonNode req = stats.path("last_body").path("requests");
+        assertThat(req.get(0).path("model").asText()).isEqualTo("models/" + MODEL);
+        assertThat(req.get(1).path("content").path("parts").get(0).path("text").asText()).isEqualTo("four");
+        assertThat(req.get(0).path("outputDimensionality").asInt()).isEqualTo(2);
+    }
+
+    @Test
+    void tokenArraysCannotBeEmbeddedAndAreRefusedBeforeAnythingIsSent() {
+        ObjectNode json = (ObjectNode) parse("{\"model\":\"r\",\"input\":[[1,2,3]]}");
+        ProviderCall call = new ProviderCall("req-e", call(plain(false)).deployment(), json, null, new CancelToken());
+        try {
+            await(backend().embed(call));
+            org.assertj.core.api.Assertions.fail("expected a bad request");
+        } catch (AssertionError e) {
+            assertThat(e.getCause()).isInstanceOfSatisfying(dev.llmgateway.gateway.errors.GatewayError.Failure.class,
+                    f -> assertThat(f.error()).isInstanceOf(dev.llmgateway.gateway.errors.GatewayError.BadRequest.class));
+        }
+        assertThat(stats().path("requests").asInt()).isZero();
     }
 
     @Override

@@ -106,12 +106,12 @@ public abstract class ProviderContractTest {
     private GatewayConfig config;
     private final List<Backends> opened = new ArrayList<>();
 
-    private ProviderCall call(String body) {
+    protected ProviderCall call(String body) {
         ObjectNode json = (ObjectNode) parse(body);
         return new ProviderCall("req-" + System.nanoTime(), config.deployments().get("d"), json, ChatRequest.parse(json), new CancelToken());
     }
 
-    private ModelBackend backend() { return backends(List.of("key-one")).forProvider("p"); }
+    protected ModelBackend backend() { return backends(List.of("key-one")).forProvider("p"); }
 
     // ---- status table -------------------------------------------------------------------------------------------
 
@@ -342,7 +342,7 @@ public abstract class ProviderContractTest {
         }
     }
 
-    private static <T> T await(Future<T> f) {
+    protected static <T> T await(Future<T> f) {
         try {
             return f.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
         } catch (ExecutionException e) {

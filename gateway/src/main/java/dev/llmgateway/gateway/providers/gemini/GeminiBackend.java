@@ -46,17 +46,48 @@ public final class GeminiBackend implements ModelBackend {
         this.baseUrl = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
     }
 
-    private String url(ProviderCall call, String method) {
+    private static String model(ProviderCall call) {
         String model = call.deployment().model();
-        if (model.startsWith("models/")) model = model.substring("models/".length());
-        return baseUrl + "/models/" + URLEncoder.encode(model, StandardCharsets.UTF_8) + ":" + method;
+        return model.startsWith("models/") ? model.substring("models/".length()) : model;
+    }
+
+    private String url(ProviderCall call, String method) {
+        return baseUrl + "/models/" + URLEncoder.encode(model(call), StandardCharsets.UTF_8) + ":" + method;
     }
 
     private Future<UpstreamHttp.Exchange> post(ProviderCall call, String method) {
+        Buffer body;
+        try {
+            body = Buffer.buffer(write(GeminiMapper.request(call.chat())));
+        } catch (GatewayError.Failure f) {
+            return Future.failedFuture(f);
+        }
+        return post(call, method, body);
+    }
+
+    private Future<UpstreamHttp.Exchange> post(ProviderCall call, String method, Buffer body) {
         String dep = call.deployment().name();
-        Buffer body = Buffer.buffer(write(GeminiMapper.request(call.chat())));
         String url = url(call, method);
         return keys.send(key -> http.post(dep, url, headers(key), body, call.deployment().resilience(), call.cancel()));
+    }
+
+    /** {@code /v1/embeddings} through {@code batchEmbedContents}; Gemini reports no token counts for it, so they are estimated. */
+    @Override
+    public Future<Completion> embed(ProviderCall call) {
+        String dep = call.deployment().name();
+        Buffer body;
+        try {
+            body = Buffer.buffer(write(GeminiMapper.embedRequest(call.body(), "models/" + model(call))));
+        } catch (GatewayError.Failure f) {
+            return Future.failedFuture(f);
+        }
+        int chars = 0;
+        JsonNode input = call.body().get("input");
+        for (JsonNode t : input.isArray() ? input : F.arrayNode().add(input)) chars += t.asText().length();
+        Usage usage = new Usage(Usage.estimateTokens(chars), 0, 0, true);
+        return post(call, "batchEmbedContents", body)
+                .compose(x -> UpstreamHttp.body(dep, x))
+                .map(buf -> new Completion(OpenAiJson.buffer(GeminiMapper.embedResponse(parse(dep, buf), call.deployment().model(), usage)), usage, "stop"));
     }
 
     @Override

@@ -175,6 +175,46 @@ final class GeminiMapper {
         return F.objectNode().put("output", text);
     }
 
+    /** An OpenAI embeddings body as a {@code batchEmbedContents} body: one request per input text. */
+    static ObjectNode embedRequest(JsonNode body, String modelPath) {
+        JsonNode input = body.get("input");
+        ArrayNode texts = input.isArray() ? (ArrayNode) input : F.arrayNode().add(input);
+        if (body.hasNonNull("encoding_format") && !"float".equals(body.get("encoding_format").asText())) {
+            throw new GatewayError.Failure(new GatewayError.BadRequest(
+                    "'encoding_format' " + body.get("encoding_format") + " is not supported by this deployment (use float)", "encoding_format"));
+        }
+        ObjectNode out = F.objectNode();
+        ArrayNode requests = out.putArray("requests");
+        for (JsonNode t : texts) {
+            if (!t.isTextual()) {
+                throw new GatewayError.Failure(new GatewayError.BadRequest(
+                        "this deployment embeds text only: 'input' must be a string or an array of strings", "input"));
+            }
+            ObjectNode r = requests.addObject();
+            r.put("model", modelPath);
+            r.putObject("content").putArray("parts").addObject().put("text", t.asText());
+            if (body.hasNonNull("dimensions")) r.put("outputDimensionality", body.get("dimensions").asInt());
+        }
+        return out;
+    }
+
+    /** A {@code batchEmbedContents} answer as OpenAI's embeddings list. */
+    static ObjectNode embedResponse(JsonNode resp, String model, Usage usage) {
+        ObjectNode out = F.objectNode();
+        out.put("object", "list");
+        ArrayNode data = out.putArray("data");
+        int i = 0;
+        for (JsonNode e : resp.path("embeddings")) {
+            ObjectNode d = data.addObject();
+            d.put("object", "embedding");
+            d.put("index", i++);
+            d.set("embedding", e.path("values"));
+        }
+        out.put("model", model);
+        out.putObject("usage").put("prompt_tokens", usage.promptTokens()).put("total_tokens", usage.promptTokens());
+        return out;
+    }
+
     /** A whole generateContent response as an OpenAI chat.completion. */
     static ObjectNode response(JsonNode resp, String fallbackModel, long created) {
         ObjectNode out = F.objectNode();
