@@ -160,7 +160,7 @@ public final class ConfigLoader {
         };
         Map<String, String> headers = new TreeMap<>();
         n.get("headers").entries().forEach((k, v) -> headers.put(k, v.string()));
-        List<String> keys = apiKeys(n, type);
+        List<String> keys = apiKeys(n);
         String apiVersion = "";
         if (type == ProviderType.AZURE_OPENAI) {
             apiVersion = n.get("api_version").string(DEFAULT_AZURE_API_VERSION);
@@ -176,7 +176,7 @@ public final class ConfigLoader {
     private static final Pattern API_VERSION = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?");
 
     /** {@code api_key} and/or {@code api_keys}: blank entries (an unset environment variable) are dropped, duplicates refused. */
-    private static List<String> apiKeys(ConfigNode n, ProviderType type) {
+    private static List<String> apiKeys(ConfigNode n) {
         List<String> keys = new java.util.ArrayList<>();
         n.get("api_key").optString().filter(s -> !s.isBlank()).ifPresent(keys::add);
         for (ConfigNode k : n.get("api_keys").items()) {
