@@ -171,7 +171,7 @@ public final class GeminiBackend implements ModelBackend {
                     }
                     if (part.has("functionCall")) {
                         // Gemini sends each call whole: one delta carries its id, name and complete arguments.
-                        ObjectNode tc = GeminiMapper.toolCall(part.get("functionCall"), toolCalls);
+                        ObjectNode tc = GeminiMapper.toolCall(part, toolCalls);
                         tc.put("index", toolCalls++);
                         streamedChars += tc.path("function").path("arguments").asText().length();
                         ObjectNode delta = F.objectNode();

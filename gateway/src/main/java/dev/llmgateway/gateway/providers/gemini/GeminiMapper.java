@@ -44,10 +44,14 @@ final class GeminiMapper {
                     if (!text.isEmpty()) parts.addObject().put("text", text);
                     for (JsonNode call : m.path("tool_calls")) {
                         String name = call.path("function").path("name").asText();
-                        functionOfCall.put(call.path("id").asText(), name);
-                        ObjectNode fc = parts.addObject().putObject("functionCall");
+                        String id = call.path("id").asText();
+                        functionOfCall.put(id, name);
+                        ObjectNode part = parts.addObject();
+                        ObjectNode fc = part.putObject("functionCall");
                         fc.put("name", name);
                         fc.set("args", arguments(call.path("function").path("arguments").asText("{}")));
+                        int mark = id.indexOf(SIGNATURE_MARK);
+                        if (mark >= 0) part.put("thoughtSignature", id.substring(mark + SIGNATURE_MARK.length()));
                     }
                     if (parts.isEmpty()) parts.addObject().put("text", "");
                     append(contents, "model", parts);
@@ -232,7 +236,7 @@ final class GeminiMapper {
         for (JsonNode part : candidate.path("content").path("parts")) {
             if (part.path("thought").asBoolean(false)) continue;
             if (part.has("text")) text.append(part.path("text").asText());
-            if (part.has("functionCall")) calls.add(toolCall(part.get("functionCall"), calls.size()));
+            if (part.has("functionCall")) calls.add(toolCall(part, calls.size()));
         }
         if (text.isEmpty() && !calls.isEmpty()) message.putNull("content");
         else message.put("content", text.toString());
@@ -243,9 +247,20 @@ final class GeminiMapper {
         return out;
     }
 
-    static ObjectNode toolCall(JsonNode fc, int index) {
+    /**
+     * Marks a Gemini thought signature carried inside an OpenAI tool-call id. Thinking models sign their function calls
+     * and want the signature back with the call in the next turn; OpenAI's format has no field for it, but clients
+     * echo tool-call ids verbatim, so the signature rides along in the id.
+     */
+    static final String SIGNATURE_MARK = "~ts~";
+
+    /** A {@code functionCall} part (with its optional thoughtSignature) as an OpenAI tool call. */
+    static ObjectNode toolCall(JsonNode part, int index) {
+        JsonNode fc = part.path("functionCall");
         ObjectNode c = F.objectNode();
-        c.put("id", fc.hasNonNull("id") ? fc.get("id").asText() : "call_" + index);
+        String id = fc.hasNonNull("id") ? fc.get("id").asText() : "call_" + index;
+        if (part.hasNonNull("thoughtSignature")) id += SIGNATURE_MARK + part.get("thoughtSignature").asText();
+        c.put("id", id);
         c.put("type", "function");
         ObjectNode fn = c.putObject("function");
         fn.put("name", fc.path("name").asText());

@@ -88,6 +88,29 @@ class GeminiMapperTest {
     }
 
     @Test
+    void aThoughtSignatureRidesInTheToolCallIdAndGoesBackWithTheCall() throws Exception {
+        JsonNode resp = json("""
+                {"candidates":[{"content":{"role":"model","parts":[{"functionCall":{"name":"weather","args":{"city":"Oslo"}},"thoughtSignature":"c2lnbmVk"}]},
+                 "finishReason":"STOP"}],"usageMetadata":{"promptTokenCount":1,"candidatesTokenCount":1}}""");
+        JsonNode call = GeminiMapper.response(resp, "m", 1).path("choices").get(0).path("message").path("tool_calls").get(0);
+        String id = call.path("id").asText();
+        assertThat(id).isEqualTo("call_0" + GeminiMapper.SIGNATURE_MARK + "c2lnbmVk");
+        JsonNode next = request("""
+                {"model":"m","messages":[{"role":"user","content":"weather?"},
+                  {"role":"assistant","content":null,"tool_calls":[{"id":"%s","type":"function","function":{"name":"weather","arguments":"{\"city\":\"Oslo\"}"}}]},
+                  {"role":"tool","tool_call_id":"%s","content":"sunny"}]}""".formatted(id, id));
+        JsonNode part = next.path("contents").get(1).path("parts").get(0);
+        assertThat(part.path("thoughtSignature").asText()).isEqualTo("c2lnbmVk");
+        assertThat(part.path("functionCall").path("args").path("city").asText()).isEqualTo("Oslo");
+        assertThat(next.path("contents").get(2).path("parts").get(0).path("functionResponse").path("name").asText()).isEqualTo("weather");
+        JsonNode plain = request("""
+                {"model":"m","messages":[{"role":"user","content":"q"},
+                  {"role":"assistant","content":null,"tool_calls":[{"id":"call_9","type":"function","function":{"name":"f","arguments":"{}"}}]},
+                  {"role":"tool","tool_call_id":"call_9","content":"x"}]}""");
+        assertThat(plain.path("contents").get(1).path("parts").get(0).has("thoughtSignature")).isFalse();
+    }
+
+    @Test
     void unsupportedContentPartIsAClearBadRequest() {
         assertThatThrownBy(() -> request("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_audio\",\"input_audio\":{}}]}]}"))
                 .isInstanceOfSatisfying(GatewayError.Failure.class, f -> assertThat(f.error()).isInstanceOf(GatewayError.BadRequest.class));
