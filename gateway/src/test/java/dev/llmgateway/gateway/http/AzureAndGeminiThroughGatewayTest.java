@@ -3,6 +3,13 @@ package dev.llmgateway.gateway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.testing.GatewayTestResource;
 import dev.llmgateway.gateway.testing.Http;
@@ -150,6 +157,32 @@ class AzureAndGeminiThroughGatewayTest {
         assertThat(gemini.statusCode()).isEqualTo(200);
         assertThat(Http.json(gemini.body()).path("data").get(0).path("embedding").size()).isEqualTo(3);
         assertThat(stored(gemini).promptTokens()).as("estimated: 8 characters").isEqualTo(2);
+    }
+
+    @Test
+    void theOfficialOpenAiSdkStreamsFromAzureAndGeminiWithUsage() {
+        OpenAIClient client = OpenAIOkHttpClient.builder().apiKey(key).baseUrl(Http.gateway() + "/v1").maxRetries(0).build();
+        for (String[] route : new String[][] {{"azure-test", "azure-dep"}, {"gemini-test", "gemini-test"}}) {
+            ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model(route[0]).addUserMessage("two words")
+                    .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build();
+            StringBuilder text = new StringBuilder();
+            long[] usage = {-1, -1};
+            try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(params)) {
+                s.stream().forEach(chunk -> {
+                    chunk.choices().forEach(ch -> ch.delta().content().ifPresent(text::append));
+                    chunk.usage().ifPresent(u -> {
+                        usage[0] = u.promptTokens();
+                        usage[1] = u.completionTokens();
+                    });
+                });
+            }
+            assertThat(text.toString()).as(route[0]).isEqualTo("Hello from " + route[1] + " you said 2 words");
+            assertThat(usage).as(route[0]).containsExactly(2, 7);
+            ChatCompletion c = client.chat().completions().create(ChatCompletionCreateParams.builder().model(route[0])
+                    .addUserMessage("three little words").build());
+            assertThat(c.choices().get(0).message().content()).as(route[0]).contains("Hello from " + route[1] + " you said 3 words");
+            assertThat(c.usage().orElseThrow().completionTokens()).isEqualTo(7);
+        }
     }
 
     @Test
