@@ -97,7 +97,7 @@ class GeminiMapperTest {
         assertThat(id).isEqualTo("call_0" + GeminiMapper.SIGNATURE_MARK + "c2lnbmVk");
         JsonNode next = request("""
                 {"model":"m","messages":[{"role":"user","content":"weather?"},
-                  {"role":"assistant","content":null,"tool_calls":[{"id":"%s","type":"function","function":{"name":"weather","arguments":"{\"city\":\"Oslo\"}"}}]},
+                  {"role":"assistant","content":null,"tool_calls":[{"id":"%s","type":"function","function":{"name":"weather","arguments":"{\\"city\\":\\"Oslo\\"}"}}]},
                   {"role":"tool","tool_call_id":"%s","content":"sunny"}]}""".formatted(id, id));
         JsonNode part = next.path("contents").get(1).path("parts").get(0);
         assertThat(part.path("thoughtSignature").asText()).isEqualTo("c2lnbmVk");
