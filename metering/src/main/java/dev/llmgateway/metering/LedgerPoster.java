@@ -158,7 +158,7 @@ public final class LedgerPoster {
                     es.setLong(1, txId);
                     try (ResultSet e = es.executeQuery()) {
                         while (e.next()) {
-                            mirrored.add(new LedgerEntry(e.getString(1), LedgerEntry.Side.fromWire(e.getString(2)).opposite(), e.getLong(3)));
+                            mirrored.add(new LedgerEntry(e.getString(1), LedgerEntry.Side.fromWire(e.getString(2)).opposite(), new MicroUsd(e.getBigDecimal(3))));
                         }
                     }
                 }
@@ -216,7 +216,7 @@ public final class LedgerPoster {
             LicensePeriodFigures known = period.equals(usageMonth)
                     ? month.add(MonthFigures.userKey(e.teamId(), e.endUser()), e.teamChargeMicros(), tokens)
                     : month.figures();
-            long share = RevenueShare.owedMicros(inForce.get().conditions(), useClass, known, e.teamChargeMicros(), tokens);
+            MicroUsd share = RevenueShare.owed(inForce.get().conditions(), useClass, known, e.teamChargeMicros(), tokens);
             txs.add(usageTransaction(e, period, usageMonth, useClass, inForce.get(), authorId, share));
         }
         LedgerSql.insert(c, txs);
@@ -225,13 +225,13 @@ public final class LedgerPoster {
     }
 
     private static PendingTransaction usageTransaction(UsageEvent e, YearMonth period, YearMonth usageMonth, UseClass useClass,
-                                                       LicenseTerms terms, String authorId, long shareMicros) {
+                                                       LicenseTerms terms, String authorId, MicroUsd shareMicros) {
         List<LedgerEntry> entries = new ArrayList<>(4);
-        if (e.teamChargeMicros() > 0) {
+        if (e.teamChargeMicros().signum() > 0) {
             entries.add(LedgerEntry.debit(LedgerEntry.teamReceivable(e.teamId()), e.teamChargeMicros()));
             entries.add(LedgerEntry.credit(LedgerEntry.OPERATOR_REVENUE, e.teamChargeMicros()));
         }
-        if (shareMicros > 0) {
+        if (shareMicros.signum() > 0) {
             entries.add(LedgerEntry.debit(LedgerEntry.OPERATOR_REVSHARE_EXPENSE, shareMicros));
             entries.add(LedgerEntry.credit(LedgerEntry.authorPayable(authorId), shareMicros));
         }
@@ -294,7 +294,7 @@ public final class LedgerPoster {
                             .route(rs.getString(5), null, null)
                             .deployment(rs.getString(6), null, null, DeploymentClass.OPEN)
                             .tokens(rs.getLong(7), rs.getLong(8), rs.getLong(9))
-                            .money(0, rs.getLong(10), 0)
+                            .money(MicroUsd.ZERO, new MicroUsd(rs.getBigDecimal(10)), null)
                             .licenseId(rs.getString(11))
                             .build());
                 }
