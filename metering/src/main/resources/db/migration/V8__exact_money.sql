@@ -65,3 +65,10 @@ CREATE TRIGGER license_period_figures_no_truncate BEFORE TRUNCATE ON license_per
     FOR EACH STATEMENT EXECUTE FUNCTION statements_refuse_change();
 CREATE TRIGGER license_period_users_no_truncate BEFORE TRUNCATE ON license_period_users
     FOR EACH STATEMENT EXECUTE FUNCTION statements_refuse_change();
+
+-- When a usage row reached PostgreSQL (not when the request happened): lets the ledger's periodic catch-up look only
+-- at rows stored since its last pass, however old their usage time (a replica's journal replayed months later),
+-- so a complete postPending() stays cheap when nothing is pending. Existing rows get the migration time.
+ALTER TABLE usage_events ADD COLUMN stored_at timestamptz NOT NULL DEFAULT now();
+CREATE INDEX usage_events_billable_stored_at ON usage_events (stored_at)
+    WHERE NOT shadow AND deployment_class = 'open' AND license_id IS NOT NULL;

@@ -105,11 +105,24 @@ public final class LedgerPoster {
      * (e.g. from the start of the previous month), with the full scan at startup.
      */
     public PostReport postPending(Instant fromTime) {
+        return postPending(fromTime, null);
+    }
+
+    /**
+     * {@link #postPending()} limited to usage rows stored in PostgreSQL at or after {@code storedSince}, whatever their
+     * usage time: complete when called with the start of the previous pass (minus a margin for transactions still
+     * open then), and cheap when nothing is pending (an index on the billable rows' storage time).
+     */
+    public PostReport postPendingStoredSince(Instant storedSince) {
+        return postPending(Instant.EPOCH, storedSince);
+    }
+
+    private PostReport postPending(Instant fromTime, Instant storedSince) {
         PostReport total = PostReport.EMPTY;
         Instant afterTime = null;
         String afterId = null;
         while (true) {
-            List<UsageEvent> batch = pending(fromTime, afterTime, afterId);
+            List<UsageEvent> batch = pending(fromTime, storedSince, afterTime, afterId);
             if (batch.isEmpty()) return total;
             total = total.plus(post(batch));
             UsageEvent last = batch.getLast();
@@ -272,19 +285,23 @@ public final class LedgerPoster {
     }
 
     /** Billable stored usage not in the ledger, from {@code fromTime}, after the key (time, request id) when given. */
-    private List<UsageEvent> pending(Instant fromTime, Instant afterTime, String afterId) {
+    private List<UsageEvent> pending(Instant fromTime, Instant storedSince, Instant afterTime, String afterId) {
         String sql = "SELECT request_id, time, team_id, end_user, route, deployment, prompt_tokens, completion_tokens, "
                 + "cached_tokens, team_charge_micros, license_id FROM usage_events u "
                 + "WHERE NOT shadow AND deployment_class = 'open' AND license_id IS NOT NULL AND time >= ? "
+                + "AND (?::timestamptz IS NULL OR stored_at >= ?::timestamptz) "
                 + "AND (?::timestamptz IS NULL OR (time, request_id) > (?::timestamptz, ?::text)) "
                 + "AND NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.request_id = u.request_id) "
                 + "ORDER BY time, request_id LIMIT " + PENDING_BATCH;
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             Timestamp after = afterTime == null ? null : Timestamp.from(afterTime);
+            Timestamp stored = storedSince == null ? null : Timestamp.from(storedSince);
             ps.setTimestamp(1, Timestamp.from(fromTime));
-            ps.setTimestamp(2, after);
-            ps.setTimestamp(3, after);
-            ps.setString(4, afterId);
+            ps.setTimestamp(2, stored);
+            ps.setTimestamp(3, stored);
+            ps.setTimestamp(4, after);
+            ps.setTimestamp(5, after);
+            ps.setString(6, afterId);
             try (ResultSet rs = ps.executeQuery()) {
                 List<UsageEvent> out = new ArrayList<>();
                 while (rs.next()) {

@@ -61,6 +61,12 @@ public record MicroUsd(BigDecimal micros) implements Comparable<MicroUsd> {
     /** The exact amount as a plain USD string with at least six decimals and no trailing zeros beyond, e.g. "0.0000038". */
     public String usd() { return Money.formatUsd(this); }
 
+    /**
+     * The amount rounded up to whole micro-USD: only for upper bounds that must never under-count (a budget's
+     * reservation and settlement in whole micro-USD, a daily spending cap), never for what is owed.
+     */
+    public long ceilMicros() { return micros.setScale(0, RoundingMode.CEILING).longValueExact(); }
+
     /** The unscaled value at {@link #SCALE} (for the journal's binary form). */
     public BigInteger unscaled() { return micros.unscaledValue(); }
 

@@ -85,7 +85,8 @@ public final class AdmitStage implements Stage {
     private void settle(Exchange x, Reservation reservation, long reservedTokens) {
         long tokens = (long) x.usage().promptTokens() + x.usage().completionTokens();
         rates.adjustTokens(x.team().id(), x.key().id(), tokens - reservedTokens);
-        long charged = x.chargedMicros();
+        // Budgets hold whole micro-USD; the exact charge is rounded up so a hard limit is never overspent.
+        long charged = x.chargedMicros().ceilMicros();
         settleExecutor.execute(() -> {
             if (charged == 0 && tokens == 0) budgets.release(reservation);
             else budgets.settle(reservation, charged, tokens);
@@ -114,7 +115,7 @@ public final class AdmitStage implements Stage {
         long worst = 0;
         Usage usage = new Usage(promptTokens, outputTokens, 0, true);
         for (Deployment d : x.plan().candidates()) {
-            worst = Math.max(worst, metering.charge(d, x.plan().route(), usage, x.receivedAt()).teamChargeMicros());
+            worst = Math.max(worst, metering.charge(d, x.plan().route(), usage, x.receivedAt()).teamChargeMicros().ceilMicros());
         }
         return worst;
     }
