@@ -72,3 +72,14 @@ CREATE TRIGGER license_period_users_no_truncate BEFORE TRUNCATE ON license_perio
 ALTER TABLE usage_events ADD COLUMN stored_at timestamptz NOT NULL DEFAULT now();
 CREATE INDEX usage_events_billable_stored_at ON usage_events (stored_at)
     WHERE NOT shadow AND deployment_class = 'open' AND license_id IS NOT NULL;
+
+-- Budget alerts are recorded before they count as sent, then delivered (at least once) and the outcome recorded:
+-- retried until delivered, or given up after a number of attempts with the last error kept. Alerts recorded before
+-- this migration count as delivered (they were handed to the listener when recorded).
+ALTER TABLE budget_alerts
+    ADD COLUMN delivered_at      timestamptz,
+    ADD COLUMN delivery_attempts integer NOT NULL DEFAULT 0,
+    ADD COLUMN last_error        text,
+    ADD COLUMN gave_up_at        timestamptz;
+UPDATE budget_alerts SET delivered_at = fired_at, delivery_attempts = 1;
+CREATE INDEX budget_alerts_undelivered ON budget_alerts (replica_id) WHERE delivered_at IS NULL AND gave_up_at IS NULL;

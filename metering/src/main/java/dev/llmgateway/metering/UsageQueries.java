@@ -42,7 +42,9 @@ public final class UsageQueries {
     /** A dimension to group totals by; days and months are UTC. */
     public enum Grouping {
         DAY("to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD')"), MONTH("to_char(time AT TIME ZONE 'UTC', 'YYYY-MM')"),
-        TEAM("team_id"), KEY("coalesce(key_id, '')"), DEPLOYMENT("deployment"), ROUTE("route");
+        TEAM("team_id"), KEY("coalesce(key_id, '')"), DEPLOYMENT("deployment"), ROUTE("route"),
+        /** How the tokens were counted: provider, engine, estimated (or unrecorded, before migration V8). */
+        TOKEN_SOURCE("token_source");
 
         final String sql;
 

@@ -54,7 +54,7 @@ public class UsageResource {
                 try {
                     groupings.add(Grouping.valueOf(g.trim().toUpperCase(Locale.ROOT)));
                 } catch (IllegalArgumentException e) {
-                    throw AdminErrors.bad("'group_by' takes day, month, team, key, deployment, route; got '" + g + "'", "group_by");
+                    throw AdminErrors.bad("'group_by' takes day, month, team, key, deployment, route, token_source; got '" + g + "'", "group_by");
                 }
             }
             List<Map<String, Object>> groups = new ArrayList<>();

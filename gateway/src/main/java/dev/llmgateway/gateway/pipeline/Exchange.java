@@ -73,6 +73,7 @@ public final class Exchange {
     public ClientChannel client() { return client; }
     /** Routing hints the client sent as x-gateway-* request headers (lower-case names). */
     public Map<String, String> hints() { return hints; }
+    /** When the request arrived: its one accounting instant (price version, budget period, usage month, ledger period). */
     public Instant receivedAt() { return receivedAt; }
     public long startNanos() { return startNanos; }
     public CancelToken cancel() { return cancel; }
