@@ -40,9 +40,25 @@ public final class Metering implements AutoCloseable {
         this.prices = new PriceCatalog(db);
         var report = prices.syncFromConfig(config.pricing(), Instant.now());
         if (!report.newVersions().isEmpty()) LOG.infof("New price versions for %s", report.newVersions());
+        warnAboutUnpricedOpenDeployments(config);
         this.journal = journal;
         this.writer = new UsageWriter(journal, db).start();
         this.baselineOfRoute = baselineOfRoute;
+    }
+
+    /**
+     * Flags open deployments left without a price: their usage costs nothing and a savings report would read as a 100%
+     * saving (the report counts them as {@code unpriced_open_requests}).
+     */
+    private static void warnAboutUnpricedOpenDeployments(GatewayConfig config) {
+        for (var d : config.pricing().deployments()) {
+            boolean unpriced = d.providerPrices().equals(dev.llmgateway.metering.TokenPrices.FREE)
+                    && d.listPrices().map(dev.llmgateway.metering.TokenPrices.FREE::equals).orElse(true);
+            if (d.deploymentClass() == dev.llmgateway.metering.DeploymentClass.OPEN && unpriced) {
+                LOG.warnf("open deployment '%s' has no price: its usage is recorded at 0 USD and savings against a baseline "
+                        + "will read as 100%% (set prices in gateway.yaml; /admin/savings flags it as unpriced_open_requests)", d.deployment());
+            }
+        }
     }
 
     /** Records new price versions for what changed in a reloaded configuration (old usage keeps its old prices). */
