@@ -13,6 +13,7 @@ import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.testing.GatewayTestResource;
 import dev.llmgateway.gateway.testing.Http;
+import dev.llmgateway.metering.TokenSource;
 import dev.llmgateway.metering.UsageEvent;
 import dev.llmgateway.metering.UsageQueries;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -120,6 +121,7 @@ class AzureAndGeminiThroughGatewayTest {
         assertThat(stats.path("last_body").path("systemInstruction").path("parts").get(0).path("text").asText()).isEqualTo("be brief");
         UsageEvent e = stored(r);
         assertThat(e.deployment()).isEqualTo("gemini-flash");
+        assertThat(e.tokenSource()).as("usageMetadata is what Google bills").isEqualTo(TokenSource.PROVIDER);
         assertThat(e.promptTokens()).isEqualTo(5);
         assertThat(e.completionTokens()).isEqualTo(7);
         assertThat(r.body()).doesNotContain("gemini-secret-key");
@@ -153,10 +155,12 @@ class AzureAndGeminiThroughGatewayTest {
         assertThat(azure.statusCode()).isEqualTo(200);
         assertThat(Http.json(azure.body()).path("data").get(0).path("embedding").size()).isEqualTo(3);
         assertThat(stored(azure).promptTokens()).isEqualTo(3);
+        assertThat(stored(azure).tokenSource()).isEqualTo(TokenSource.PROVIDER);
         HttpResponse<String> gemini = Http.post(Http.gateway() + "/v1/embeddings", key, "{\"model\":\"gemini-test\",\"input\":[\"abcdefgh\"]}");
         assertThat(gemini.statusCode()).isEqualTo(200);
         assertThat(Http.json(gemini.body()).path("data").get(0).path("embedding").size()).isEqualTo(3);
         assertThat(stored(gemini).promptTokens()).as("estimated: 8 characters").isEqualTo(2);
+        assertThat(stored(gemini).tokenSource()).as("Gemini reports no counts for embeddings").isEqualTo(TokenSource.ESTIMATED);
     }
 
     @Test

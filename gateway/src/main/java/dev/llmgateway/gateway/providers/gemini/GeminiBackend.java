@@ -225,10 +225,9 @@ public final class GeminiBackend implements ModelBackend {
         return h;
     }
 
+    /** Counts for an answer Gemini reported no usageMetadata for: the gateway's estimate, flagged as such. */
     private static Usage estimate(ChatRequest chat, int completionChars) {
-        int promptChars = 0;
-        for (String t : chat.messageTexts()) promptChars += t.length();
-        return new Usage(Usage.estimateTokens(promptChars), Usage.estimateTokens(completionChars), 0, true);
+        return new Usage(chat.estimatedPromptTokens(), Usage.estimateTokens(completionChars), 0, true);
     }
 
     private static JsonNode parse(String dep, Buffer buf) {
