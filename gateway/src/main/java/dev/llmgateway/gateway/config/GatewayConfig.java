@@ -36,11 +36,26 @@ public record GatewayConfig(String source, Map<String, Provider> providers, Map<
     }
 
     /** Who answers: a hosted API, a self-hosted OpenAI-compatible server, or the embedded engine. */
-    public enum ProviderType { OPENAI, OPENAI_COMPATIBLE, ANTHROPIC, EMBEDDED }
+    public enum ProviderType { OPENAI, OPENAI_COMPATIBLE, ANTHROPIC, AZURE_OPENAI, GEMINI, EMBEDDED }
 
-    /** A provider: where and how to reach it. {@code apiKey} is a secret: never log or return it. */
+    /**
+     * A provider: where and how to reach it. {@code apiKeys} are secrets (the first is also {@code apiKey}): never log or
+     * return them. {@code apiVersion} is Azure OpenAI's {@code api-version} query parameter (empty for other types).
+     */
     public record Provider(String name, ProviderType type, Optional<URI> baseUrl, Optional<String> apiKey,
-                           Map<String, String> headers, int maxConnections, String anthropicVersion) {
+                           Map<String, String> headers, int maxConnections, String anthropicVersion,
+                           List<String> apiKeys, String apiVersion) {
+        public Provider {
+            apiKeys = List.copyOf(apiKeys);
+            if (!apiKey.equals(apiKeys.stream().findFirst())) throw new IllegalArgumentException("apiKey must be the first of apiKeys");
+        }
+
+        /** The historical shape: one key or none. */
+        public Provider(String name, ProviderType type, Optional<URI> baseUrl, Optional<String> apiKey,
+                        Map<String, String> headers, int maxConnections, String anthropicVersion) {
+            this(name, type, baseUrl, apiKey, headers, maxConnections, anthropicVersion, apiKey.map(List::of).orElse(List.of()), "");
+        }
+
         @Override
         public String toString() {
             return "Provider[" + name + ", " + type + ", " + baseUrl.map(URI::toString).orElse("-") + "]";

@@ -2,8 +2,6 @@ package dev.llmgateway.gateway.providers;
 
 import dev.llmgateway.gateway.config.GatewayConfig;
 import dev.llmgateway.gateway.config.GatewayConfig.Provider;
-import dev.llmgateway.gateway.providers.anthropic.AnthropicBackend;
-import dev.llmgateway.gateway.providers.openai.OpenAiBackend;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -16,7 +14,7 @@ import java.util.function.Function;
 
 /**
  * The backend of every provider, built once from configuration. Each HTTP provider gets its own pooled keep-alive
- * client. Adding a provider type means one adapter class and one line in {@link #create}.
+ * client. The adapters of the HTTP provider types are registered in {@link ProviderFactories}.
  */
 public final class Backends implements AutoCloseable {
     private final Map<String, ModelBackend> byProvider = new HashMap<>();
@@ -27,11 +25,10 @@ public final class Backends implements AutoCloseable {
     }
 
     private ModelBackend create(Vertx vertx, Provider p, Function<Provider, ModelBackend> embedded) {
-        return switch (p.type()) {
-            case OPENAI, OPENAI_COMPATIBLE -> new OpenAiBackend(p, http(vertx, p));
-            case ANTHROPIC -> new AnthropicBackend(p, http(vertx, p));
-            case EMBEDDED -> embedded.apply(p);
-        };
+        if (p.type() == GatewayConfig.ProviderType.EMBEDDED) return embedded.apply(p);
+        ProviderFactories.Factory factory = ProviderFactories.forType(p.type())
+                .orElseThrow(() -> new IllegalStateException("no adapter registered for provider type " + p.type()));
+        return factory.create(p, http(vertx, p), new ApiKeys(p.name(), p.apiKeys()));
     }
 
     private UpstreamHttp http(Vertx vertx, Provider p) {

@@ -29,6 +29,15 @@ public final class TestConfig {
                     type: anthropic
                     base_url: http://127.0.0.1:%1$d
                     api_key: ant-upstream-secret-do-not-leak
+                  fake-azure:
+                    type: azure-openai
+                    base_url: http://127.0.0.1:%1$d
+                    api_version: 2024-10-21
+                    api_keys: [azure-secret-key-one, azure-secret-key-two]
+                  fake-gemini:
+                    type: gemini
+                    base_url: http://127.0.0.1:%1$d/v1beta
+                    api_key: gemini-secret-key-do-not-leak
                 deployments:
                   primary:
                     provider: fake-openai
@@ -50,6 +59,18 @@ public final class TestConfig {
                     model: claude-test
                     class: closed
                     prices: {input: "3.00", output: "15.00"}
+                  azure-gpt:
+                    provider: fake-azure
+                    model: azure-dep
+                    class: closed
+                    prices: {input: "2.50", output: "10.00"}
+                    retry: {max_attempts: 1}
+                  gemini-flash:
+                    provider: fake-gemini
+                    model: gemini-test
+                    class: closed
+                    prices: {input: "0.30", output: "2.50"}
+                    retry: {max_attempts: 1}
                   judge:
                     provider: fake-openai
                     model: judge
@@ -115,6 +136,10 @@ public final class TestConfig {
                     baseline: primary
                   claude-test:
                     deployment: claude
+                  azure-test:
+                    deployment: azure-gpt
+                  gemini-test:
+                    deployment: gemini-flash
                   flaky-route:
                     deployment: flaky
                   slow-route:
