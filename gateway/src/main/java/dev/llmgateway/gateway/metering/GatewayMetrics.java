@@ -1,9 +1,12 @@
 package dev.llmgateway.gateway.metering;
 
+import dev.llmgateway.gateway.providers.Backends;
 import dev.llmgateway.gateway.providers.CircuitBreakers;
+import dev.llmgateway.gateway.providers.UpstreamHttp;
 import dev.llmgateway.metering.UsageEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -40,6 +43,39 @@ public final class GatewayMetrics {
         Gauge.builder("gateway_usage_journal_max_bytes", metering, m -> m.journal().maxTotalBytes()).register(registry);
         Gauge.builder("gateway_usage_writer_failures", metering, m -> m.writer().failures())
                 .description("failed attempts to write usage batches to PostgreSQL").register(registry);
+    }
+
+    /**
+     * Connection-pool gauges of the named HTTP providers, read from whatever {@link Backends} is current (a reload swaps
+     * them): calls holding a connection, calls waiting for one, the limits, and capacity rejections by reason. Safe to
+     * call again after a reload: meters already registered are kept.
+     */
+    public void registerPools(java.util.function.Supplier<Backends> backends, Iterable<String> providers) {
+        for (String p : providers) {
+            java.util.function.Function<java.util.function.ToDoubleFunction<UpstreamHttp>, java.util.function.Supplier<Number>> read =
+                    f -> () -> {
+                        UpstreamHttp h = backends.get().pools().get(p);
+                        return h == null ? Double.NaN : f.applyAsDouble(h);
+                    };
+            Gauge.builder("gateway_upstream_pool_in_use", read.apply(UpstreamHttp::inUse)).tag("provider", p)
+                    .description("calls holding a pooled connection (HTTP/1.1) or stream (HTTP/2)").register(registry);
+            Gauge.builder("gateway_upstream_pool_waiting", read.apply(UpstreamHttp::waiting)).tag("provider", p)
+                    .description("calls waiting for a pooled connection").register(registry);
+            Gauge.builder("gateway_upstream_pool_max_connections", read.apply(h -> h.limits().maxConnections())).tag("provider", p)
+                    .register(registry);
+            Gauge.builder("gateway_upstream_pool_max_waiting", read.apply(h -> h.limits().maxWaiting())).tag("provider", p)
+                    .register(registry);
+            FunctionCounter.builder("gateway_upstream_pool_rejected", backends, b -> rejected(b.get(), p, true))
+                    .tag("provider", p).tag("reason", "queue_full").description("calls answered 503 gateway_capacity").register(registry);
+            FunctionCounter.builder("gateway_upstream_pool_rejected", backends, b -> rejected(b.get(), p, false))
+                    .tag("provider", p).tag("reason", "wait_timeout").description("calls answered 503 gateway_capacity").register(registry);
+        }
+    }
+
+    private static double rejected(Backends backends, String provider, boolean queueFull) {
+        UpstreamHttp h = backends.pools().get(provider);
+        if (h == null) return 0;
+        return queueFull ? h.rejectedQueueFull() : h.rejectedWaitTimeout();
     }
 
     /** Records one finished, metered request. */
