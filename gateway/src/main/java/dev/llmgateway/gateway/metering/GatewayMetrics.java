@@ -35,7 +35,9 @@ public final class GatewayMetrics {
                         case CLOSED -> 0;
                         case HALF_OPEN -> 1;
                         case OPEN -> 2;
-                    }).tag("deployment", d).description("0 closed, 1 half-open, 2 open").register(registry);
+                    }).tag("deployment", d).description("0 closed, 1 half-open, 2 open")
+                    // The supplier lambda is referenced by nothing else: held weakly, it was collected and read NaN.
+                    .strongReference(true).register(registry);
         }
         Gauge.builder("gateway_usage_journal_unstored_records", metering, m -> m.journal().unstoredRecords())
                 .description("usage records durable in the journal but not yet in PostgreSQL").register(registry);
@@ -65,9 +67,10 @@ public final class GatewayMetrics {
                     .register(registry);
             Gauge.builder("gateway_upstream_pool_max_waiting", read.apply(h -> h.limits().maxWaiting())).tag("provider", p)
                     .register(registry);
-            FunctionCounter.builder("gateway_upstream_pool_rejected", backends, b -> rejected(b.get(), p, true))
+            // Function counters hold their object weakly: this (kept by the runtime) rather than a lone lambda.
+            FunctionCounter.builder("gateway_upstream_pool_rejected", this, m -> rejected(backends.get(), p, true))
                     .tag("provider", p).tag("reason", "queue_full").description("calls answered 503 gateway_capacity").register(registry);
-            FunctionCounter.builder("gateway_upstream_pool_rejected", backends, b -> rejected(b.get(), p, false))
+            FunctionCounter.builder("gateway_upstream_pool_rejected", this, m -> rejected(backends.get(), p, false))
                     .tag("provider", p).tag("reason", "wait_timeout").description("calls answered 503 gateway_capacity").register(registry);
         }
     }
