@@ -3,7 +3,8 @@
 # the gateway (embedded defaults, metering on), with the gateway's RSS per call in flight.
 # Usage: bench/concurrency.sh [SCENARIO...]   SCENARIO = IN_FLIGHT:LATENCY_MS:whole|stream[:old64]
 #   old64 sends the calls through a provider with the old default pool (max_connections: 64) for comparison.
-# Env: BENCH_SECONDS (default 20) per measured run.
+# Env: BENCH_SECONDS (default 20) per measured run; BENCH_SKIP_BUILD=1 reuses the last build; BENCH_DATA_DIR puts
+# the gateway's data (embedded PostgreSQL, usage journal) elsewhere, e.g. /dev/shm to take fsync out of the picture.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${BENCH_SECONDS:-20}
@@ -12,11 +13,11 @@ if [ $# -gt 0 ]; then SCENARIOS=("$@"); else
 fi
 JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}; export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
 # Reactor build, nothing installed into ~/.m2.
-mvn -B -q -ntp -pl gateway,bench -am -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+[ "${BENCH_SKIP_BUILD:-}" = 1 ] || mvn -B -q -ntp -pl gateway,bench -am -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 CP="bench/target/classes:$(cat bench/target/classpath.txt)"
-WORK=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
+WORK=$(mktemp -d); DATA=${BENCH_DATA_DIR:-$WORK}/gateway-data-$$; trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK" "$DATA"' EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-echo "machine: $(nproc) cores, load average at start: $(cut -d' ' -f1-3 /proc/loadavg), open-file limit $(ulimit -n)"
+echo "gateway data: $DATA; machine: $(nproc) cores, load average at start: $(cut -d' ' -f1-3 /proc/loadavg), open-file limit $(ulimit -n)"
 
 # One slow upstream per latency.
 declare -A UP
@@ -42,7 +43,7 @@ GW_PORT=$(free_port)
     echo "  old64-$lat: {deployment: old64-$lat}"
   done
 } > "$WORK/gateway.yaml"
-GATEWAY_CONFIG="$WORK/gateway.yaml" GATEWAY_DATA_DIR="$WORK/data" GATEWAY_ADMIN_KEY=bench-admin QUARKUS_HTTP_PORT=$GW_PORT \
+GATEWAY_CONFIG="$WORK/gateway.yaml" GATEWAY_DATA_DIR="$DATA" GATEWAY_ADMIN_KEY=bench-admin QUARKUS_HTTP_PORT=$GW_PORT \
   java -Xmx2g ${BENCH_GATEWAY_OPTS:-} -jar gateway/target/quarkus-app/quarkus-run.jar > "$WORK/gateway.log" 2>&1 &
 GW_PID=$!
 for i in $(seq 1 90); do curl -sf "localhost:$GW_PORT/q/health/live" >/dev/null && break; sleep 1; done
