@@ -5,6 +5,7 @@
 #   old64 sends the calls through a provider with the old default pool (max_connections: 64) for comparison.
 # Env: BENCH_SECONDS (default 20) per measured run; BENCH_SKIP_BUILD=1 reuses the last build; BENCH_DATA_DIR puts
 # the gateway's data (embedded PostgreSQL, usage journal) elsewhere, e.g. /dev/shm to take fsync out of the picture.
+# The gateway's log is kept in bench/target/concurrency-gateway.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${BENCH_SECONDS:-20}
@@ -15,7 +16,7 @@ JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}; export JAVA_HOME PATH
 # Reactor build, nothing installed into ~/.m2.
 [ "${BENCH_SKIP_BUILD:-}" = 1 ] || mvn -B -q -ntp -pl gateway,bench -am -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 CP="bench/target/classes:$(cat bench/target/classpath.txt)"
-WORK=$(mktemp -d); DATA=${BENCH_DATA_DIR:-$WORK}/gateway-data-$$; trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK" "$DATA"' EXIT
+WORK=$(mktemp -d); DATA=${BENCH_DATA_DIR:-$WORK}/gateway-data-$$; trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; cp "$WORK/gateway.log" bench/target/concurrency-gateway.log 2>/dev/null; rm -rf "$WORK" "$DATA"' EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 echo "gateway data: $DATA; machine: $(nproc) cores, load average at start: $(cut -d' ' -f1-3 /proc/loadavg), open-file limit $(ulimit -n)"
 
@@ -51,14 +52,25 @@ curl -sf "localhost:$GW_PORT/admin/teams" -H 'authorization: Bearer bench-admin'
 KEY=$(curl -sf "localhost:$GW_PORT/admin/teams/bench/keys" -H 'authorization: Bearer bench-admin' -H 'content-type: application/json' -d '{}' | sed 's/.*"key":"\([^"]*\)".*/\1/')
 LOAD="java -Xmx1g -cp $CP dev.llmgateway.bench.concurrency.ConcurrencyLoad"
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+# CPU ticks (user + system) of a process, and of the embedded PostgreSQL (its postmaster runs on the data directory;
+# the backends are its children).
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+pg_ticks() {
+  local t=0 p pm
+  for pm in $(pgrep -f -- "$DATA" | grep -vx "$GW_PID"); do
+    for p in $pm $(pgrep -P "$pm"); do t=$((t + $(ticks "$p"))); done
+  done
+  echo $t
+}
+HZ=$(getconf CLK_TCK)
 
 first_lat=$(printf '%s\n' "${SCENARIOS[@]}" | cut -d: -f2 | sort -un | head -1)
 echo "warm-up (200 in flight, 10 s, through the gateway)"
 $LOAD "http://127.0.0.1:$GW_PORT/v1/chat/completions" "bench-$first_lat" 200 10 whole "$KEY" > /dev/null
 $LOAD "http://127.0.0.1:$GW_PORT/v1/chat/completions" "bench-$first_lat" 200 5 stream "$KEY" > /dev/null
 
-printf '\n| in flight | upstream latency | mode | pool | direct req/s | gateway req/s | gateway/direct | gateway success | gateway p50 / p99 | gateway RSS before -> peak | RSS per call in flight | failures |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '\n| in flight | upstream latency | mode | pool | direct req/s | gateway req/s | gateway/direct | gateway success | gateway p50 / p99 | gateway RSS before -> peak | RSS per call in flight | gateway CPU; µs per call gateway / PostgreSQL | failures |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 for sc in "${SCENARIOS[@]}"; do
   IFS=: read -r n lat mode pool <<< "$sc"
   route="bench-$lat"; pool_name="default (4096)"
@@ -69,16 +81,20 @@ for sc in "${SCENARIOS[@]}"; do
   ( while kill -0 $GW_PID 2>/dev/null; do r=$(rss_kb $GW_PID); [ "$r" -gt "$peak" ] && peak=$r && echo "$peak" > "$WORK/peak"; sleep 0.5; done ) &
   SAMPLER=$!
   echo "$before" > "$WORK/peak"
+  cpu0=$(ticks $GW_PID); pg0=$(pg_ticks); t0=$(date +%s.%N)
   gw=$($LOAD "http://127.0.0.1:$GW_PORT/v1/chat/completions" "$route" "$n" "$SECS" "$mode" "$KEY")
+  cpu1=$(ticks $GW_PID); pg1=$(pg_ticks); t1=$(date +%s.%N)
   kill $SAMPLER 2>/dev/null; wait $SAMPLER 2>/dev/null || true
   peak=$(cat "$WORK/peak")
   field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<< "$2"; }
   d_rps=$(field req_per_s "$direct"); g_rps=$(field req_per_s "$gw")
   ratio=$(python3 -c "print('%.0f%%' % (100.0*$g_rps/$d_rps) if $d_rps else 'n/a')")
   per=$(python3 -c "print('%.0f KB' % (($peak-$before)/$n))")
-  printf '| %s | %s ms | %s | %s | %s | %s | %s | %s | %s / %s | %s -> %s MB | %s | %s |\n' "$n" "$lat" "$mode" "$pool_name" \
+  calls=$(field ok "$gw")
+  cpu=$(python3 -c "e=$t1-$t0; print('%.2f cores, %.0f / %.0f' % (($cpu1-$cpu0)/$HZ/e, 1e6*($cpu1-$cpu0)/$HZ/max(1,$calls), 1e6*($pg1-$pg0)/$HZ/max(1,$calls)))")
+  printf '| %s | %s ms | %s | %s | %s | %s | %s | %s | %s / %s | %s -> %s MB | %s | %s | %s |\n' "$n" "$lat" "$mode" "$pool_name" \
     "$d_rps" "$g_rps" "$ratio" "$(field success "$gw")" "$(field p50 "$gw")" "$(field p99 "$gw")" \
-    "$((before / 1024))" "$((peak / 1024))" "$per" "$(sed -n 's/.*failures=\(.*\)$/\1/p' <<< "$gw")"
+    "$((before / 1024))" "$((peak / 1024))" "$per" "$cpu" "$(sed -n 's/.*failures=\(.*\)$/\1/p' <<< "$gw")"
   echo "  direct:  $direct" >&2
   echo "  gateway: $gw" >&2
 done
