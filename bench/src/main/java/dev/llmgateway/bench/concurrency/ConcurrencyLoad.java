@@ -64,7 +64,10 @@ public final class ConcurrencyLoad {
                         String s = b.toString();
                         if (resp.statusCode() == 200 && (!stream || s.endsWith("data: [DONE]\n\n"))) return "ok";
                         Matcher m = CODE.matcher(s);
-                        return resp.statusCode() + (m.find() ? " " + m.group(1) : stream && resp.statusCode() == 200 ? " stream_incomplete" : "");
+                        // The gateway's x-gateway-attempts (e.g. "d:unreachable,d:circuit_open") says what failed first.
+                        String attempts = resp.getHeader("x-gateway-attempts");
+                        return resp.statusCode() + (m.find() ? " " + m.group(1) : stream && resp.statusCode() == 200 ? " stream_incomplete" : "")
+                                + (attempts == null ? "" : " [" + attempts.replaceAll("[^,:]+:", "") + "]");
                     })).onComplete(ar -> {
                         String outcome = ar.succeeded() ? ar.result() : "transport " + ar.cause().getClass().getSimpleName();
                         long ms = (System.nanoTime() - t0) / 1_000_000;
