@@ -67,7 +67,8 @@ public final class ConcurrencyLoad {
                         // The gateway's x-gateway-attempts (e.g. "d:unreachable,d:circuit_open") says what failed first.
                         String attempts = resp.getHeader("x-gateway-attempts");
                         return resp.statusCode() + (m.find() ? " " + m.group(1) : stream && resp.statusCode() == 200 ? " stream_incomplete" : "")
-                                + (attempts == null ? "" : " [" + attempts.replaceAll("[^,:]+:", "") + "]");
+                                + (attempts == null ? "" : " [" + attempts.replaceAll("[^,:]+:", "") + "]")
+                                + (s.contains("cannot connect") ? " cannot_connect" : s.contains("broke the connection") ? " broken_connection" : "");
                     })).onComplete(ar -> {
                         String outcome = ar.succeeded() ? ar.result() : "transport " + ar.cause().getClass().getSimpleName();
                         long ms = (System.nanoTime() - t0) / 1_000_000;
