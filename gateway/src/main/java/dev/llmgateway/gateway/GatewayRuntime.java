@@ -118,6 +118,7 @@ public class GatewayRuntime {
         periodic(java.time.Duration.ofSeconds(30), migrations::evaluateAll);
         metrics = new dev.llmgateway.gateway.metering.GatewayMetrics(registry, () -> breakers, metering, config.deployments().keySet(),
                 java.util.Optional.ofNullable(engine));
+        metrics.registerPools(() -> backends, backends.pools().keySet());
         pipeline = buildPipeline();
         LOG.infof("Pipeline: %s", String.join(" -> ", pipeline.stageNames()));
     }
@@ -165,6 +166,7 @@ public class GatewayRuntime {
         router = nextRouter;
         backends = nextBackends;
         breakers = nextBreakers;
+        metrics.registerPools(() -> backends, nextBackends.pools().keySet());
         pipeline = buildPipeline();
         // Give requests still running on the old pipeline time to finish before closing its connection pools.
         vertx.setTimer(java.time.Duration.ofMinutes(15).toMillis(), id -> oldBackends.close());

@@ -139,7 +139,7 @@ public final class ConfigLoader {
     }
 
     private static Provider provider(String name, ConfigNode n) {
-        n.allowOnly(Set.of("type", "base_url", "api_key", "api_keys", "api_version", "headers", "max_connections", "anthropic_version"));
+        n.allowOnly(Set.of("type", "base_url", "api_key", "api_keys", "api_version", "headers", "max_connections", "max_waiting", "http2", "anthropic_version"));
         ProviderType type = n.get("type").oneOf(ProviderType.class, PROVIDER_TYPES);
         Optional<URI> baseUrl = n.get("base_url").isMissing() ? Optional.empty() : Optional.of(n.get("base_url").uri());
         baseUrl = switch (type) {
@@ -158,6 +158,9 @@ public final class ConfigLoader {
                 yield baseUrl;
             }
         };
+        if (n.get("http2").bool(false) && !baseUrl.map(u -> "https".equals(u.getScheme())).orElse(false)) {
+            throw n.get("http2").error("needs an https base_url (HTTP/2 is negotiated by ALPN during the TLS handshake)");
+        }
         Map<String, String> headers = new TreeMap<>();
         n.get("headers").entries().forEach((k, v) -> headers.put(k, v.string()));
         List<String> keys = apiKeys(n);
@@ -169,7 +172,9 @@ public final class ConfigLoader {
             throw n.get("api_version").error("only an azure-openai provider has an api_version");
         }
         return new Provider(name, type, baseUrl, keys.stream().findFirst(), Map.copyOf(headers),
-                n.get("max_connections").integer(64, 1, 10_000), n.get("anthropic_version").string("2023-06-01"), keys, apiVersion);
+                n.get("max_connections").integer(Provider.DEFAULT_MAX_CONNECTIONS, 1, 100_000),
+                n.get("max_waiting").integer(Provider.DEFAULT_MAX_WAITING, 0, 1_000_000), n.get("http2").bool(false),
+                n.get("anthropic_version").string("2023-06-01"), keys, apiVersion);
     }
 
     static final String DEFAULT_AZURE_API_VERSION = "2024-10-21";
@@ -214,7 +219,7 @@ public final class ConfigLoader {
         }
         Map<String, Double> quality = new TreeMap<>();
         n.get("quality").entries().forEach((task, q) -> quality.put(task, q.ratio(0)));
-        ConfigNode t = n.get("timeouts").allowOnly(Set.of("connect", "first_byte", "total"));
+        ConfigNode t = n.get("timeouts").allowOnly(Set.of("connect", "first_byte", "total", "pool_wait"));
         ConfigNode r = n.get("retry").allowOnly(Set.of("max_attempts", "backoff_initial", "backoff_max"));
         ConfigNode cb = n.get("circuit_breaker").allowOnly(Set.of("request_volume", "failure_ratio", "delay"));
         Resilience d = Resilience.DEFAULTS;
@@ -222,7 +227,7 @@ public final class ConfigLoader {
                 t.get("total").duration(d.totalTimeout()), r.get("max_attempts").integer(d.maxAttempts(), 1, 10),
                 r.get("backoff_initial").duration(d.backoffInitial()), r.get("backoff_max").duration(d.backoffMax()),
                 cb.get("request_volume").integer(d.circuitRequestVolume(), 1, 10_000), cb.get("failure_ratio").ratio(d.circuitFailureRatio()),
-                cb.get("delay").duration(d.circuitDelay()));
+                cb.get("delay").duration(d.circuitDelay()), t.get("pool_wait").duration(d.poolWait()));
         if (resilience.firstByteTimeout().compareTo(resilience.totalTimeout()) > 0) {
             throw t.get("first_byte").error("must not be longer than timeouts.total");
         }
