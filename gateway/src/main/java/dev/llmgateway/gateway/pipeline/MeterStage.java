@@ -26,14 +26,22 @@ public final class MeterStage implements Stage {
     private Future<Void> record(Exchange x, UsageEvent e) {
         x.charged(e.teamChargeMicros());
         metrics.record(e);
-        return metering.record(e);
+        try {
+            return metering.record(e);
+        } catch (RuntimeException failed) {
+            return Future.failedFuture(failed);
+        }
     }
 
     @Override
     public Future<Outcome> handle(Exchange x, Chain next) {
-        if (metering.journalFull()) {
-            return Future.failedFuture(new GatewayError.Failure(new GatewayError.Overloaded(
-                    "usage metering is backed up (the database is unreachable); try again shortly", java.time.Duration.ofSeconds(30))));
+        // Checked before any upstream call: an answer that cannot be metered is never produced (fail closed).
+        boolean unmetered = !metering.canJournal(x);
+        if (unmetered && metering.onJournalFailure() == Metering.OnJournalFailure.REFUSE) {
+            metering.refused();
+            return Future.failedFuture(new GatewayError.Failure(new GatewayError.MeteringUnavailable(
+                    "usage metering is unavailable (the usage journal cannot take records); no request is served "
+                            + "until it can; try again shortly")));
         }
         boolean[] recorded = {false};
         x.beforeFinish(() -> {
@@ -41,9 +49,15 @@ public final class MeterStage implements Stage {
             UsageEvent e = metering.event(x, 200, null);
             x.responseHeaders().put("x-gateway-cost", dev.llmgateway.metering.Money.formatUsd(e.teamChargeMicros()));
             return record(x, e).recover(err -> {
-                // The answer exists and was paid for upstream; withholding it would not bring the record back.
                 LOG.errorf("usage of %s could not be journaled: %s", x.requestId(), err.getMessage());
-                return Future.succeededFuture();
+                if (metering.onJournalFailure() == Metering.OnJournalFailure.SERVE_UNMETERED) {
+                    metering.servedUnmetered(x, String.valueOf(err.getMessage()));
+                    return Future.succeededFuture();
+                }
+                // No answer without its usage record: the answer is withheld (a stream ends without [DONE]).
+                metering.refused();
+                return Future.failedFuture(new GatewayError.Failure(new GatewayError.MeteringUnavailable(
+                        "usage metering failed for this answer, so it is withheld; try again shortly")));
             });
         });
         return next.proceed(x).andThen(ar -> {
