@@ -59,7 +59,8 @@ class OddClientTextPropertyTest {
 
             Expected expected = expected(field, value, body.getBytes(StandardCharsets.UTF_8).length);
             HttpResponse<String> resp = Http.post(Http.gateway() + "/v1/chat/completions", key, body);
-            assertThat(resp.statusCode()).as(what + " -> " + abbreviated(resp.body())).isEqualTo(expected.status());
+            what = what + " -> " + abbreviated(resp.body());
+            assertThat(resp.statusCode()).as(what).isEqualTo(expected.status());
             if (expected.status() == 200) {
                 UsageEvent e = storedWithinSeconds(q, resp, what);
                 if (field == Field.USER) assertThat(e.endUser()).as(what).isEqualTo(value.isEmpty() ? null : value);
@@ -116,6 +117,8 @@ class OddClientTextPropertyTest {
         boolean unstorable = v.indexOf('\0') >= 0 || hasLoneSurrogate(v);
         // Jackson's documented default limit on a field name (StreamReadConstraints.maxNameLength): not valid input.
         if ((field == Field.EXTRA_KEY || field == Field.METADATA_KEY) && v.length() > 50_000) return new Expected(400, Optional.empty());
+        // Jackson refuses a broken surrogate pair in a field name as malformed JSON (400 before any field is known).
+        if ((field == Field.EXTRA_KEY || field == Field.METADATA_KEY) && hasLoneSurrogate(v)) return new Expected(400, Optional.empty());
         int chars = v.codePointCount(0, v.length());
         return switch (field) {
             case USER -> unstorable ? Expected.bad("user") : chars > 256 ? Expected.bad("user") : Expected.ok();
