@@ -79,10 +79,16 @@ public final class Metering implements AutoCloseable {
     public UsageWriter writer() { return writer; }
 
     /**
-     * True when the journal cannot take a typical record now: full (PostgreSQL has been unreachable for long), or a
+     * Free journal space below which readiness turns DOWN: the largest record the input caps allow (a 256-character
+     * end user is at most 1 KiB of UTF-8) plus the slack, so readiness is DOWN whenever requests are refused.
+     */
+    static final long READY_HEADROOM_BYTES = 4096;
+
+    /**
+     * True when the journal cannot take a record now: full or nearly (PostgreSQL has been unreachable for long), or a
      * write failed and no probe has passed since. Readiness reports this.
      */
-    public boolean journalFull() { return !journal.hasRoomFor(RECORD_SLACK_BYTES); }
+    public boolean journalFull() { return !journal.hasRoomFor(READY_HEADROOM_BYTES); }
 
     /** Whether the journal would take this exchange's record now (its size estimated before any upstream call). */
     public boolean canJournal(Exchange x) {
