@@ -88,7 +88,10 @@ public final class DeadLetters {
      * Sets a refused record aside on {@code c} (auto-commit). Idempotent per (kind, request id) while open. When the row
      * itself is refused, the record goes to the file. Throws a transient SQLException (the caller retries later).
      */
-    void record(Connection c, Kind kind, UsageEvent e, SQLException cause) throws SQLException, IOException {
+    /** Where {@link #record} put a refused record. */
+    enum Placement { TABLE, FILE }
+
+    Placement record(Connection c, Kind kind, UsageEvent e, SQLException cause) throws SQLException, IOException {
         String reason = clean(String.valueOf(cause.getMessage()));
         if (reason.length() > REASON_MAX_CHARS) reason = reason.substring(0, REASON_MAX_CHARS);
         byte[] payload = UsageEventCodec.encode(e);
@@ -106,9 +109,11 @@ public final class DeadLetters {
                 }
             }
             LOG.errorf("%s record of request %s refused by PostgreSQL and set aside as a dead letter: %s", kind.wire(), clean(e.requestId()), reason);
+            return Placement.TABLE;
         } catch (SQLException refused) {
             if (DatabaseFailures.isTransient(refused)) throw refused;
             appendToFile(kind, e.requestId(), payload, reason + " / dead-letter row refused: " + clean(String.valueOf(refused.getMessage())));
+            return Placement.FILE;
         }
     }
 

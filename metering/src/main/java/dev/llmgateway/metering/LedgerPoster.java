@@ -36,6 +36,8 @@ public final class LedgerPoster {
     private final DataSource db;
     private final DeadLetters deadLetters;
     private final java.util.concurrent.atomic.AtomicLong deadLettered = new java.util.concurrent.atomic.AtomicLong();
+    /** Requests whose dead letter went to the file (PostgreSQL refused the row): not retried by this process. */
+    private final Set<String> setAsideInFile = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public LedgerPoster(DataSource db) { this(db, null); }
 
@@ -125,7 +127,9 @@ public final class LedgerPoster {
         while (true) {
             List<UsageEvent> batch = pending(fromTime, afterTime, afterId);
             if (batch.isEmpty()) return total;
-            total = total.plus(postIsolating(batch));
+            List<UsageEvent> toPost = setAsideInFile.isEmpty() ? batch
+                    : batch.stream().filter(e -> !setAsideInFile.contains(e.requestId())).toList();
+            if (!toPost.isEmpty()) total = total.plus(postIsolating(toPost));
             UsageEvent last = batch.getLast();
             afterTime = last.time();
             afterId = last.requestId();
@@ -141,7 +145,9 @@ public final class LedgerPoster {
             if (deadLetters == null || DatabaseFailures.isTransient(e) || !(e.getCause() instanceof SQLException cause)) throw e;
             if (events.size() == 1) {
                 try (Connection c = db.getConnection()) {
-                    deadLetters.record(c, DeadLetters.Kind.LEDGER, events.getFirst(), cause);
+                    if (deadLetters.record(c, DeadLetters.Kind.LEDGER, events.getFirst(), cause) == DeadLetters.Placement.FILE) {
+                        setAsideInFile.add(events.getFirst().requestId());
+                    }
                 } catch (SQLException | java.io.IOException f) {
                     throw new StoreException("setting aside the ledger posting of " + events.getFirst().requestId(), f);
                 }

@@ -204,6 +204,29 @@ class DeadLettersTest {
     }
 
     @Test
+    void aLedgerPostingSetAsideInTheFileIsWrittenThereOnceAndTheOthersArePosted() throws Exception {
+        LedgerFixtures f = new LedgerFixtures();
+        f.license("mistral", "cloud-share", LedgerFixtures.revenueShare(1000, Set.of()));
+        DeadLetters letters = new DeadLetters(f.db, dir.resolve("dead-letters.log"));
+        LedgerPoster poster = new LedgerPoster(f.db, letters);
+        List<UsageEvent> stored = List.of(open("a", "2025-01-10T10:00:00Z", "acme", "u", "cloud-share", 1000),
+                open("b", "2025-01-10T10:00:01Z", "acme", "u", "cloud-share", 1000),
+                open("c", "2025-01-10T10:00:02Z", "acme", "u", "cloud-share", 1000));
+        try (Connection c = f.db.getConnection()) {
+            UsageEventSql.insertNew(c, stored);
+        }
+        assertThat(f.tryExecute("CREATE FUNCTION refuse_b() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                + "IF NEW.request_id = 'b' THEN RAISE EXCEPTION 'b refused'; END IF; RETURN NEW; END $$;"
+                + "CREATE TRIGGER refuse_b BEFORE INSERT ON ledger_transactions FOR EACH ROW EXECUTE FUNCTION refuse_b();"
+                + "CREATE FUNCTION refuse_all() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no'; END $$;"
+                + "CREATE TRIGGER refuse_all BEFORE INSERT ON dead_letters FOR EACH ROW EXECUTE FUNCTION refuse_all();")).isNull();
+        assertThat(poster.postPending().posted()).isEqualTo(2);
+        assertThat(poster.postPending().posted()).isZero();
+        assertThat(letters.fileRecords()).isEqualTo(1);
+        assertThat(Files.readAllLines(dir.resolve("dead-letters.log"))).hasSize(1).allSatisfy(l -> assertThat(l).contains("\tledger\t"));
+    }
+
+    @Test
     void anEndUserOfAnyLengthIsCountedUnderAFixedLengthKey() {
         // The case: a 3000-character user overflowed the btree index of license_period_users and blocked posting.
         LedgerFixtures f = new LedgerFixtures();
