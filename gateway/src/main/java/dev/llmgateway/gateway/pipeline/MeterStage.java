@@ -10,7 +10,9 @@ import org.jboss.logging.Logger;
 /**
  * One usage event per routed request. For an answer, the event is made durable (journal fsync) before the last byte
  * reaches the client: Respond calls {@link Exchange#finishing()} before ending the body or writing {@code [DONE]}.
- * Failed and cancelled requests are recorded too, with what they consumed.
+ * Failed and cancelled requests are recorded too, with what they consumed. Fails closed: when the journal cannot take
+ * this request's record, the request is refused (503 metering_unavailable) before any upstream call, and an answer whose
+ * record could not be journaled is withheld, unless the operator chose {@code serve-unmetered}.
  */
 public final class MeterStage implements Stage {
     private static final Logger LOG = Logger.getLogger(MeterStage.class);
