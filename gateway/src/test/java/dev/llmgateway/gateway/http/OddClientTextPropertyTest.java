@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Seeded property test through the running gateway: random strings (every Unicode plane, NUL, lone surrogates,
- * control characters, very long values) in every client text field of a chat request. Each request must be refused
+ * control characters, very long values) in every client text field of a chat or embeddings request. Each request must be refused
  * with the 4xx an independent reference predicts (400 naming the field, 413 for an oversized body, 404 for an unknown
  * model), or answered and its usage stored; and an ordinary request right after must be stored within seconds (one
  * odd record never blocks the others).
@@ -40,7 +40,12 @@ class OddClientTextPropertyTest {
             "user", "tools", "tool_choice", "response_format", "metadata", "logit_bias", "logprobs", "top_logprobs");
 
     /** The client fields that carry free text. */
-    enum Field { USER, MODEL, CONTENT, CONTENT_PART, NAME, STOP, METADATA_KEY, METADATA_VALUE, TOOL_NAME, TOOL_DESCRIPTION, EXTRA_KEY }
+    enum Field {
+        USER, MODEL, CONTENT, CONTENT_PART, NAME, STOP, METADATA_KEY, METADATA_VALUE, TOOL_NAME, TOOL_DESCRIPTION, EXTRA_KEY,
+        EMBEDDINGS_INPUT, EMBEDDINGS_USER;
+
+        boolean embeddings() { return this == EMBEDDINGS_INPUT || this == EMBEDDINGS_USER; }
+    }
 
     @Inject GatewayRuntime runtime;
 
@@ -58,7 +63,7 @@ class OddClientTextPropertyTest {
             String what = "seed " + SEED + " case " + i + " field " + field + " value " + OddStrings.describe(value);
 
             Expected expected = expected(field, value, body.getBytes(StandardCharsets.UTF_8).length);
-            HttpResponse<String> resp = Http.post(Http.gateway() + "/v1/chat/completions", key, body);
+            HttpResponse<String> resp = Http.post(Http.gateway() + (field.embeddings() ? "/v1/embeddings" : "/v1/chat/completions"), key, body);
             what = what + " -> " + abbreviated(resp.body());
             assertThat(resp.statusCode()).as(what).isEqualTo(expected.status());
             if (expected.status() == 200) {
@@ -132,6 +137,8 @@ class OddClientTextPropertyTest {
             case TOOL_NAME -> unstorable || !TOOL_NAME.matcher(v).matches() ? Expected.bad("tools[0].function.name") : Expected.ok();
             case TOOL_DESCRIPTION -> unstorable ? Expected.bad("tools[0].function.description") : Expected.ok();
             case EXTRA_KEY -> unstorable ? Expected.bad(null) : Expected.ok();
+            case EMBEDDINGS_INPUT -> unstorable ? Expected.bad("input") : Expected.ok();
+            case EMBEDDINGS_USER -> unstorable || chars > 256 ? Expected.bad("user") : Expected.ok();
         };
     }
 
@@ -150,6 +157,8 @@ class OddClientTextPropertyTest {
     /** An ordinary chat request with {@code v} in {@code field}, written as JSON text by hand (lone surrogates escaped). */
     static String body(Field field, String v, Random r) {
         String s = OddStrings.json(v, r);
+        if (field == Field.EMBEDDINGS_INPUT) return "{\"model\":\"gpt-test\",\"input\":" + s + "}";
+        if (field == Field.EMBEDDINGS_USER) return "{\"model\":\"gpt-test\",\"input\":[\"hello\"],\"user\":" + s + "}";
         StringBuilder b = new StringBuilder("{");
         b.append("\"model\":").append(field == Field.MODEL ? s : "\"gpt-test\"");
         b.append(",\"messages\":[{\"role\":\"user\"");
