@@ -100,6 +100,28 @@ class OddClientTextPropertyTest {
         assertThat(Http.json(lone.body()).path("error").path("param").asText()).isEqualTo("request_id");
     }
 
+    @Test
+    void theAnthropicAndResponsesApisRefuseUnstorableTextNamingTheClientsOwnField() throws Exception {
+        String key = Http.newKey("odd-inbound-team");
+        HttpResponse<String> messages = Http.post(Http.gateway() + "/v1/messages", key,
+                "{\"model\":\"gpt-test\",\"max_tokens\":10,\"system\":\"be\\u0000nice\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertThat(messages.statusCode()).isEqualTo(400);
+        assertThat(Http.json(messages.body()).path("error").path("message").asText()).contains("'system'").contains("NUL");
+        HttpResponse<String> longUser = Http.post(Http.gateway() + "/v1/messages", key,
+                "{\"model\":\"gpt-test\",\"max_tokens\":10,\"metadata\":{\"user_id\":\"" + "u".repeat(3000)
+                        + "\"},\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertThat(longUser.statusCode()).isEqualTo(400);
+        assertThat(Http.json(longUser.body()).path("error").path("message").asText()).contains("metadata.user_id");
+        HttpResponse<String> responses = Http.post(Http.gateway() + "/v1/responses", key,
+                "{\"model\":\"gpt-test\",\"input\":\"hi \\udc00 there\"}");
+        assertThat(responses.statusCode()).isEqualTo(400);
+        assertThat(Http.json(responses.body()).path("error").path("param").asText()).isEqualTo("input");
+        HttpResponse<String> fine = Http.post(Http.gateway() + "/v1/responses", key,
+                "{\"model\":\"gpt-test\",\"input\":\"hi \\ud83d\\ude00 there\"}");
+        assertThat(fine.statusCode()).as(fine.body()).isEqualTo(200);
+        storedWithinSeconds(new UsageQueries(runtime.database().dataSource()), fine, "a Responses request with an emoji");
+    }
+
     private UsageEvent storedWithinSeconds(UsageQueries q, HttpResponse<String> resp, String what) throws InterruptedException {
         String id = resp.headers().firstValue("x-gateway-request-id").orElseThrow();
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
