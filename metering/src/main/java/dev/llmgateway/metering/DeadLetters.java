@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
-import org.jboss.logging.Logger;
 
 /**
  * Records PostgreSQL refused, set aside so that they never block the others: usage records the usage writer could not
@@ -29,7 +28,7 @@ import org.jboss.logging.Logger;
  * append-only file next to the journal instead ({@link #fileRecords()} counts them).
  */
 public final class DeadLetters {
-    private static final Logger LOG = Logger.getLogger(DeadLetters.class);
+    private static final System.Logger LOG = System.getLogger(DeadLetters.class.getName());
     /** Longest reason kept (PostgreSQL messages can quote the refused value). */
     static final int REASON_MAX_CHARS = 2000;
 
@@ -108,7 +107,8 @@ public final class DeadLetters {
                     created.incrementAndGet();
                 }
             }
-            LOG.errorf("%s record of request %s refused by PostgreSQL and set aside as a dead letter: %s", kind.wire(), clean(e.requestId()), reason);
+            LOG.log(System.Logger.Level.ERROR, "%s record of request %s refused by PostgreSQL and set aside as a dead letter: %s"
+                    .formatted(kind.wire(), clean(e.requestId()), reason));
             return Placement.TABLE;
         } catch (SQLException refused) {
             if (DatabaseFailures.isTransient(refused)) throw refused;
@@ -127,7 +127,8 @@ public final class DeadLetters {
         }
         fileRecords.incrementAndGet();
         created.incrementAndGet();
-        LOG.errorf("%s record of request %s refused by PostgreSQL even as a dead letter; kept in %s", kind.wire(), clean(requestId), file);
+        LOG.log(System.Logger.Level.ERROR, "%s record of request %s refused by PostgreSQL even as a dead letter; kept in %s"
+                .formatted(kind.wire(), clean(requestId), file));
     }
 
     /** Dead letters, newest first; {@code status} empty means all. */

@@ -6,6 +6,8 @@ import dev.llmgateway.metering.internal.usage.JournalFrames;
 import dev.llmgateway.metering.internal.usage.UsageEventCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -21,7 +23,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import org.jboss.logging.Logger;
 
 /**
  * The local, append-only usage journal: a directory of segment files {@code usage-<n>.seg} of CRC-framed records.
@@ -35,7 +36,7 @@ import org.jboss.logging.Logger;
  * created); once a probe passes it accepts records again, without a restart.
  */
 public final class UsageJournal implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(UsageJournal.class);
+    private static final Logger LOG = System.getLogger(UsageJournal.class.getName());
     private static final String SEGMENT_PREFIX = "usage-", SEGMENT_SUFFIX = ".seg";
     /** How often a failed journal checks whether it can write again. */
     public static final long PROBE_INTERVAL_MS = 500;
@@ -249,7 +250,7 @@ public final class UsageJournal implements AutoCloseable {
             lock.release();
             lockChannel.close();
         } catch (IOException e) {
-            LOG.warnf("closing usage journal %s: %s", dir, e.getMessage());
+            LOG.log(Level.WARNING, "closing usage journal %s: %s".formatted(dir, e.getMessage()));
         }
     }
 
@@ -372,8 +373,8 @@ public final class UsageJournal implements AutoCloseable {
                 JournalFrames.Scan scan = JournalFrames.scan(ch, countFrom);
                 long size = ch.size();
                 if (scan.validEnd() < size) {
-                    LOG.warnf("usage journal %s: dropping %d bytes of torn or corrupt tail after %d intact records",
-                            p, size - scan.validEnd(), scan.records());
+                    LOG.log(Level.WARNING, "usage journal %s: dropping %d bytes of torn or corrupt tail after %d intact records".formatted(
+                            p, size - scan.validEnd(), scan.records()));
                     ch.truncate(scan.validEnd());
                     ch.force(true);
                 }
@@ -388,7 +389,7 @@ public final class UsageJournal implements AutoCloseable {
         stored = new JournalPosition(cp[0], cp[1]);
         openSegment(Math.max(maxSeq, cp[0]) + 1);
         if (unstoredRecords.get() > 0) {
-            LOG.infof("usage journal %s: %d records not yet stored in PostgreSQL will be replayed", dir, unstoredRecords.get());
+            LOG.log(Level.INFO, "usage journal %s: %d records not yet stored in PostgreSQL will be replayed".formatted(dir, unstoredRecords.get()));
         }
     }
 
@@ -453,7 +454,7 @@ public final class UsageJournal implements AutoCloseable {
                     fsyncs.incrementAndGet();
                 } catch (IOException e) {
                     // After a failed write or fsync the segment's state is unknown: refuse records until a probe passes.
-                    LOG.errorf(e, "usage journal %s: write failed; usage records are refused until the journal can write again", dir);
+                    LOG.log(Level.ERROR, "usage journal %s: write failed; usage records are refused until the journal can write again".formatted(dir), e);
                     writeFailures.incrementAndGet();
                     failure = e;
                     abandonActiveSegment();
@@ -489,7 +490,7 @@ public final class UsageJournal implements AutoCloseable {
             activeChannel.truncate(active.durableEnd);
             activeChannel.force(true);
         } catch (IOException | RuntimeException e) {
-            LOG.warnf("usage journal %s: could not cut the failed tail of %s: %s", dir, active.path, e.getMessage());
+            LOG.log(Level.WARNING, "usage journal %s: could not cut the failed tail of %s: %s".formatted(dir, active.path, e.getMessage()));
         }
         try {
             activeChannel.close();
@@ -513,7 +514,7 @@ public final class UsageJournal implements AutoCloseable {
                 Files.deleteIfExists(probe);
             }
             openSegment(active.seq + 1);
-            LOG.infof("usage journal %s: writing works again; usage records are accepted", dir);
+            LOG.log(Level.INFO, "usage journal %s: writing works again; usage records are accepted".formatted(dir));
             failure = null;
         } catch (IOException | RuntimeException e) {
             failure = e instanceof IOException io ? io : new IOException(e.getMessage(), e);

@@ -199,7 +199,7 @@ class DeadLettersTest {
         assertThat(letters.replay(letter.id(), "ops", poster)).isInstanceOf(DeadLetters.ReplayResult.Replayed.class);
         assertThat(f.ledger.forRequest("l17")).isPresent();
         assertThat(f.scalar("SELECT count(*) FROM ledger_transactions WHERE kind = 'usage'")).isEqualTo(40);
-        assertThat(f.ledger.balances()).containsEntry("author:mistral:payable", -4000L);
+        assertThat(f.ledger.balances()).containsEntry("author:mistral:payable", MicroUsd.ofMicros(-4000));
         assertThat(poster.postPending().posted()).isZero();
     }
 

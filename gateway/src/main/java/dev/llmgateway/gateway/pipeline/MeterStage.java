@@ -49,6 +49,7 @@ public final class MeterStage implements Stage {
         x.beforeFinish(() -> {
             recorded[0] = true;
             UsageEvent e = metering.event(x, 200, null);
+            // Exact, sub-micro-dollar digits included: the request is not rounded on its own (see docs/billing.md).
             x.responseHeaders().put("x-gateway-cost", dev.llmgateway.metering.Money.formatUsd(e.teamChargeMicros()));
             return record(x, e).recover(err -> {
                 LOG.errorf("usage of %s could not be journaled: %s", x.requestId(), err.getMessage());
