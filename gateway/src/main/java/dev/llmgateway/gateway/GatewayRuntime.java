@@ -85,9 +85,12 @@ public class GatewayRuntime {
         breakers = new CircuitBreakers(config.deployments().values());
         router = dev.llmgateway.routing.Router.of(config.catalog());
         try {
-            var journal = dev.llmgateway.metering.UsageJournal.open(Path.of(settings.dataDir()).resolve("journal"));
+            var journal = dev.llmgateway.metering.UsageJournal.open(Path.of(settings.dataDir()).resolve("journal"),
+                    new dev.llmgateway.metering.UsageJournal.Options(settings.journalSegmentBytes(), settings.journalMaxBytes(),
+                            dev.llmgateway.metering.UsageJournal.Options.defaults().maxGroupRecords()));
             metering = new dev.llmgateway.gateway.metering.Metering(vertx, database.dataSource(), journal, config,
-                    route -> router.baseline(route).map(dev.llmgateway.routing.Deployment::name));
+                    route -> router.baseline(route).map(dev.llmgateway.routing.Deployment::name),
+                    dev.llmgateway.gateway.metering.Metering.OnJournalFailure.fromSetting(settings.onJournalFailure()));
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot open the usage journal under " + settings.dataDir() + ": " + e.getMessage(), e);
         }
@@ -104,7 +107,7 @@ public class GatewayRuntime {
         reloadRateLimits();
         periodic(java.time.Duration.ofSeconds(10), this::reloadRateLimits);
         shadows = new dev.llmgateway.metering.ShadowStore(database.dataSource(), 20_000);
-        ledger = new dev.llmgateway.metering.LedgerPoster(database.dataSource());
+        ledger = new dev.llmgateway.metering.LedgerPoster(database.dataSource(), metering.writer().deadLetters());
         // Stored usage on open, licensed deployments is posted to the revenue-share ledger within seconds (idempotent):
         // a complete pass at start-up and hourly, and every 2 s the rows stored since the previous pass, however old.
         periodic(java.time.Duration.ofSeconds(2), this::postLedger);
@@ -117,7 +120,7 @@ public class GatewayRuntime {
         periodic(java.time.Duration.ofSeconds(5), migrations::refresh);
         periodic(java.time.Duration.ofSeconds(30), migrations::evaluateAll);
         metrics = new dev.llmgateway.gateway.metering.GatewayMetrics(registry, () -> breakers, metering, config.deployments().keySet(),
-                java.util.Optional.ofNullable(engine));
+                java.util.Optional.ofNullable(engine), () -> ledger.deadLettered());
         metrics.registerPools(() -> backends, backends.pools().keySet());
         pipeline = buildPipeline();
         LOG.infof("Pipeline: %s", String.join(" -> ", pipeline.stageNames()));
@@ -326,4 +329,5 @@ public class GatewayRuntime {
     public dev.llmgateway.metering.DatasetStore datasets() { return datasets; }
     public dev.llmgateway.metering.BudgetGuard budgets() { return budgets; }
     public dev.llmgateway.metering.RateLimitStore rateLimits() { return rateLimits; }
+    public dev.llmgateway.metering.LedgerPoster ledger() { return ledger; }
 }

@@ -30,7 +30,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       behave as listed, then normally;</li>
  *   <li>steps: {@code ok}, {@code say:<text>} (answer with this text), {@code <status>[:<retry-after seconds>]}, {@code hang}, {@code disconnect} (mid-stream, or
  *       before the body), {@code malformed}, {@code slow:<ms>}, {@code stream-error} (an error event mid-stream),
- *       {@code finish:<REASON>} (Gemini only: end with this finishReason, e.g. MAX_TOKENS, SAFETY);</li>
+ *       {@code finish:<REASON>} (Gemini only: end with this finishReason, e.g. MAX_TOKENS, SAFETY),
+ *       {@code worst} (a non-streamed answer billed as the provider's worst case: every one of {@code n} choices runs to
+ *       {@code max_completion_tokens} / {@code max_tokens}, each image part costs the documented worst case, 1445
+ *       tokens at OpenAI (high detail, 768 x 2048), 1600 at Anthropic, and tools cost a 346-token preamble plus their
+ *       JSON at one token per 4 characters);</li>
  *   <li>{@code GET /_control/stats?model=m}: requests received, the last request body, headers and path (with query),
  *       aborted connections, and {@code credentials}: how many requests came with each credential (bearer, api-key,
  *       x-api-key or x-goog-api-key value: this fake is for tests and echoes them);</li>
@@ -271,6 +275,10 @@ public final class FakeUpstream implements AutoCloseable {
             resp.putHeader("content-type", "application/json").end("{this is not json");
             return;
         }
+        if (step.equals("worst") && !stream && !path.equals("/v1/embeddings")) {
+            resp.putHeader("content-type", "application/json").end(worstCase(body, model, anthropic).toString());
+            return;
+        }
         int words = countWords(body, anthropic);
         String text = step.startsWith("say:") ? step.substring(4) : "Hello from " + model + " you said " + words + " words";
         if (path.equals("/v1/embeddings")) {
@@ -297,6 +305,47 @@ public final class FakeUpstream implements AutoCloseable {
             if (stream) openAiStream(resp, model, text, words, toolName, includeUsage, step, path.equals(AZURE_CHAT));
             else resp.putHeader("content-type", "application/json").end(openAiCompletion(model, text, words, toolName).toString());
         }
+    }
+
+    /** Tokens one image costs at worst, by the provider's documentation. */
+    public static final int OPENAI_IMAGE_WORST_TOKENS = 1445, ANTHROPIC_IMAGE_WORST_TOKENS = 1600, TOOLS_PREAMBLE_TOKENS = 346;
+
+    private static ObjectNode worstCase(JsonNode body, String model, boolean anthropic) {
+        int images = 0;
+        for (JsonNode m : body.path("messages")) {
+            for (JsonNode part : m.path("content")) {
+                String type = part.path("type").asText();
+                if (type.equals("image_url") || type.equals("image")) images++;
+            }
+        }
+        long prompt = countWords(body, anthropic) + (long) images * (anthropic ? ANTHROPIC_IMAGE_WORST_TOKENS : OPENAI_IMAGE_WORST_TOKENS);
+        JsonNode tools = body.get("tools");
+        if (tools != null && tools.isArray() && !tools.isEmpty()) prompt += TOOLS_PREAMBLE_TOKENS + tools.toString().length() / 4;
+        int perChoice = Math.max(body.path("max_tokens").asInt(0), body.path("max_completion_tokens").asInt(0));
+        if (perChoice == 0) perChoice = 16;
+        int n = anthropic ? 1 : Math.max(1, body.path("n").asInt(1));
+        String text = "w" + " w".repeat(perChoice - 1);
+        ObjectNode out = F.objectNode();
+        out.put("model", model);
+        if (anthropic) {
+            out.put("id", "msg_fake").put("type", "message").put("role", "assistant");
+            out.putArray("content").addObject().put("type", "text").put("text", text);
+            out.put("stop_reason", "max_tokens");
+            out.putNull("stop_sequence");
+            out.putObject("usage").put("input_tokens", prompt).put("output_tokens", perChoice);
+            return out;
+        }
+        out.put("id", "chatcmpl-fake").put("object", "chat.completion").put("created", 1_700_000_000L);
+        ArrayNode choices = out.putArray("choices");
+        for (int i = 0; i < n; i++) {
+            ObjectNode c = choices.addObject();
+            c.put("index", i);
+            c.putObject("message").put("role", "assistant").put("content", text);
+            c.put("finish_reason", "length");
+        }
+        out.putObject("usage").put("prompt_tokens", prompt).put("completion_tokens", (long) perChoice * n)
+                .put("total_tokens", prompt + (long) perChoice * n);
+        return out;
     }
 
     private static int countWords(JsonNode body, boolean anthropic) {

@@ -196,7 +196,7 @@ public final class ConfigLoader {
 
     private static Deployment deployment(String name, ConfigNode n, Map<String, Provider> providers, Path baseDir) {
         n.allowOnly(Set.of("provider", "model", "class", "prices", "list_prices", "markup_bp", "context_window", "license", "capabilities",
-                "quality", "timeouts", "retry", "circuit_breaker", "engine"));
+                "quality", "timeouts", "retry", "circuit_breaker", "engine", "max_image_tokens"));
         String providerName = n.get("provider").string();
         Provider provider = providers.get(providerName);
         if (provider == null) throw n.get("provider").error("unknown provider '" + providerName + "'");
@@ -242,7 +242,8 @@ public final class ConfigLoader {
         String model = provider.type() == ProviderType.EMBEDDED ? n.get("model").string(name) : n.get("model").string();
         return new Deployment(name, providerName, model, n.get("class").oneOf(DeploymentClass.class, CLASSES), prices,
                 listPrices, markupBp, n.get("context_window").integer(128_000, 1, 100_000_000), n.get("license").optString(), Set.copyOf(caps),
-                Map.copyOf(quality), resilience, engine);
+                Map.copyOf(quality), resilience, engine,
+                n.get("max_image_tokens").integer(Deployment.defaultMaxImageTokens(provider.type()), 0, 10_000_000));
     }
 
     private static final Pattern HF_REPO = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}");

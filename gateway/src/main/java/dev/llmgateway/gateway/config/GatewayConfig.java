@@ -138,7 +138,23 @@ public record GatewayConfig(String source, Map<String, Provider> providers, Map<
     /** A concrete model at a provider, with its prices and limits. */
     public record Deployment(String name, String provider, String model, DeploymentClass deploymentClass, Prices prices,
                              Optional<Prices> listPrices, java.util.OptionalInt markupBp, int contextWindow, Optional<String> license, Set<String> capabilities,
-                             Map<String, Double> quality, Resilience resilience, Optional<EngineModel> engine) {
+                             Map<String, Double> quality, Resilience resilience, Optional<EngineModel> engine, int maxImageTokens) {
+
+        /**
+         * What one image part may cost in prompt tokens at this provider, by its documentation: OpenAI's high-detail
+         * worst case for the GPT-4o / GPT-4.1 family (an image scaled to 768 x 2048: 85 + 8 tiles x 170 = 1445 tokens);
+         * Anthropic's (images are scaled to at most about 1.15 megapixels: about 1600 tokens); the embedded engine reads
+         * text only. Models that count images differently (gpt-4o-mini: up to 48169) set {@code max_image_tokens}.
+         */
+        public static int defaultMaxImageTokens(ProviderType type) {
+            return switch (type) {
+                case OPENAI, OPENAI_COMPATIBLE, AZURE_OPENAI -> 1445;
+                case ANTHROPIC -> 1600;
+                // Gemini bills 258 tokens per 768 x 768 tile; six tiles cover a 1536 x 2304 image. Larger: set max_image_tokens.
+                case GEMINI -> 1548;
+                case EMBEDDED -> 0;
+            };
+        }
 
         /** The routing library's record of this deployment; no declared capabilities means "not declared: assume all". */
         public dev.llmgateway.routing.Deployment forRouting() {

@@ -50,6 +50,7 @@ public final class ErrorResponses {
                 yield new Shape(last.status(), last.type(), "all_deployments_failed", last.param(), last.retryAfter());
             }
             case GatewayError.ServiceUnavailable s -> new Shape(503, "api_error", "service_unavailable", Optional.empty(), Optional.of(Duration.ofSeconds(5)));
+            case GatewayError.MeteringUnavailable m -> new Shape(503, "api_error", "metering_unavailable", Optional.empty(), Optional.of(Duration.ofSeconds(5)));
             case Internal i -> new Shape(500, "api_error", "internal_error", Optional.empty(), Optional.empty());
         };
     }

@@ -102,6 +102,11 @@ public sealed interface GatewayError {
         public boolean retryable() { return false; }
     }
 
+    /** The usage journal cannot take a record (full, I/O error): no answer is served that could not be metered. */
+    record MeteringUnavailable(String message) implements GatewayError {
+        public boolean retryable() { return false; }
+    }
+
     record Internal(String message) implements GatewayError {
         public boolean retryable() { return false; }
     }

@@ -20,7 +20,7 @@ public final class GatewayMetrics {
     private final MeterRegistry registry;
 
     public GatewayMetrics(MeterRegistry registry, java.util.function.Supplier<CircuitBreakers> breakers, Metering metering, Iterable<String> deployments,
-                          java.util.Optional<dev.llmgateway.engine.LocalEngine> engine) {
+                          java.util.Optional<dev.llmgateway.engine.LocalEngine> engine, java.util.function.LongSupplier deadLetteredElsewhere) {
         this.registry = registry;
         engine.ifPresent(e -> {
             for (String model : e.models()) {
@@ -45,6 +45,20 @@ public final class GatewayMetrics {
         Gauge.builder("gateway_usage_journal_max_bytes", metering, m -> m.journal().maxTotalBytes()).register(registry);
         Gauge.builder("gateway_usage_writer_failures", metering, m -> m.writer().failures())
                 .description("failed attempts to write usage batches to PostgreSQL").register(registry);
+        Gauge.builder("gateway_usage_journal_accepting", metering, m -> m.journalFull() ? 0 : 1)
+                .description("1 while the usage journal takes records; 0 while requests are refused (full or write failure)").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("gateway_usage_journal_write_failures_total", metering, m -> m.journal().writeFailures())
+                .description("usage journal write or fsync failures").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("gateway_metering_unavailable_total", metering, Metering::refusedRequests)
+                .description("requests refused (or answers withheld) with 503 metering_unavailable").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("gateway_unmetered_answers_total", metering, Metering::unmeteredAnswers)
+                .description("answers served without a usage record (gateway.on-journal-failure=serve-unmetered)").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("gateway_dead_letters_total", metering,
+                        m -> m.writer().deadLettered() + deadLetteredElsewhere.getAsLong())
+                .description("records PostgreSQL refused and that were set aside as dead letters (usage and ledger)").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("gateway_dead_letter_file_records_total", metering,
+                        m -> m.writer().deadLetters().fileRecords())
+                .description("dead letters written to the dead-letter file because PostgreSQL refused even the dead-letter row").register(registry);
     }
 
     /**

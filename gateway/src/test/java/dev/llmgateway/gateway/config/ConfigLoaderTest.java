@@ -78,7 +78,7 @@ class ConfigLoaderTest {
                 "gateway.yaml: routes.chat.fallbacks[1]: unknown deployment 'ghost'");
         rejects(VALID.replace("provider: vllm", "provider: nowhere"), "gateway.yaml: deployments.llama.provider: unknown provider 'nowhere'");
         rejects(VALID.replace("class: open", "class: opne"), "gateway.yaml: deployments.llama.class: unknown value 'opne' (expected one of closed, open)");
-        rejects(VALID.replace("prices: {input", "pricez: {input"), "gateway.yaml: deployments.gpt.pricez: unknown key (expected one of capabilities, circuit_breaker, class, context_window, engine, license, list_prices, markup_bp, model, prices, provider, quality, retry, timeouts)");
+        rejects(VALID.replace("prices: {input", "pricez: {input"), "gateway.yaml: deployments.gpt.pricez: unknown key (expected one of capabilities, circuit_breaker, class, context_window, engine, license, list_prices, markup_bp, max_image_tokens, model, prices, provider, quality, retry, timeouts)");
         rejects(VALID.replace("\"2.50\"", "\"-1\""), "gateway.yaml: deployments.gpt.prices.input: must not be negative");
         rejects(VALID.replace("first_byte: 2s", "first_byte: soon"), "gateway.yaml: deployments.llama.timeouts.first_byte: expected a duration such as 250ms, 30s, 5m or PT30S");
         rejects(VALID.replace("type: openai-compatible, base_url: \"http://127.0.0.1:8000/v1\"", "type: openai-compatible"),
