@@ -111,9 +111,10 @@ public class GatewayRuntime {
         config.datasets().forEach(datasets::define);
         periodic(java.time.Duration.ofHours(1), () -> datasets.purgeExpired(java.time.Instant.now()));
         migrations = new dev.llmgateway.gateway.migration.Migrations(config, database.dataSource(), shadows, java.time.Clock.systemUTC());
-        // Other replicas' migration changes are picked up within seconds; promotion rules are evaluated twice a minute.
+        // Other replicas' migration changes are picked up within seconds; each migration's promotion rule is applied
+        // every promotion.evaluation_interval (default 30 s): the ticker only checks which routes are due.
         periodic(java.time.Duration.ofSeconds(5), migrations::refresh);
-        periodic(java.time.Duration.ofSeconds(30), migrations::evaluateAll);
+        periodic(java.time.Duration.ofMillis(250), migrations::evaluateDue);
         metrics = new dev.llmgateway.gateway.metering.GatewayMetrics(registry, () -> breakers, metering, config.deployments().keySet(),
                 java.util.Optional.ofNullable(engine));
         pipeline = buildPipeline();

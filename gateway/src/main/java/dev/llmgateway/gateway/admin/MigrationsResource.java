@@ -82,7 +82,8 @@ public class MigrationsResource {
         MigrationEvidence e = runtime.migrations().evidence(route, state);
         Map<String, Object> evidence = new LinkedHashMap<>();
         evidence.put("feedback", Map.of("open", score(e.feedbackOpen()), "closed", score(e.feedbackClosed())));
-        evidence.put("shadow", Map.of("pairs", e.shadow().wins() + e.shadow().ties() + e.shadow().losses(),
+        // Shadow verdicts oriented to the open deployment ("wins": the open answer was better), whichever side was the shadow.
+        evidence.put("shadow", Map.of("pairs", e.shadow().total(), "users", e.shadow().byUser().count(),
                 "wins", e.shadow().wins(), "ties", e.shadow().ties(), "losses", e.shadow().losses()));
         evidence.put("traffic", Map.of("open", side(e.open()), "closed", side(e.closed())));
         m.put("evidence", evidence);
@@ -104,7 +105,9 @@ public class MigrationsResource {
 
     private static Map<String, Object> score(MigrationEvidence.ScoreStats s) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("count", s.count());
+        m.put("count", s.observations());
+        m.put("users", s.count());
+        // The mean of the users' mean scores: each end user counts once, however many scores they gave.
         m.put("mean", s.count() == 0 ? null : Math.round(s.sum() / s.count() * 10_000) / 10_000.0);
         return m;
     }

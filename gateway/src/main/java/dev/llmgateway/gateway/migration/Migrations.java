@@ -1,7 +1,8 @@
 package dev.llmgateway.gateway.migration;
 
 import dev.llmgateway.gateway.config.GatewayConfig;
-import dev.llmgateway.metering.FeedbackStore;
+import dev.llmgateway.metering.DeploymentClass;
+import dev.llmgateway.metering.MigrationEvidenceQueries;
 import dev.llmgateway.metering.MigrationStore;
 import dev.llmgateway.metering.ShadowStore;
 import dev.llmgateway.metering.StoredMigrationState;
@@ -34,8 +35,8 @@ public final class Migrations {
 
     private volatile GatewayConfig config;
     private final MigrationStore store;
-    private final FeedbackStore feedback;
-    private final ShadowStore shadow;
+    private final MigrationEvidenceQueries evidenceQueries;
+    private final Map<String, Instant> lastEvaluated = new java.util.concurrent.ConcurrentHashMap<>();
     private final UsageQueries usage;
     private final Clock clock;
     private volatile Map<String, MigrationState> snapshot = Map.of();
@@ -43,15 +44,17 @@ public final class Migrations {
     public Migrations(GatewayConfig config, DataSource db, ShadowStore shadow, Clock clock) {
         this.config = config;
         this.store = new MigrationStore(db);
-        this.feedback = new FeedbackStore(db);
-        this.shadow = shadow;
+        this.evidenceQueries = new MigrationEvidenceQueries(db);
         this.usage = new UsageQueries(db);
         this.clock = clock;
         refresh();
     }
 
-    /** Uses a reloaded configuration (stored states of routes that stay migrations keep their stage). */
-    public void reconfigure(GatewayConfig next) { this.config = next; }
+    /** Uses a reloaded configuration (stored states of routes that stay migrations keep their stage; new ones start now). */
+    public void reconfigure(GatewayConfig next) {
+        this.config = next;
+        refresh();
+    }
 
     /** A manual operation on a migration. */
     public enum Operation { PROMOTE, PAUSE, RESUME, ROLLBACK, PIN }
@@ -81,31 +84,65 @@ public final class Migrations {
         return MigrationStates.of(s);
     }
 
+    /**
+     * Reloads the stored states, first storing the start of every configured migration that has none yet: the stage's
+     * evidence window begins when the route is first seen, not at each read. The insert succeeds for exactly one
+     * replica (a second one finds the row and keeps it), so the history shows one START.
+     */
     public void refresh() {
         Map<String, MigrationState> next = new LinkedHashMap<>();
         for (StoredMigrationState s : store.loadAll()) next.put(s.route(), toRouting(s));
+        boolean started = false;
+        for (String route : plans().keySet()) {
+            if (next.containsKey(route)) continue;
+            started |= startStored(route);
+        }
+        if (started) {
+            next.clear();
+            for (StoredMigrationState s : store.loadAll()) next.put(s.route(), toRouting(s));
+        }
         snapshot = Map.copyOf(next);
     }
 
-    /** The current state of a migrating route (a fresh start when nothing is stored yet). */
+    private boolean startStored(String route) {
+        Policy.Migration plan = plans().get(route);
+        MigrationState start = MigrationMachine.start(route, clock.instant());
+        MigrationTransition t = start.history().get(0);
+        String reason = "migration started at stage 1 (" + plan.stagesPercent().get(0) + "% open)";
+        StoredMigrationState s = new StoredMigrationState(route, 0, StoredMigrationState.Status.ACTIVE, start.since(), 0);
+        StoredMigrationTransition st = new StoredMigrationTransition(route, 0, 0, StoredMigrationTransition.Kind.START, reason,
+                t.at(), StoredMigrationTransition.Actor.AUTO);
+        boolean stored = store.save(s, st) == MigrationStore.SaveResult.OK;
+        if (stored) LOG.infof("Migration of route %s: %s", route, reason);
+        return stored;
+    }
+
+    /** The current state of a migrating route (its start is stored the first time it is seen). */
     public MigrationState state(String route) {
-        return store.load(route).map(Migrations::toRouting).orElseGet(() -> MigrationMachine.start(route, clock.instant()));
+        Optional<StoredMigrationState> stored = store.load(route);
+        if (stored.isEmpty() && plans().containsKey(route)) {
+            startStored(route);
+            stored = store.load(route);
+        }
+        return stored.map(Migrations::toRouting).orElseGet(() -> MigrationMachine.start(route, clock.instant()));
     }
 
     public List<StoredMigrationTransition> history(String route) { return store.history(route, 200); }
 
-    /** Evidence for the current stage, gathered since the stage began. */
+    /** Evidence for the current stage, gathered since the stage began; feedback and shadows clustered per end user. */
     public MigrationEvidence evidence(String route, MigrationState state) {
         Instant from = state.since();
         Instant to = clock.instant();
-        var scores = feedback.aggregate(route, from, to, FeedbackStore.SideBy.DEPLOYMENT_CLASS);
-        var open = scores.stream().filter(a -> a.side().equals("open")).findFirst();
-        var closed = scores.stream().filter(a -> a.side().equals("closed")).findFirst();
-        ShadowStore.Tally tally = shadow.tally(route, from, to);
-        var traffic = shadow.sideTraffic(route, from, to, false);
-        return new MigrationEvidence(state.stageIndex(), scoreStats(open), scoreStats(closed),
-                new MigrationEvidence.ShadowTally(tally.wins(), tally.ties(), tally.losses()),
-                side(traffic, dev.llmgateway.metering.DeploymentClass.OPEN), side(traffic, dev.llmgateway.metering.DeploymentClass.CLOSED));
+        Policy.Migration plan = plans().get(route);
+        List<MigrationEvidenceQueries.UserScores> scores = evidenceQueries.feedbackByUser(route, from, to);
+        MigrationEvidenceQueries.OrientedShadow sh = plan == null ? MigrationEvidenceQueries.OrientedShadow.NONE
+                : evidenceQueries.shadowByUser(route, plan.from(), plan.to(), from, to);
+        List<MigrationEvidenceQueries.Traffic> traffic = evidenceQueries.traffic(route, from, to);
+        return new MigrationEvidence(state.stageIndex(), userScores(scores, DeploymentClass.OPEN),
+                userScores(scores, DeploymentClass.CLOSED),
+                new MigrationEvidence.ShadowTally(sh.wins(), sh.ties(), sh.losses(), new MigrationEvidence.ScoreStats(sh.users(),
+                        sh.sumOfUserMeans(), sh.sumOfSquaredUserMeans(), sh.wins() + sh.ties() + sh.losses())),
+                side(traffic, DeploymentClass.OPEN), side(traffic, DeploymentClass.CLOSED));
     }
 
     /** Money the route saved against its closed baseline, all time. */
@@ -125,6 +162,10 @@ public final class Migrations {
         if (plan == null) return new Result.NotAMigration(route);
         Instant now = clock.instant();
         Optional<StoredMigrationState> stored = store.load(route);
+        if (stored.isEmpty()) {
+            startStored(route);
+            stored = store.load(route);
+        }
         MigrationState current = stored.map(Migrations::toRouting).orElseGet(() -> MigrationMachine.start(route, now));
         long version = stored.map(StoredMigrationState::version).orElse(0L);
         MigrationState next;
@@ -142,13 +183,39 @@ public final class Migrations {
         return save(next, version, StoredMigrationTransition.Actor.ADMIN);
     }
 
-    /** Applies the promotion rule to every active migration; returns the routes that changed. */
+    /**
+     * Applies the promotion rule to every active migration whose {@code evaluation_interval} has elapsed since this
+     * replica last evaluated it (call it often; it does nothing for routes not yet due); returns the routes that changed.
+     */
+    public List<String> evaluateDue() {
+        Instant now = clock.instant();
+        Map<String, Policy.Migration> due = new LinkedHashMap<>();
+        plans().forEach((route, plan) -> {
+            Instant last = lastEvaluated.get(route);
+            if (last == null || !now.isBefore(last.plus(plan.rule().evaluationInterval()))) {
+                due.put(route, plan);
+                lastEvaluated.put(route, now);
+            }
+        });
+        return evaluate(due);
+    }
+
+    /** Applies the promotion rule to every active migration now; returns the routes that changed. */
     public List<String> evaluateAll() {
+        return evaluate(plans());
+    }
+
+    private List<String> evaluate(Map<String, Policy.Migration> plans) {
         List<String> changed = new java.util.ArrayList<>();
-        for (var e : plans().entrySet()) {
+        for (var e : plans.entrySet()) {
             String route = e.getKey();
             Optional<StoredMigrationState> stored = store.load(route);
-            MigrationState state = stored.map(Migrations::toRouting).orElseGet(() -> MigrationMachine.start(route, clock.instant()));
+            if (stored.isEmpty()) {
+                startStored(route);
+                stored = store.load(route);
+                if (stored.isEmpty()) continue;
+            }
+            MigrationState state = toRouting(stored.get());
             if (state.status() != MigrationStatus.ACTIVE) continue;
             MigrationVerdict verdict = MigrationMachine.evaluate(e.getValue(), state, evidence(route, state), clock.instant());
             if (verdict instanceof MigrationVerdict.Stay) continue;
@@ -179,15 +246,16 @@ public final class Migrations {
         return new MigrationState(s.route(), s.stageIndex(), MigrationStatus.valueOf(s.status().name()), s.since(), List.of());
     }
 
-    private static MigrationEvidence.ScoreStats scoreStats(Optional<FeedbackStore.ScoreAggregate> a) {
-        if (a.isEmpty() || a.get().count() == 0) return MigrationEvidence.ScoreStats.NONE;
-        // The statistics are approximate by nature; the exact sums stay in PostgreSQL.
-        return new MigrationEvidence.ScoreStats(a.get().count(), a.get().sumBp() / 10_000.0, a.get().sumOfSquaresBp() / 100_000_000.0);
+    private static MigrationEvidence.ScoreStats userScores(List<MigrationEvidenceQueries.UserScores> all, DeploymentClass c) {
+        // The statistics are approximate by nature (doubles); the exact scores stay in PostgreSQL.
+        return all.stream().filter(u -> u.side() == c && u.users() > 0).findFirst()
+                .map(u -> new MigrationEvidence.ScoreStats(u.users(), u.sumOfUserMeans(), u.sumOfSquaredUserMeans(), u.scores()))
+                .orElse(MigrationEvidence.ScoreStats.NONE);
     }
 
-    private static MigrationEvidence.SideStats side(List<ShadowStore.SideTraffic> traffic, dev.llmgateway.metering.DeploymentClass c) {
-        return traffic.stream().filter(t -> t.deploymentClass() == c).findFirst()
-                .map(t -> new MigrationEvidence.SideStats(t.requests(), t.errors(), t.latencyMsP50(), t.latencyMsP95()))
+    private static MigrationEvidence.SideStats side(List<MigrationEvidenceQueries.Traffic> traffic, DeploymentClass c) {
+        return traffic.stream().filter(t -> t.side() == c).findFirst()
+                .map(t -> new MigrationEvidence.SideStats(t.requests(), t.errors(), t.latencyMsPercentiles()))
                 .orElse(MigrationEvidence.SideStats.NONE);
     }
 }
