@@ -55,6 +55,16 @@ public final class TestConfig {
                     model: judge
                     class: closed
                     prices: {input: "1.00", output: "1.00"}
+                  chatty:
+                    provider: fake-openai
+                    model: chatty
+                    class: open
+                    prices: {input: "0.10", output: "20.00"}
+                  terse:
+                    provider: fake-openai
+                    model: terse
+                    class: open
+                    prices: {input: "1.00", output: "1.00"}
                   judge-tie:
                     provider: fake-openai
                     model: judge-tie
@@ -103,6 +113,12 @@ public final class TestConfig {
                   migrate-test:
                     policy: {type: migration, from: primary, to: backup, stages: [10, 50, 100]}
                     baseline: primary
+                  output-test:
+                    policy: {type: cost_quality, candidates: [chatty, terse]}
+                  chatty-direct:
+                    deployment: chatty
+                  smart-test:
+                    policy: {type: complexity, strong: primary, weak: backup, target_strong_share: 0.3}
                   migrate-start:
                     policy: {type: migration, from: primary, to: backup, stages: [10, 50, 100]}
                     baseline: primary
