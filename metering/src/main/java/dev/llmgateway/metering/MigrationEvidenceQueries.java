@@ -132,6 +132,29 @@ public final class MigrationEvidenceQueries {
         }
     }
 
+    /** Requests of a route in one time bucket, and how many of them the open deployment class served. */
+    public record ShareBucket(Instant start, long requests, long openRequests) {}
+
+    /** Granularity of {@link #openShare} buckets (PostgreSQL date_trunc units). */
+    public enum BucketUnit { MINUTE, HOUR, DAY }
+
+    /** Non-shadow requests of the route in {@code from <= time < to} per bucket (UTC), oldest first; empty buckets absent. */
+    public List<ShareBucket> openShare(String route, Instant from, Instant to, BucketUnit unit) {
+        String sql = "SELECT date_trunc('" + unit.name().toLowerCase() + "', time AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', count(*), "
+                + "count(*) FILTER (WHERE deployment_class = 'open') FROM usage_events WHERE route = ? AND time >= ? AND time < ? "
+                + "AND NOT shadow GROUP BY 1 ORDER BY 1";
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, route, from, to);
+            try (ResultSet rs = ps.executeQuery()) {
+                List<ShareBucket> out = new ArrayList<>();
+                while (rs.next()) out.add(new ShareBucket(rs.getTimestamp(1).toInstant(), rs.getLong(2), rs.getLong(3)));
+                return out;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("reading the open share of route " + route, e);
+        }
+    }
+
     private static void bind(PreparedStatement ps, String route, Instant from, Instant to) throws SQLException {
         ps.setString(1, route);
         ps.setTimestamp(2, Timestamp.from(from));

@@ -17,6 +17,7 @@ import dev.llmgateway.routing.MigrationTransition;
 import dev.llmgateway.routing.MigrationVerdict;
 import dev.llmgateway.routing.Policy;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -131,18 +132,71 @@ public final class Migrations {
 
     /** Evidence for the current stage, gathered since the stage began; feedback and shadows clustered per end user. */
     public MigrationEvidence evidence(String route, MigrationState state) {
-        Instant from = state.since();
-        Instant to = clock.instant();
+        return evidence(route, state.stageIndex(), state.since(), clock.instant());
+    }
+
+    /** Evidence of the route in {@code from <= time < to}, labelled as stage {@code stageIndex}. */
+    public MigrationEvidence evidence(String route, int stageIndex, Instant from, Instant to) {
         Policy.Migration plan = plans().get(route);
         List<MigrationEvidenceQueries.UserScores> scores = evidenceQueries.feedbackByUser(route, from, to);
         MigrationEvidenceQueries.OrientedShadow sh = plan == null ? MigrationEvidenceQueries.OrientedShadow.NONE
                 : evidenceQueries.shadowByUser(route, plan.from(), plan.to(), from, to);
         List<MigrationEvidenceQueries.Traffic> traffic = evidenceQueries.traffic(route, from, to);
-        return new MigrationEvidence(state.stageIndex(), userScores(scores, DeploymentClass.OPEN),
+        return new MigrationEvidence(stageIndex, userScores(scores, DeploymentClass.OPEN),
                 userScores(scores, DeploymentClass.CLOSED),
                 new MigrationEvidence.ShadowTally(sh.wins(), sh.ties(), sh.losses(), new MigrationEvidence.ScoreStats(sh.users(),
                         sh.sumOfUserMeans(), sh.sumOfSquaredUserMeans(), sh.wins() + sh.ties() + sh.losses())),
                 side(traffic, DeploymentClass.OPEN), side(traffic, DeploymentClass.CLOSED));
+    }
+
+    /**
+     * One period of a migration between two stored transitions: the stage and status it ran at, its evidence, and
+     * the transition that ended it (empty for the current period).
+     */
+    public record Period(int stageIndex, MigrationStatus status, int openPercent, Instant from, Instant to,
+                         MigrationEvidence evidence, Optional<StoredMigrationTransition> endedBy) {}
+
+    /** What {@link #report} returns: the periods oldest first, the decision the rule would take now, open share per bucket. */
+    public record Report(String route, Policy.Migration plan, MigrationState state, List<Period> periods,
+                         List<StoredMigrationTransition> trail, MigrationVerdict nextDecision,
+                         MigrationEvidenceQueries.BucketUnit shareUnit, List<MigrationEvidenceQueries.ShareBucket> openShare,
+                         long savingsMicros) {}
+
+    /** The route's migration report, or empty when it is not a migration. */
+    public Optional<Report> report(String route) {
+        Policy.Migration plan = plans().get(route);
+        if (plan == null) return Optional.empty();
+        MigrationState state = state(route);
+        List<StoredMigrationTransition> trail = store.history(route, 1000);
+        Instant now = clock.instant();
+        List<Period> periods = new java.util.ArrayList<>();
+        for (int i = 0; i < trail.size(); i++) {
+            StoredMigrationTransition t = trail.get(i);
+            Optional<StoredMigrationTransition> end = i + 1 < trail.size() ? Optional.of(trail.get(i + 1)) : Optional.empty();
+            Instant to = end.map(StoredMigrationTransition::at).orElse(now);
+            MigrationStatus status = statusAfter(t.kind());
+            MigrationState during = new MigrationState(route, t.toStage(), status, t.at(), List.of());
+            periods.add(new Period(t.toStage(), status, during.openPercent(plan), t.at(), to,
+                    evidence(route, t.toStage(), t.at(), to), end));
+        }
+        Instant start = trail.isEmpty() ? state.since() : trail.get(0).at();
+        Duration span = Duration.between(start, now);
+        MigrationEvidenceQueries.BucketUnit unit = span.compareTo(Duration.ofHours(3)) <= 0 ? MigrationEvidenceQueries.BucketUnit.MINUTE
+                : span.compareTo(Duration.ofDays(4)) <= 0 ? MigrationEvidenceQueries.BucketUnit.HOUR : MigrationEvidenceQueries.BucketUnit.DAY;
+        MigrationVerdict next = MigrationMachine.evaluate(plan, state, evidence(route, state), now);
+        return Optional.of(new Report(route, plan, state, periods, trail, next, unit,
+                evidenceQueries.openShare(route, start, now.plusMillis(1), unit), savingsMicros(route)));
+    }
+
+    /** The status a migration has after a transition of this kind. */
+    static MigrationStatus statusAfter(StoredMigrationTransition.Kind kind) {
+        return switch (kind) {
+            case START, PROMOTE, AUTO_PROMOTE, RESUME -> MigrationStatus.ACTIVE;
+            case PAUSE -> MigrationStatus.PAUSED;
+            case PIN -> MigrationStatus.PINNED;
+            case ROLLBACK, AUTO_ROLLBACK -> MigrationStatus.ROLLED_BACK;
+            case COMPLETE -> MigrationStatus.COMPLETED;
+        };
     }
 
     /** Money the route saved against its closed baseline, all time. */

@@ -82,6 +82,34 @@ class AutomaticMigrationTest {
         assertThat(promote.path("reason").asText()).startsWith("non-inferior at 95%").contains("shadow diff 0.000");
         assertThat(history.getLast().path("actor").asText()).isEqualTo("auto");
         assertThat(end.path("open_percent").asInt()).isEqualTo(100);
+
+        // The report: each period with its evidence and what ended it, the open share over time, savings so far.
+        JsonNode report = Http.json(Http.get(Http.gateway() + "/admin/migrations/auto-good/report", ADMIN).body());
+        assertThat(report.path("object").asText()).isEqualTo("migration_report");
+        JsonNode first = report.path("periods").get(0);
+        assertThat(first.path("open_percent").asInt()).isEqualTo(50);
+        assertThat(first.path("ended_by").path("kind").asText()).isEqualTo("auto_promote");
+        assertThat(first.path("ended_by").path("actor").asText()).isEqualTo("auto");
+        assertThat(first.path("evidence").path("shadow").path("ties").asLong()).isPositive();
+        assertThat(first.path("evidence").path("shadow").path("wins").asLong()).isZero();
+        assertThat(first.path("evidence").path("traffic").path("open").path("requests").asLong()).isPositive();
+        assertThat(first.path("evidence").path("traffic").path("closed").path("requests").asLong()).isPositive();
+        JsonNode lastPeriod = report.path("periods").get(report.path("periods").size() - 1);
+        assertThat(lastPeriod.path("status").asText()).isEqualTo("completed");
+        assertThat(lastPeriod.path("to").isNull()).isTrue();
+        assertThat(report.path("decision_trail").findValuesAsText("kind")).containsSubsequence("start", "auto_promote", "complete");
+        assertThat(report.path("next_decision").path("verdict").asText()).isEqualTo("stay");
+        long served = 0;
+        long open = 0;
+        for (JsonNode b : report.path("open_share").path("buckets")) {
+            served += b.path("requests").asLong();
+            open += b.path("open_requests").asLong();
+        }
+        assertThat(served).isPositive();
+        assertThat(open).isPositive().isLessThan(served + 1);
+        // backup (open) is far cheaper than the primary baseline: savings so far are positive.
+        assertThat(new java.math.BigDecimal(report.path("savings_usd").asText())).isPositive();
+        assertThat(Http.get(Http.gateway() + "/admin/migrations/gpt-test/report", ADMIN).statusCode()).isEqualTo(404);
     }
 
     @Test
@@ -94,6 +122,12 @@ class AutomaticMigrationTest {
         assertThat(last.path("actor").asText()).isEqualTo("auto");
         assertThat(last.path("reason").asText()).startsWith("feedback inferior");
         assertThat(end.path("open_percent").asInt()).isZero();
+        JsonNode report = Http.json(Http.get(Http.gateway() + "/admin/migrations/auto-bad/report", ADMIN).body());
+        JsonNode firstPeriod = report.path("periods").get(0);
+        assertThat(firstPeriod.path("ended_by").path("kind").asText()).isEqualTo("auto_rollback");
+        assertThat(firstPeriod.path("evidence").path("feedback").path("open").path("mean").asDouble()).isLessThan(0.6);
+        assertThat(firstPeriod.path("evidence").path("feedback").path("closed").path("mean").asDouble()).isGreaterThan(0.8);
+        assertThat(report.path("periods").get(1).path("open_percent").asInt()).isZero();
         // Rolled back means every user is served by the closed deployment again.
         for (int u = 0; u < 10; u++) assertThat(ask(key, "auto-bad", "bad-user-" + u).deployment()).isEqualTo("primary");
     }
