@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Migrations that move themselves: real traffic through the gateway, feedback through {@code POST /v1/feedback} and
  * judged shadow comparisons, all stored in PostgreSQL, drive automatic promotion and rollback (routes auto-good and
- * auto-bad: stages 50/100, 12 users per side, evaluated every 500 ms).
+ * auto-feedback and auto-bad: stages 50/100, 12 users per side, evaluated every 500 ms).
  */
 @QuarkusTest
 @QuarkusTestResource(GatewayTestResource.class)
@@ -110,6 +110,19 @@ class AutomaticMigrationTest {
         // backup (open) is far cheaper than the primary baseline: savings so far are positive.
         assertThat(new java.math.BigDecimal(report.path("savings_usd").asText())).isPositive();
         assertThat(Http.get(Http.gateway() + "/admin/migrations/gpt-test/report", ADMIN).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void feedbackAloneCanShowAnOpenModelAsGoodAndPromoteIt() throws Exception {
+        String key = Http.newKey("feedback-team");
+        JsonNode end = drive(key, "auto-feedback", "completed", (s, u) -> u % 2 == 0 ? "0.8" : "1.0");
+        JsonNode promote = null;
+        for (JsonNode h : end.path("history")) if (h.path("kind").asText().equals("auto_promote")) promote = h;
+        assertThat(promote).isNotNull();
+        assertThat(promote.path("actor").asText()).isEqualTo("auto");
+        // Per end user: each user gave one score, and at least 12 users per side were needed.
+        assertThat(promote.path("reason").asText()).startsWith("non-inferior at 95%: feedback diff").contains(" users");
+        assertThat(end.path("history").get(end.path("history").size() - 1).path("kind").asText()).isEqualTo("complete");
     }
 
     @Test

@@ -131,6 +131,14 @@ public final class TestConfig {
                       promotion: {min_samples: 12, feedback_margin: 0.1, win_rate_margin: 0.1, evaluation_interval: 500ms, min_stage_duration: 1s}
                     shadow: {deployment: backup, sample: 1.0, judge: {deployment: judge-tie, daily_budget_usd: "10.00"}}
                     baseline: primary
+                  auto-feedback:
+                    policy:
+                      type: migration
+                      from: primary
+                      to: backup
+                      stages: [50, 100]
+                      promotion: {min_samples: 12, feedback_margin: 0.1, evaluation_interval: 500ms, min_stage_duration: 1s}
+                    baseline: primary
                   auto-bad:
                     policy:
                       type: migration
