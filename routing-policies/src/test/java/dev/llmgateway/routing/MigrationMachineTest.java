@@ -4,6 +4,8 @@ import static dev.llmgateway.routing.Fixtures.MIGRATION;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.*;
 
 import dev.llmgateway.routing.MigrationEvidence.ScoreStats;
 import dev.llmgateway.routing.MigrationEvidence.ShadowTally;
@@ -14,7 +16,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class MigrationMachineTest {
@@ -84,13 +85,11 @@ class MigrationMachineTest {
 
     @Test
     void neverPromotesWhileAnySideHasFewerThanMinSamples() {
-        Random random = new Random(20261128);
-        for (int trial = 0; trial < 200; trial++) {
-            neverPromotesWithScarceSide(random.nextInt(200), 200 + random.nextInt(4801), random.nextInt(4));
-        }
+        qt().withExamples(200).forAll(integers().between(0, 199), integers().between(200, 5000), integers().between(0, 3))
+                .checkAssert(this::neverPromotesWhileAnySideHasFewerThanMinSamples);
     }
 
-    private static void neverPromotesWithScarceSide(int scarce, int plenty, int which) {
+    private void neverPromotesWhileAnySideHasFewerThanMinSamples(int scarce, int plenty, int which) {
         MigrationEvidence e = good(0, plenty);
         e = switch (which) {
             case 0 -> withSides(e, side(scarce, 0, 800, 2000), e.closed());
@@ -289,19 +288,18 @@ class MigrationMachineTest {
 
     @Test
     void confidenceBoundsWidenWithConfidenceAndSurroundTheEstimate() {
-        Random random = new Random(7);
-        for (int trial = 0; trial < 1000; trial++) {
-            double meanOpen = random.nextDouble();
-            double meanClosed = random.nextDouble();
-            int n = 2 + random.nextInt(9_999);
-            ScoreStats open = stats(n, meanOpen, 0.2);
-            ScoreStats closed = stats(n, meanClosed, 0.2);
-            ConfidenceSequence.Bound at90 = ConfidenceSequence.meanDifference(open, closed, 0.90, 800);
-            ConfidenceSequence.Bound at99 = ConfidenceSequence.meanDifference(open, closed, 0.99, 800);
-            assertThat(at90.estimate()).isCloseTo(meanOpen - meanClosed, within(1e-9));
-            assertThat(at99.lower()).isLessThanOrEqualTo(at90.lower());
-            assertThat(at90.lower()).isLessThanOrEqualTo(at90.estimate());
-            assertThat(at99.upper()).isGreaterThanOrEqualTo(at90.upper());
-        }
+        qt().withExamples(1000).forAll(doubles().between(0, 1), doubles().between(0, 1), integers().between(2, 10_000))
+                .checkAssert(this::confidenceBoundsWidenWithConfidenceAndSurroundTheEstimate);
+    }
+
+    private void confidenceBoundsWidenWithConfidenceAndSurroundTheEstimate(double meanOpen, double meanClosed, int n) {
+        ScoreStats open = stats(n, meanOpen, 0.2);
+        ScoreStats closed = stats(n, meanClosed, 0.2);
+        ConfidenceSequence.Bound at90 = ConfidenceSequence.meanDifference(open, closed, 0.90, 800);
+        ConfidenceSequence.Bound at99 = ConfidenceSequence.meanDifference(open, closed, 0.99, 800);
+        assertThat(at90.estimate()).isCloseTo(meanOpen - meanClosed, within(1e-9));
+        assertThat(at99.lower()).isLessThanOrEqualTo(at90.lower());
+        assertThat(at90.lower()).isLessThanOrEqualTo(at90.estimate());
+        assertThat(at99.upper()).isGreaterThanOrEqualTo(at90.upper());
     }
 }
