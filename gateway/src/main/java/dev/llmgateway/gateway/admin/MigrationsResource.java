@@ -81,7 +81,7 @@ public class MigrationsResource {
         m.put("status", state.status().name().toLowerCase(Locale.ROOT));
         m.put("since", state.since().toString());
         m.put("evidence", evidence(runtime.migrations().evidence(route, state)));
-        m.put("savings_usd", Money.formatUsd(runtime.migrations().savingsMicros(route)));
+        m.put("savings_usd", runtime.migrations().savingsMicros(route).map(Money::formatUsd).orElse(null));
         List<Map<String, Object>> history = new ArrayList<>();
         for (StoredMigrationTransition t : runtime.migrations().history(route)) history.add(transition(t));
         m.put("history", history);
@@ -132,7 +132,7 @@ public class MigrationsResource {
             buckets.add(bm);
         }
         m.put("open_share", Map.of("unit", r.shareUnit().name().toLowerCase(Locale.ROOT), "buckets", buckets));
-        m.put("savings_usd", Money.formatUsd(r.savingsMicros()));
+        m.put("savings_usd", r.savingsMicros().map(Money::formatUsd).orElse(null));
         return m;
     }
 

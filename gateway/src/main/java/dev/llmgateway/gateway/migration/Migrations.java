@@ -160,7 +160,7 @@ public final class Migrations {
     public record Report(String route, Policy.Migration plan, MigrationState state, List<Period> periods,
                          List<StoredMigrationTransition> trail, MigrationVerdict nextDecision,
                          MigrationEvidenceQueries.BucketUnit shareUnit, List<MigrationEvidenceQueries.ShareBucket> openShare,
-                         long savingsMicros) {}
+                         Optional<dev.llmgateway.metering.MicroUsd> savingsMicros) {}
 
     /** The route's migration report, or empty when it is not a migration. */
     public Optional<Report> report(String route) {
@@ -199,11 +199,12 @@ public final class Migrations {
         };
     }
 
-    /** Money the route saved against its closed baseline, all time. */
-    public long savingsMicros(String route) {
-        long saved = 0;
+    /** Money the route saved against its closed baseline, all time, exactly; empty when no request has a priced baseline. */
+    public java.util.Optional<dev.llmgateway.metering.MicroUsd> savingsMicros(String route) {
+        java.util.Optional<dev.llmgateway.metering.MicroUsd> saved = java.util.Optional.empty();
         for (UsageQueries.Saving s : usage.savings(UsageQueries.Filter.all().route(route), UsageQueries.Period.MONTH)) {
-            saved = Math.addExact(saved, s.savingMicros());
+            if (s.savingMicros().isEmpty()) continue;
+            saved = java.util.Optional.of(saved.orElse(dev.llmgateway.metering.MicroUsd.ZERO).plus(s.savingMicros().get()));
         }
         return saved;
     }
