@@ -352,13 +352,18 @@ public final class ConfigLoader {
                     p.allowOnly(Set.of("type", "from", "to", "stages", "promotion"));
                     List<Integer> stages = p.get("stages").items().stream().map(st -> st.integer(0, 1, 100)).toList();
                     if (stages.isEmpty()) stages = List.of(5, 25, 50, 100);
-                    ConfigNode r = p.get("promotion").allowOnly(Set.of("non_inferiority_margin", "confidence", "min_samples",
-                            "max_error_rate_increase", "max_latency_ratio", "min_stage_duration"));
+                    ConfigNode r = p.get("promotion").allowOnly(Set.of("feedback_margin", "win_rate_margin", "non_inferiority_margin",
+                            "confidence", "min_samples", "max_error_rate_increase", "max_latency_ratio", "min_stage_duration",
+                            "evaluation_interval"));
                     PromotionRule rule;
                     try {
-                        rule = new PromotionRule(r.get("non_inferiority_margin").ratio(0.05), r.get("confidence").ratio(0.95),
-                                r.get("min_samples").integer(200, 1, 100_000_000), r.get("max_error_rate_increase").ratio(0.01),
-                                Double.parseDouble(r.get("max_latency_ratio").string("1.5")), r.get("min_stage_duration").duration(Duration.ZERO));
+                        // non_inferiority_margin is the former single margin: it still sets both scales' defaults.
+                        double legacy = r.get("non_inferiority_margin").ratio(0.05);
+                        rule = new PromotionRule(r.get("feedback_margin").ratio(legacy), r.get("win_rate_margin").ratio(legacy),
+                                r.get("confidence").ratio(0.95), r.get("min_samples").integer(200, 2, 100_000_000),
+                                r.get("max_error_rate_increase").ratio(0.01),
+                                Double.parseDouble(r.get("max_latency_ratio").string("1.5")), r.get("min_stage_duration").duration(Duration.ZERO),
+                                r.get("evaluation_interval").duration(PromotionRule.DEFAULT_EVALUATION_INTERVAL));
                     } catch (NumberFormatException e) {
                         throw r.get("max_latency_ratio").error("expected a number");
                     } catch (IllegalArgumentException e) {

@@ -106,4 +106,36 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> parse(yaml.replace(", engine: {path: models/tiny.gguf, parallel_slots: 2}", ""), Map.of()))
                 .hasMessage("gateway.yaml: deployments.tiny.engine: is required for a deployment of an embedded provider (engine.path or engine.huggingface)");
     }
+
+    private static final String MIGRATION = VALID.replace("  chat: {deployment: gpt, fallbacks: [llama]}\n",
+            "  chat: {deployment: gpt, fallbacks: [llama]}\n  move:\n    policy: {type: migration, from: gpt, to: llama, stages: [10, 100]PROMOTION}\n");
+
+    private static dev.llmgateway.routing.PromotionRule rule(String promotion) {
+        GatewayConfig c = parse(MIGRATION.replace("PROMOTION", promotion), Map.of("OPENAI_API_KEY", "sk-1"));
+        return ((dev.llmgateway.routing.Policy.Migration) c.routes().get("move").policy()).rule();
+    }
+
+    @Test
+    void promotionRuleHasSeparateMarginsAnEvaluationIntervalAndAcceptsShortStageDurations() {
+        dev.llmgateway.routing.PromotionRule defaults = rule("");
+        assertThat(defaults.evaluationInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(defaults.feedbackMargin()).isEqualTo(0.05);
+        assertThat(defaults.winRateMargin()).isEqualTo(0.05);
+        assertThat(defaults.minStageDuration()).isEqualTo(Duration.ZERO);
+
+        dev.llmgateway.routing.PromotionRule trial = rule(", promotion: {feedback_margin: 0.1, win_rate_margin: 0.03, "
+                + "evaluation_interval: 500ms, min_stage_duration: 2s, min_samples: 12}");
+        assertThat(trial.feedbackMargin()).isEqualTo(0.1);
+        assertThat(trial.winRateMargin()).isEqualTo(0.03);
+        assertThat(trial.evaluationInterval()).isEqualTo(Duration.ofMillis(500));
+        assertThat(trial.minStageDuration()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(trial.minSamples()).isEqualTo(12);
+
+        // The former single margin still sets both when they are not given.
+        assertThat(rule(", promotion: {non_inferiority_margin: 0.02}").winRateMargin()).isEqualTo(0.02);
+        rejects(MIGRATION.replace("PROMOTION", ", promotion: {evaluation_interval: 0s}"),
+                "gateway.yaml: routes.move.policy.promotion: evaluationInterval must be > 0");
+        rejects(MIGRATION.replace("PROMOTION", ", promotion: {evaluation_interval: often}"),
+                "gateway.yaml: routes.move.policy.promotion.evaluation_interval: expected a duration such as 250ms, 30s, 5m or PT30S");
+    }
 }

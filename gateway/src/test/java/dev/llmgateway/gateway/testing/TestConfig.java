@@ -76,6 +76,21 @@ public final class TestConfig {
                     model: judge
                     class: closed
                     prices: {input: "1.00", output: "1.00"}
+                  chatty:
+                    provider: fake-openai
+                    model: chatty
+                    class: open
+                    prices: {input: "0.10", output: "20.00"}
+                  terse:
+                    provider: fake-openai
+                    model: terse
+                    class: open
+                    prices: {input: "1.00", output: "1.00"}
+                  judge-tie:
+                    provider: fake-openai
+                    model: judge-tie
+                    class: closed
+                    prices: {input: "0.01", output: "0.01"}
                   flaky:
                     provider: fake-openai
                     model: flaky
@@ -125,6 +140,40 @@ public final class TestConfig {
                     shadow: {deployment: backup, sample: 1.0, judge: {deployment: judge, daily_budget_usd: "0.000400"}}
                   migrate-test:
                     policy: {type: migration, from: primary, to: backup, stages: [10, 50, 100]}
+                    baseline: primary
+                  output-test:
+                    policy: {type: cost_quality, candidates: [chatty, terse]}
+                  chatty-direct:
+                    deployment: chatty
+                  smart-test:
+                    policy: {type: complexity, strong: primary, weak: backup, target_strong_share: 0.3}
+                  migrate-start:
+                    policy: {type: migration, from: primary, to: backup, stages: [10, 50, 100]}
+                    baseline: primary
+                  auto-good:
+                    policy:
+                      type: migration
+                      from: primary
+                      to: backup
+                      stages: [50, 100]
+                      promotion: {min_samples: 12, feedback_margin: 0.1, win_rate_margin: 0.1, evaluation_interval: 500ms, min_stage_duration: 1s}
+                    shadow: {deployment: backup, sample: 1.0, judge: {deployment: judge-tie, daily_budget_usd: "10.00"}}
+                    baseline: primary
+                  auto-feedback:
+                    policy:
+                      type: migration
+                      from: primary
+                      to: backup
+                      stages: [50, 100]
+                      promotion: {min_samples: 12, feedback_margin: 0.1, evaluation_interval: 500ms, min_stage_duration: 1s}
+                    baseline: primary
+                  auto-bad:
+                    policy:
+                      type: migration
+                      from: primary
+                      to: backup
+                      stages: [50, 100]
+                      promotion: {min_samples: 12, feedback_margin: 0.1, win_rate_margin: 0.1, evaluation_interval: 500ms, min_stage_duration: 1s}
                     baseline: primary
                   tiny-test:
                     deployment: tiny
