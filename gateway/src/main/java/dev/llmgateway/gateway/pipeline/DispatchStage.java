@@ -62,7 +62,7 @@ public final class DispatchStage implements Stage {
             if (!err.retryable()) return Future.failedFuture(e);
             Resilience r = d.resilience();
             Duration wait = backoff(r, attempt, err);
-            boolean retrySame = !(err instanceof GatewayError.CircuitOpen) && attempt < r.maxAttempts() && wait != null;
+            boolean retrySame = !(err instanceof GatewayError.CircuitOpen) && !(err instanceof GatewayError.ModelUnavailable) && attempt < r.maxAttempts() && wait != null;
             if (!retrySame) return tryDeployment(x, candidates, index + 1, 1);
             return delay(wait).compose(v -> tryDeployment(x, candidates, index, attempt + 1));
         });
@@ -102,6 +102,7 @@ public final class DispatchStage implements Stage {
             case GatewayError.UpstreamUnavailable u -> "unreachable";
             case GatewayError.CircuitOpen c -> "circuit_open";
             case GatewayError.Overloaded o -> "overloaded";
+            case GatewayError.ModelUnavailable m -> "model_unavailable";
             default -> "error";
         };
     }
