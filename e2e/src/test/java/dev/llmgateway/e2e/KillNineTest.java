@@ -2,7 +2,7 @@ package dev.llmgateway.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import dev.llmgateway.testsupport.TestPostgres;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
@@ -19,10 +19,11 @@ class KillNineTest {
     @Timeout(value = 150)
     void killNineUnderLoadLosesNoAcknowledgedUsageAndDoublesNone() throws Exception {
         // The database lives outside the gateway, so it survives the kill and shows what was stored before and after.
-        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start();
-             Harness h = new Harness("kill-nine", null)) {
-            UsageDb db = new UsageDb(pg.getPort());
-            String dbUrl = UsageDb.jdbcUrl(pg.getPort());
+        try (Harness h = new Harness("kill-nine", null)) {
+            // The test PostgreSQL (embedded, or a container with -Dgateway.test.db=testcontainers), a fresh database.
+            String database = TestPostgres.freshDatabase("e2e");
+            UsageDb db = new UsageDb(TestPostgres.server(), database);
+            String dbUrl = TestPostgres.server().jdbcUrl(database);
             int port = GatewayProcess.freePort();
             Set<String> acknowledged;
             Set<String> storedBeforeRestart;

@@ -64,11 +64,11 @@ public class UnavailableModelsResource implements QuarkusTestResourceLifecycleMa
                     corrupt.toAbsolutePath(), "ab".repeat(32));
             Path config = dir.resolve("gateway.yaml");
             Files.writeString(config, yaml);
-            return Map.of(
+            return GatewayTestResource.withTestDatabase(Map.of(
                     "gateway.config", config.toString(),
                     "gateway.data-dir", dir.resolve("data").toString(),
                     "gateway.admin-key", GatewayTestResource.ADMIN_KEY,
-                    "test.upstream.port", Integer.toString(upstream.port()));
+                    "test.upstream.port", Integer.toString(upstream.port())));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
