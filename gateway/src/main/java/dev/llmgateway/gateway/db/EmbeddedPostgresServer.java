@@ -69,6 +69,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     private volatile Process postmaster;
     private volatile boolean ready;
     private volatile boolean closing;
+    private boolean closed;
     private volatile String lastProblem = "";
     private volatile Instant downSince;
     private volatile int restarts;
@@ -123,6 +124,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 throw e;
             }
             server.supervise();
+            // Also when the JVM ends without the gateway's orderly shutdown (e.g. a failed start after this point).
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "embedded-postgres-stop"));
             return server;
         } catch (IOException e) {
             closeQuietly(channel);
@@ -382,7 +385,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     /** Fast shutdown of the child (pool closed first), then releases the data directory's lock. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
         closing = true;
         ready = false;
         supervisor.shutdownNow();
