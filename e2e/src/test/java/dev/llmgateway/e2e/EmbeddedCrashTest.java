@@ -47,7 +47,7 @@ class EmbeddedCrashTest {
     }
 
     @Test
-    @Timeout(value = 240)
+    @Timeout(value = 300)
     void killNineOfTheGatewayUnderLoadThenTheFirstRestartWorksAndKeepsEveryAcknowledgedRecord() throws Exception {
         try (Harness h = new Harness("embedded-kill-nine", null)) {
             int port = GatewayProcess.freePort();
@@ -73,7 +73,7 @@ class EmbeddedCrashTest {
                 String key = gw.createTeamAndKey("crash-embedded");
                 Load load = new Load(key, n -> new Load.Target(gw.uri("/v1/chat/completions"), n % 4 == 3, 0), 8, 2, 20_000).start();
                 try {
-                    KillNineTest.awaitAcknowledged(load, 400, Duration.ofSeconds(40));
+                    KillNineTest.awaitAcknowledged(load, 400, Duration.ofSeconds(90));
                     // For the last 1.5 s before the kill a table lock holds the usage writer back, so acknowledged usage
                     // exists only in the journal at the kill and the first restart must replay it.
                     try (AutoCloseable blocked = new UsageDb(orphan.port()).blockUsageInserts()) {
@@ -112,7 +112,7 @@ class EmbeddedCrashTest {
     }
 
     @Test
-    @Timeout(value = 240)
+    @Timeout(value = 300)
     void killNineOfTheEmbeddedPostgresUnderLoadIsRepairedByTheGatewayWithNothingLost() throws Exception {
         try (Harness h = new Harness("embedded-pg-kill-nine", null);
              GatewayProcess gw = GatewayProcess.start("gateway", h.settings("gateway", GatewayProcess.freePort(), null))) {
@@ -123,7 +123,7 @@ class EmbeddedCrashTest {
             Map<String, Integer> readinessSeen = new LinkedHashMap<>();
             Postmaster after;
             try {
-                KillNineTest.awaitAcknowledged(load, 300, Duration.ofSeconds(40));
+                KillNineTest.awaitAcknowledged(load, 300, Duration.ofSeconds(90));
                 int ackAtKill = load.acknowledgedCount();
                 gw.note("kill -9 of the embedded PostgreSQL pid " + before.pid());
                 ProcessHandle.of(before.pid()).orElseThrow().destroyForcibly();

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Timeout;
 class KillNineTest {
 
     @Test
-    @Timeout(value = 150)
+    @Timeout(value = 200)
     void killNineUnderLoadLosesNoAcknowledgedUsageAndDoublesNone() throws Exception {
         // The database lives outside the gateway, so it survives the kill and shows what was stored before and after.
         try (Harness h = new Harness("kill-nine", null)) {
@@ -32,7 +32,7 @@ class KillNineTest {
                 // 8 clients; one request in four streams (its usage must be durable before [DONE]).
                 Load load = new Load(key, n -> new Load.Target(gw.uri("/v1/chat/completions"), n % 4 == 3, 0), 8, 2, 20_000).start();
                 try {
-                    awaitAcknowledged(load, 300, Duration.ofSeconds(20));
+                    awaitAcknowledged(load, 300, Duration.ofSeconds(60));
                     GatewayProcess.sleep(1_500);
                     int before;
                     long killedAt;
