@@ -272,10 +272,20 @@ final class GatewayProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * An orderly stop (SIGTERM: the gateway shuts down, stopping its embedded PostgreSQL if it runs one), SIGKILL only
+     * if it has not exited after 30 s. A SIGKILL here would leave an embedded PostgreSQL running as an orphan.
+     */
     @Override
     public void close() {
         if (process.isAlive()) {
-            process.destroyForcibly();
+            process.destroy();
+            try {
+                if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+            }
         }
         awaitExit();
     }
