@@ -12,8 +12,13 @@ public final class TestDatabase {
 
     /** A new, empty database with the full schema applied. */
     public static synchronized DataSource fresh() {
-        DataSource ds = TestPostgres.dataSource(TestPostgres.freshDatabase("t"));
+        DataSource ds = empty();
         Schema.migrate(ds);
         return ds;
+    }
+
+    /** A new database without any schema (for migration tests). */
+    public static synchronized DataSource empty() {
+        return TestPostgres.dataSource(TestPostgres.freshDatabase("t"));
     }
 }

@@ -80,6 +80,14 @@ public sealed interface GatewayError {
         public boolean retryable() { return true; }
     }
 
+    /**
+     * The gateway's own connection pool to the deployment's provider is full (no free connection within the pool wait,
+     * or the wait queue is full). Says nothing about the upstream's health: never counts against the deployment.
+     */
+    record GatewayCapacity(String deployment, String message, Duration retryAfter) implements GatewayError {
+        public boolean retryable() { return true; }
+    }
+
     record CircuitOpen(String deployment) implements GatewayError {
         public String message() { return "deployment '" + deployment + "' is failing and temporarily taken out of rotation"; }
         public boolean retryable() { return true; }

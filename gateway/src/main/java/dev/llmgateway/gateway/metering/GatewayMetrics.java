@@ -1,9 +1,12 @@
 package dev.llmgateway.gateway.metering;
 
+import dev.llmgateway.gateway.providers.Backends;
 import dev.llmgateway.gateway.providers.CircuitBreakers;
+import dev.llmgateway.gateway.providers.UpstreamHttp;
 import dev.llmgateway.metering.UsageEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -34,7 +37,9 @@ public final class GatewayMetrics {
                         case CLOSED -> 0;
                         case HALF_OPEN -> 1;
                         case OPEN -> 2;
-                    }).tag("deployment", d).description("0 closed, 1 half-open, 2 open").register(registry);
+                    }).tag("deployment", d).description("0 closed, 1 half-open, 2 open")
+                    // The supplier lambda is referenced by nothing else: held weakly, it was collected and read NaN.
+                    .strongReference(true).register(registry);
         }
         Gauge.builder("gateway_usage_journal_unstored_records", metering, m -> m.journal().unstoredRecords())
                 .description("usage records durable in the journal but not yet in PostgreSQL").register(registry);
@@ -42,6 +47,40 @@ public final class GatewayMetrics {
         Gauge.builder("gateway_usage_journal_max_bytes", metering, m -> m.journal().maxTotalBytes()).register(registry);
         Gauge.builder("gateway_usage_writer_failures", metering, m -> m.writer().failures())
                 .description("failed attempts to write usage batches to PostgreSQL").register(registry);
+    }
+
+    /**
+     * Connection-pool gauges of the named HTTP providers, read from whatever {@link Backends} is current (a reload swaps
+     * them): calls holding a connection, calls waiting for one, the limits, and capacity rejections by reason. Safe to
+     * call again after a reload: meters already registered are kept.
+     */
+    public void registerPools(java.util.function.Supplier<Backends> backends, Iterable<String> providers) {
+        for (String p : providers) {
+            java.util.function.Function<java.util.function.ToDoubleFunction<UpstreamHttp>, java.util.function.Supplier<Number>> read =
+                    f -> () -> {
+                        UpstreamHttp h = backends.get().pools().get(p);
+                        return h == null ? Double.NaN : f.applyAsDouble(h);
+                    };
+            Gauge.builder("gateway_upstream_pool_in_use", read.apply(UpstreamHttp::inUse)).tag("provider", p)
+                    .description("calls holding a pooled connection (HTTP/1.1) or stream (HTTP/2)").register(registry);
+            Gauge.builder("gateway_upstream_pool_waiting", read.apply(UpstreamHttp::waiting)).tag("provider", p)
+                    .description("calls waiting for a pooled connection").register(registry);
+            Gauge.builder("gateway_upstream_pool_max_connections", read.apply(h -> h.limits().maxConnections())).tag("provider", p)
+                    .register(registry);
+            Gauge.builder("gateway_upstream_pool_max_waiting", read.apply(h -> h.limits().maxWaiting())).tag("provider", p)
+                    .register(registry);
+            // Function counters hold their object weakly: this (kept by the runtime) rather than a lone lambda.
+            FunctionCounter.builder("gateway_upstream_pool_rejected", this, m -> rejected(backends.get(), p, true))
+                    .tag("provider", p).tag("reason", "queue_full").description("calls answered 503 gateway_capacity").register(registry);
+            FunctionCounter.builder("gateway_upstream_pool_rejected", this, m -> rejected(backends.get(), p, false))
+                    .tag("provider", p).tag("reason", "wait_timeout").description("calls answered 503 gateway_capacity").register(registry);
+        }
+    }
+
+    private static double rejected(Backends backends, String provider, boolean queueFull) {
+        UpstreamHttp h = backends.pools().get(provider);
+        if (h == null) return 0;
+        return queueFull ? h.rejectedQueueFull() : h.rejectedWaitTimeout();
     }
 
     /** Records one finished, metered request. */
@@ -59,10 +98,10 @@ public final class GatewayMetrics {
                 .register(registry).increment(e.promptTokens());
         Counter.builder("gateway_tokens_total").tag("deployment", e.deployment()).tag("kind", "completion")
                 .register(registry).increment(e.completionTokens());
-        // Exported as micro-USD so that sums stay exact integers in Prometheus.
+        // Exported as micro-USD (a double: Prometheus counters are approximate; the exact figures are in PostgreSQL).
         Counter.builder("gateway_team_charge_micros_usd_total").tag("team", e.teamId()).tag("deployment", e.deployment())
-                .register(registry).increment(e.teamChargeMicros());
+                .register(registry).increment(e.teamChargeMicros().micros().doubleValue());
         Counter.builder("gateway_provider_cost_micros_usd_total").tag("deployment", e.deployment())
-                .register(registry).increment(e.providerCostMicros());
+                .register(registry).increment(e.providerCostMicros().micros().doubleValue());
     }
 }

@@ -41,6 +41,27 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void connectionPoolsAreSizedForThousandsOfCallsInFlightByDefaultAndConfigurable() {
+        GatewayConfig c = parse(VALID, Map.of("OPENAI_API_KEY", "sk-1"));
+        assertThat(c.providers().get("oai").maxConnections()).isEqualTo(4096);
+        assertThat(c.providers().get("oai").maxWaiting()).isEqualTo(10_000);
+        assertThat(c.providers().get("oai").http2()).isFalse();
+        assertThat(c.deployments().get("gpt").resilience().poolWait()).isEqualTo(Duration.ofSeconds(10));
+
+        GatewayConfig tuned = parse(VALID.replace("oai: {type: openai, ", "oai: {type: openai, max_connections: 20000, max_waiting: 0, http2: true, ")
+                .replace("timeouts: {first_byte: 2s}", "timeouts: {first_byte: 2s, pool_wait: 250ms}"), Map.of("OPENAI_API_KEY", "sk-1"));
+        assertThat(tuned.providers().get("oai").maxConnections()).isEqualTo(20_000);
+        assertThat(tuned.providers().get("oai").maxWaiting()).isZero();
+        assertThat(tuned.providers().get("oai").http2()).isTrue();
+        assertThat(tuned.deployments().get("llama").resilience().poolWait()).isEqualTo(Duration.ofMillis(250));
+
+        rejects(VALID.replace("base_url: \"http://127.0.0.1:8000/v1\"}", "base_url: \"http://127.0.0.1:8000/v1\", http2: true}"),
+                "gateway.yaml: providers.vllm.http2: needs an https base_url (HTTP/2 is negotiated by ALPN during the TLS handshake)");
+        rejects(VALID.replace("oai: {type: openai, ", "oai: {type: openai, max_connections: 0, "),
+                "gateway.yaml: providers.oai.max_connections: must be between 1 and 100000");
+    }
+
+    @Test
     void missingEnvironmentVariableNamesThePath() {
         assertThatThrownBy(() -> parse(VALID, Map.of())).hasMessage("gateway.yaml: providers.oai.api_key: environment variable OPENAI_API_KEY is not set");
     }

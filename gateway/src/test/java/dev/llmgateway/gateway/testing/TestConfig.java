@@ -22,6 +22,15 @@ public final class TestConfig {
                     type: anthropic
                     base_url: http://127.0.0.1:%1$d
                     api_key: ant-upstream-secret-do-not-leak
+                  fake-azure:
+                    type: azure-openai
+                    base_url: http://127.0.0.1:%1$d
+                    api_version: 2024-10-21
+                    api_keys: [azure-secret-key-one, azure-secret-key-two]
+                  fake-gemini:
+                    type: gemini
+                    base_url: http://127.0.0.1:%1$d/v1beta
+                    api_key: gemini-secret-key-do-not-leak
                 deployments:
                   primary:
                     provider: fake-openai
@@ -43,6 +52,18 @@ public final class TestConfig {
                     model: claude-test
                     class: closed
                     prices: {input: "3.00", output: "15.00"}
+                  azure-gpt:
+                    provider: fake-azure
+                    model: azure-dep
+                    class: closed
+                    prices: {input: "2.50", output: "10.00"}
+                    retry: {max_attempts: 1}
+                  gemini-flash:
+                    provider: fake-gemini
+                    model: gemini-test
+                    class: closed
+                    prices: {input: "0.30", output: "2.50"}
+                    retry: {max_attempts: 1}
                   judge:
                     provider: fake-openai
                     model: judge
@@ -66,6 +87,13 @@ public final class TestConfig {
                     model: retrying
                     class: closed
                     retry: {max_attempts: 3, backoff_initial: 10ms, backoff_max: 5s}
+                    circuit_breaker: {request_volume: 1000}
+                  cheap-open:
+                    provider: fake-openai
+                    model: cheap-open
+                    class: open
+                    prices: {input: "0.20", output: "0.20"}
+                    license: cheap-share
                     circuit_breaker: {request_volume: 1000}
                   tiny:
                     provider: local
@@ -93,12 +121,18 @@ public final class TestConfig {
                     baseline: primary
                   tiny-test:
                     deployment: tiny
+                  cheap-test:
+                    deployment: cheap-open
                   gpt-test:
                     deployment: primary
                     fallbacks: [backup]
                     baseline: primary
                   claude-test:
                     deployment: claude
+                  azure-test:
+                    deployment: azure-gpt
+                  gemini-test:
+                    deployment: gemini-flash
                   flaky-route:
                     deployment: flaky
                   slow-route:
