@@ -47,11 +47,23 @@ final class GatewayProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** Settings of one gateway process. */
+    /** Settings of one gateway process; a null {@code dbUrl} means the gateway's embedded PostgreSQL (its default). */
     record Settings(Path config, Path dataDir, int port, String dbUrl, Path logFile) {}
 
     /** Starts the gateway and waits until {@code /q/health/ready} answers 200. */
     static GatewayProcess start(String name, Settings s) {
+        GatewayProcess g = launch(name, s);
+        try {
+            g.awaitReady(Duration.ofSeconds(90));
+        } catch (RuntimeException | Error e) {
+            g.close();
+            throw e;
+        }
+        return g;
+    }
+
+    /** Starts the gateway process without waiting for it (for tests of a start that must fail). */
+    static GatewayProcess launch(String name, Settings s) {
         Path jar = jar();
         List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-Xmx384m", "-XX:ActiveProcessorCount=2", "-jar", jar.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
@@ -68,9 +80,11 @@ final class GatewayProcess implements AutoCloseable {
         env.put("GATEWAY_CONFIG", s.config().toString());
         env.put("GATEWAY_DATA_DIR", s.dataDir().toString());
         env.put("GATEWAY_ADMIN_KEY", ADMIN_KEY);
-        env.put("GATEWAY_DB_URL", s.dbUrl());
-        env.put("GATEWAY_DB_USER", "postgres");
-        env.put("GATEWAY_DB_PASSWORD", "");
+        if (s.dbUrl() != null) {
+            env.put("GATEWAY_DB_URL", s.dbUrl());
+            env.put("GATEWAY_DB_USER", "postgres");
+            env.put("GATEWAY_DB_PASSWORD", "");
+        }
         env.put("QUARKUS_HTTP_PORT", Integer.toString(s.port()));
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         Process p;
@@ -82,14 +96,30 @@ final class GatewayProcess implements AutoCloseable {
             throw new UncheckedIOException("could not start " + cmd, e);
         }
         LIVE.add(p);
-        GatewayProcess g = new GatewayProcess(name, p, s.port(), s.logFile());
+        return new GatewayProcess(name, p, s.port(), s.logFile());
+    }
+
+    /** Waits for the process to exit by itself; its exit code, or empty if it is still running after the timeout. */
+    java.util.OptionalInt awaitExitCode(Duration timeout) {
         try {
-            g.awaitReady(Duration.ofSeconds(90));
-        } catch (RuntimeException | Error e) {
-            g.close();
-            throw e;
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) return java.util.OptionalInt.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return java.util.OptionalInt.empty();
         }
-        return g;
+        LIVE.remove(process);
+        return java.util.OptionalInt.of(process.exitValue());
+    }
+
+    /** HTTP status of {@code /q/health/ready} (0 when there is no answer) and its body. */
+    Map.Entry<Integer, String> readinessStatus() {
+        try {
+            HttpResponse<String> r = admin.send(HttpRequest.newBuilder(uri("/q/health/ready")).timeout(Duration.ofSeconds(3)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return Map.entry(r.statusCode(), r.body());
+        } catch (Exception e) {
+            return Map.entry(0, e.toString());
+        }
     }
 
     /** The packaged gateway; a clear failure if the gateway module was not built first. */
@@ -242,10 +272,20 @@ final class GatewayProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * An orderly stop (SIGTERM: the gateway shuts down, stopping its embedded PostgreSQL if it runs one), SIGKILL only
+     * if it has not exited after 30 s. A SIGKILL here would leave an embedded PostgreSQL running as an orphan.
+     */
     @Override
     public void close() {
         if (process.isAlive()) {
-            process.destroyForcibly();
+            process.destroy();
+            try {
+                if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+            }
         }
         awaitExit();
     }

@@ -2,7 +2,7 @@ package dev.llmgateway.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import dev.llmgateway.testsupport.TestPostgres;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
@@ -16,13 +16,14 @@ import org.junit.jupiter.api.Timeout;
 class KillNineTest {
 
     @Test
-    @Timeout(value = 150)
+    @Timeout(value = 200)
     void killNineUnderLoadLosesNoAcknowledgedUsageAndDoublesNone() throws Exception {
         // The database lives outside the gateway, so it survives the kill and shows what was stored before and after.
-        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start();
-             Harness h = new Harness("kill-nine", null)) {
-            UsageDb db = new UsageDb(pg.getPort());
-            String dbUrl = UsageDb.jdbcUrl(pg.getPort());
+        try (Harness h = new Harness("kill-nine", null)) {
+            // The test PostgreSQL (embedded, or a container with -Dgateway.test.db=testcontainers), a fresh database.
+            String database = TestPostgres.freshDatabase("e2e");
+            UsageDb db = new UsageDb(TestPostgres.server(), database);
+            String dbUrl = TestPostgres.server().jdbcUrl(database);
             int port = GatewayProcess.freePort();
             Set<String> acknowledged;
             Set<String> storedBeforeRestart;
@@ -31,7 +32,7 @@ class KillNineTest {
                 // 8 clients; one request in four streams (its usage must be durable before [DONE]).
                 Load load = new Load(key, n -> new Load.Target(gw.uri("/v1/chat/completions"), n % 4 == 3, 0), 8, 2, 20_000).start();
                 try {
-                    awaitAcknowledged(load, 300, Duration.ofSeconds(20));
+                    awaitAcknowledged(load, 300, Duration.ofSeconds(60));
                     GatewayProcess.sleep(1_500);
                     int before;
                     long killedAt;

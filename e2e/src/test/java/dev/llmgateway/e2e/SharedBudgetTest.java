@@ -2,7 +2,7 @@ package dev.llmgateway.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import dev.llmgateway.testsupport.TestPostgres;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -17,10 +17,11 @@ class SharedBudgetTest {
     @Test
     @Timeout(value = 150)
     void twoGatewayProcessesShareOneHardBudgetWithoutOverspending() throws Exception {
-        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start();
-             Harness h = new Harness("shared-budget", null)) {
-            UsageDb db = new UsageDb(pg.getPort());
-            String dbUrl = UsageDb.jdbcUrl(pg.getPort());
+        try (Harness h = new Harness("shared-budget", null)) {
+            // The test PostgreSQL (embedded, or a container with -Dgateway.test.db=testcontainers), a fresh database.
+            String database = TestPostgres.freshDatabase("e2e");
+            UsageDb db = new UsageDb(TestPostgres.server(), database);
+            String dbUrl = TestPostgres.server().jdbcUrl(database);
             try (GatewayProcess a = GatewayProcess.start("gateway-a", h.settings("gateway-a", GatewayProcess.freePort(), dbUrl));
                  GatewayProcess b = GatewayProcess.start("gateway-b", h.settings("gateway-b", GatewayProcess.freePort(), dbUrl))) {
                 String key = a.createTeamAndKey("budgeted");

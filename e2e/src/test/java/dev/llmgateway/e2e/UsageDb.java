@@ -27,6 +27,17 @@ final class UsageDb {
         ds.setSocketTimeout(30);
     }
 
+    /** One database of the test PostgreSQL ({@link dev.llmgateway.testsupport.TestPostgres}: embedded or a container). */
+    UsageDb(dev.llmgateway.testsupport.TestPostgres.Server server, String database) {
+        ds.setServerNames(new String[] {server.host()});
+        ds.setPortNumbers(new int[] {server.port()});
+        ds.setDatabaseName(database);
+        ds.setUser(server.user());
+        ds.setPassword(server.password());
+        ds.setConnectTimeout(5);
+        ds.setSocketTimeout(30);
+    }
+
     static String jdbcUrl(int port) { return "jdbc:postgresql://127.0.0.1:" + port + "/postgres"; }
 
     DataSource dataSource() { return ds; }

@@ -54,7 +54,7 @@ public class GatewayRuntime {
     private volatile Backends backends;
     private volatile CircuitBreakers breakers;
     private volatile Pipeline pipeline;
-    private dev.llmgateway.engine.LocalEngine engine;
+    private dev.llmgateway.gateway.providers.embedded.EmbeddedModels engine;
     private dev.llmgateway.gateway.metering.Metering metering;
     private dev.llmgateway.gateway.metering.GatewayMetrics metrics;
     private dev.llmgateway.gateway.migration.Migrations migrations;
@@ -78,7 +78,7 @@ public class GatewayRuntime {
         LOG.infof("Configuration %s: %d providers, %d deployments, routes %s", config.source(), config.providers().size(),
                 config.deployments().size(), config.routes().keySet());
         database = Database.open(settings.dbUrl(), settings.dbUser(), settings.dbPassword(), Path.of(settings.dataDir()),
-                settings.dbPoolSize());
+                settings.dbPoolSize(), settings.dbStartTimeout());
         int applied = Schema.migrate(database.dataSource());
         if (applied > 0) LOG.infof("Applied %d schema migration(s)", applied);
         teams = new TeamStore(database.dataSource());
@@ -299,22 +299,25 @@ public class GatewayRuntime {
                 ? dev.llmgateway.routing.DeploymentHealth.circuitOpened() : dev.llmgateway.routing.DeploymentHealth.HEALTHY;
     }
 
-    /** One engine for every embedded deployment (engine model name = deployment name); started only if needed. */
+    /**
+     * The embedded deployments' models (engine model name = deployment name), prepared once, only if an embedded provider
+     * exists. A model that is missing, corrupt or not downloadable makes only its deployment unavailable.
+     */
     private ModelBackend embeddedBackend(GatewayConfig.Provider provider) {
         if (engine == null) {
-            // Models pinned on Hugging Face are fetched (once; later starts find them under <data dir>/models) before the
-            // engine starts. Endpoint and token come from env GATEWAY_HF_ENDPOINT and HF_TOKEN.
-            var downloader = dev.llmgateway.gateway.providers.embedded.ModelDownloader.fromEnvironment(Path.of(settings.dataDir()));
-            List<dev.llmgateway.engine.ModelConfig> models = config.deployments().values().stream()
-                    .filter(d -> d.engine().isPresent())
-                    .map(d -> {
-                        var e = d.engine().get();
-                        Path path = e.huggingface().map(downloader::resolve).orElse(e.path());
-                        return new dev.llmgateway.engine.ModelConfig(d.name(), path, e.contextSize(), e.threads(),
-                                e.parallelSlots(), e.maxQueued(), e.gpuLayers(), e.idleUnload(), e.preload(), e.chatTemplate());
-                    }).toList();
-            engine = dev.llmgateway.engine.LocalEngine.start(models);
-            LOG.infof("Embedded engine: models %s", engine.models());
+            // Models pinned on Hugging Face are fetched in the background (once; later starts find them under
+            // <data dir>/models). Endpoint and token come from env GATEWAY_HF_ENDPOINT and HF_TOKEN.
+            dev.llmgateway.gateway.providers.embedded.ModelDownloader downloader = null;
+            String problem = null;
+            try {
+                downloader = dev.llmgateway.gateway.providers.embedded.ModelDownloader.fromEnvironment(Path.of(settings.dataDir()));
+            } catch (RuntimeException e) {
+                problem = e.getMessage();
+            }
+            var embedded = config.deployments().values().stream().filter(d -> d.engine().isPresent()).toList();
+            engine = dev.llmgateway.gateway.providers.embedded.EmbeddedModels.start(embedded, downloader, problem);
+            LOG.infof("Embedded models: %s", engine.states().entrySet().stream()
+                    .map(e -> e.getKey() + " " + dev.llmgateway.gateway.providers.embedded.EmbeddedModels.describe(e.getValue())).toList());
         }
         return new dev.llmgateway.gateway.providers.embedded.EmbeddedBackend(engine, blocking, vertx);
     }
@@ -387,7 +390,8 @@ public class GatewayRuntime {
     public Authenticator authenticator() { return authenticator; }
     public CircuitBreakers breakers() { return breakers; }
     public Pipeline pipeline() { return pipeline; }
-    public java.util.Optional<dev.llmgateway.engine.LocalEngine> engine() { return java.util.Optional.ofNullable(engine); }
+    /** The embedded deployments' models; empty when no provider is of type embedded. */
+    public java.util.Optional<dev.llmgateway.gateway.providers.embedded.EmbeddedModels> engine() { return java.util.Optional.ofNullable(engine); }
     public dev.llmgateway.gateway.metering.Metering metering() { return metering; }
     public dev.llmgateway.routing.Router router() { return router; }
     public dev.llmgateway.gateway.migration.Migrations migrations() { return migrations; }

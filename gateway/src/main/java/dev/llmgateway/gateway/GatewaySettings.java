@@ -37,6 +37,11 @@ public interface GatewaySettings {
     @WithDefault("16")
     int dbPoolSize();
 
+    /** How long the embedded PostgreSQL may take to accept connections at start, crash recovery included (env GATEWAY_DB_START_TIMEOUT). */
+    @WithName("db-start-timeout")
+    @WithDefault("60s")
+    java.time.Duration dbStartTimeout();
+
     /** The admin key (env GATEWAY_ADMIN_KEY); unset means one is generated on first start and printed once. */
     @WithName("admin-key")
     Optional<String> adminKey();
@@ -50,7 +55,7 @@ public interface GatewaySettings {
     @WithDefault("text")
     String logFormat();
 
-    /** The source checkout's root; set by the Maven build so tests can find ../shared/models. Unused in production. */
+    /** The source checkout's root; set by the Maven build so tests can find testdata/models. Unused in production. */
     @WithName("project.root")
     Optional<String> projectRoot();
 

@@ -57,9 +57,24 @@ public class DeploymentsResource {
             recent.put("latency_ms_p50", t == null ? null : t.latencyMsP50());
             recent.put("latency_ms_p95", t == null ? null : t.latencyMsP95());
             m.put("recent", recent);
-            runtime.engine().filter(e -> e.models().contains(d.name())).ifPresent(e -> {
-                var s = e.stats(d.name());
-                m.put("engine", Map.of("loaded", s.loaded(), "slots", s.slots(), "busy_slots", s.busySlots(), "queued", s.queued()));
+            m.put("available", true);
+            runtime.engine().filter(e -> e.states().containsKey(d.name())).ifPresent(e -> {
+                var reason = e.unavailableReason(d.name());
+                m.put("available", reason.isEmpty());
+                Map<String, Object> engine = new LinkedHashMap<>();
+                engine.put("state", switch (e.state(d.name())) {
+                    case dev.llmgateway.gateway.providers.embedded.EmbeddedModels.State.Ready r -> "ready";
+                    case dev.llmgateway.gateway.providers.embedded.EmbeddedModels.State.Preparing p -> "preparing";
+                    case dev.llmgateway.gateway.providers.embedded.EmbeddedModels.State.Unavailable u -> "unavailable";
+                });
+                reason.ifPresent(r -> engine.put("reason", r));
+                e.stats(d.name()).ifPresent(s -> {
+                    engine.put("loaded", s.loaded());
+                    engine.put("slots", s.slots());
+                    engine.put("busy_slots", s.busySlots());
+                    engine.put("queued", s.queued());
+                });
+                m.put("engine", engine);
             });
             data.add(m);
         }

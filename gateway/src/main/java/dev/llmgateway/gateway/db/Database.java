@@ -2,10 +2,8 @@ package dev.llmgateway.gateway.db;
 
 import io.agroal.api.AgroalDataSource;
 import io.agroal.api.configuration.supplier.AgroalPropertiesReader;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.sql.SQLException;
 import java.util.Map;
 import java.util.Optional;
@@ -14,23 +12,33 @@ import org.jboss.logging.Logger;
 
 /**
  * The gateway's PostgreSQL: an external server when {@code GATEWAY_DB_URL} is set, otherwise an embedded real
- * PostgreSQL whose data lives in {@code <data dir>/postgres} and survives restarts. Connections are pooled (Agroal).
+ * PostgreSQL whose data lives in {@code <data dir>/postgres} and survives restarts: a durable, supervised child process
+ * ({@link EmbeddedPostgresServer}). Connections are pooled (Agroal).
  */
 public final class Database implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Database.class);
 
-    private final EmbeddedPostgres embedded;
+    private final EmbeddedPostgresServer embedded;
     private final AgroalDataSource pool;
     private final String description;
 
-    private Database(EmbeddedPostgres embedded, AgroalDataSource pool, String description) {
+    private Database(EmbeddedPostgresServer embedded, AgroalDataSource pool, String description) {
         this.embedded = embedded;
         this.pool = pool;
         this.description = description;
     }
 
     public static Database open(Optional<String> url, Optional<String> user, Optional<String> password, Path dataDir, int poolSize) {
-        EmbeddedPostgres embedded = null;
+        return open(url, user, password, dataDir, poolSize, Duration.ofSeconds(60));
+    }
+
+    /**
+     * @param startTimeout how long the embedded PostgreSQL may take to accept connections (crash recovery after a
+     *                     kill can take a while); unused with an external server
+     */
+    public static Database open(Optional<String> url, Optional<String> user, Optional<String> password, Path dataDir, int poolSize,
+                                Duration startTimeout) {
+        EmbeddedPostgresServer embedded = null;
         String jdbcUrl;
         String u;
         String p;
@@ -41,21 +49,11 @@ public final class Database implements AutoCloseable {
             p = password.orElse("");
             description = "external PostgreSQL at " + redact(jdbcUrl);
         } else {
-            Path dir = dataDir.resolve("postgres").toAbsolutePath();
-            try {
-                Files.createDirectories(dir);
-                embedded = EmbeddedPostgres.builder()
-                        .setDataDirectory(dir)
-                        .setCleanDataDirectory(false)
-                        .setServerConfig("max_connections", "200")
-                        .start();
-            } catch (IOException e) {
-                throw new IllegalStateException("could not start the embedded PostgreSQL in " + dir + ": " + e.getMessage(), e);
-            }
-            jdbcUrl = embedded.getJdbcUrl("postgres", "postgres");
+            embedded = EmbeddedPostgresServer.start(dataDir, startTimeout);
+            jdbcUrl = embedded.jdbcUrl();
             u = "postgres";
             p = "";
-            description = "embedded PostgreSQL (data in " + dir + ", port " + embedded.getPort() + ")";
+            description = "embedded PostgreSQL (data in " + embedded.pgData() + ", port " + embedded.port() + ", log " + embedded.logFile() + ")";
         }
         try {
             Map<String, String> props = new java.util.LinkedHashMap<>();
@@ -85,6 +83,9 @@ public final class Database implements AutoCloseable {
 
     public String description() { return description; }
 
+    /** The embedded server, when this is not an external database. */
+    public Optional<EmbeddedPostgresServer> embedded() { return Optional.ofNullable(embedded); }
+
     /** Strips credentials that may be embedded in a JDBC URL's query string. */
     static String redact(String jdbcUrl) {
         return jdbcUrl.replaceAll("(?i)(password|user)=[^&]*", "$1=***");
@@ -96,10 +97,10 @@ public final class Database implements AutoCloseable {
         if (embedded != null) closeQuietly(embedded);
     }
 
-    private static void closeQuietly(EmbeddedPostgres pg) {
+    private static void closeQuietly(EmbeddedPostgresServer pg) {
         try {
             pg.close();
-        } catch (IOException e) {
+        } catch (RuntimeException e) {
             LOG.warn("stopping the embedded PostgreSQL failed", e);
         }
     }

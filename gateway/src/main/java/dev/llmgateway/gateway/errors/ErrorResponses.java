@@ -42,6 +42,7 @@ public final class ErrorResponses {
             case ContextLengthExceeded c -> new Shape(400, "invalid_request_error", "context_length_exceeded", Optional.of("messages"), Optional.empty());
             case UpstreamFailed u -> upstream(u);
             case UpstreamUnavailable u -> new Shape(502, "api_error", "upstream_unavailable", Optional.empty(), Optional.empty());
+            case GatewayError.ModelUnavailable m -> new Shape(503, "api_error", "model_unavailable", Optional.empty(), Optional.of(Duration.ofSeconds(30)));
             case UpstreamTimeout t -> new Shape(504, "api_error", "upstream_timeout", Optional.empty(), Optional.empty());
             case GatewayError.GatewayCapacity g -> new Shape(503, "api_error", "gateway_capacity", Optional.empty(), Optional.of(g.retryAfter()));
             case CircuitOpen c -> new Shape(503, "api_error", "deployment_unavailable", Optional.empty(), Optional.of(Duration.ofSeconds(5)));

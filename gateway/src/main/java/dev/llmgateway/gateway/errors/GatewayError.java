@@ -67,6 +67,15 @@ public sealed interface GatewayError {
         public boolean retryable() { return true; }
     }
 
+    /**
+     * An embedded deployment's model is missing, corrupt or not downloaded (yet): the gateway runs, this deployment does
+     * not. Retryable so fallbacks are tried; it never counts against the circuit breaker.
+     */
+    record ModelUnavailable(String deployment, String reason) implements GatewayError {
+        public String message() { return "deployment '" + deployment + "' is unavailable: " + reason; }
+        public boolean retryable() { return true; }
+    }
+
     record UpstreamTimeout(String deployment, String message) implements GatewayError {
         public boolean retryable() { return true; }
     }

@@ -7,7 +7,11 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
 
-/** The embedded engine's models: loaded or not (lazy), slots in use and queue depth. Always UP when configured. */
+/**
+ * The embedded deployments' models: loaded or not (lazy), slots in use and queue depth, or why a model is unavailable
+ * (missing, corrupt, not downloadable). Stays UP then: the gateway serves every other route, and an unavailable model
+ * is no reason to restart the process; {@code unavailable} lists the deployments concerned.
+ */
 @Liveness
 @ApplicationScoped
 public class EngineHealth implements HealthCheck {
@@ -18,10 +22,11 @@ public class EngineHealth implements HealthCheck {
         var b = HealthCheckResponse.named("engine");
         if (runtime.engine().isEmpty()) return b.up().withData("models", 0).build();
         var e = runtime.engine().get();
-        for (String model : e.models()) {
-            var s = e.stats(model);
-            b = b.withData(model, (s.loaded() ? "loaded" : "not loaded") + ", " + s.busySlots() + "/" + s.slots() + " slots busy, " + s.queued() + " queued");
+        java.util.List<String> unavailable = new java.util.ArrayList<>();
+        for (var entry : e.states().entrySet()) {
+            b = b.withData(entry.getKey(), dev.llmgateway.gateway.providers.embedded.EmbeddedModels.describe(entry.getValue()));
+            if (e.unavailableReason(entry.getKey()).isPresent()) unavailable.add(entry.getKey());
         }
-        return b.up().build();
+        return b.withData("unavailable", String.join(",", unavailable)).up().build();
     }
 }

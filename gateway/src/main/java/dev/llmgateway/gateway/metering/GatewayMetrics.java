@@ -20,14 +20,16 @@ public final class GatewayMetrics {
     private final MeterRegistry registry;
 
     public GatewayMetrics(MeterRegistry registry, java.util.function.Supplier<CircuitBreakers> breakers, Metering metering, Iterable<String> deployments,
-                          java.util.Optional<dev.llmgateway.engine.LocalEngine> engine, java.util.function.LongSupplier deadLetteredElsewhere) {
+                          java.util.Optional<dev.llmgateway.gateway.providers.embedded.EmbeddedModels> engine, java.util.function.LongSupplier deadLetteredElsewhere) {
         this.registry = registry;
         engine.ifPresent(e -> {
-            for (String model : e.models()) {
-                Gauge.builder("gateway_engine_busy_slots", e, x -> x.stats(model).busySlots()).tag("deployment", model).register(registry);
-                Gauge.builder("gateway_engine_slots", e, x -> x.stats(model).slots()).tag("deployment", model).register(registry);
-                Gauge.builder("gateway_engine_queue_depth", e, x -> x.stats(model).queued()).tag("deployment", model).register(registry);
-                Gauge.builder("gateway_engine_loaded", e, x -> x.stats(model).loaded() ? 1 : 0).tag("deployment", model).register(registry);
+            for (String model : e.states().keySet()) {
+                Gauge.builder("gateway_engine_busy_slots", e, x -> x.stats(model).map(s -> s.busySlots()).orElse(0)).tag("deployment", model).register(registry);
+                Gauge.builder("gateway_engine_slots", e, x -> x.stats(model).map(s -> s.slots()).orElse(0)).tag("deployment", model).register(registry);
+                Gauge.builder("gateway_engine_queue_depth", e, x -> x.stats(model).map(s -> s.queued()).orElse(0)).tag("deployment", model).register(registry);
+                Gauge.builder("gateway_engine_loaded", e, x -> x.stats(model).map(s -> s.loaded() ? 1 : 0).orElse(0)).tag("deployment", model).register(registry);
+                // 1 while the model is missing, corrupt or not downloaded (its deployment answers 503 model_unavailable).
+                Gauge.builder("gateway_engine_model_unavailable", e, x -> x.unavailableReason(model).isPresent() ? 1 : 0).tag("deployment", model).register(registry);
             }
         });
         for (String d : deployments) {

@@ -64,7 +64,7 @@ public final class DispatchStage implements Stage {
             Duration wait = backoff(r, attempt, err);
             // A full pool of our own will not free up within a backoff: go straight to the next deployment.
             boolean retrySame = !(err instanceof GatewayError.CircuitOpen) && !(err instanceof GatewayError.GatewayCapacity)
-                    && attempt < r.maxAttempts() && wait != null;
+                    && !(err instanceof GatewayError.ModelUnavailable) && attempt < r.maxAttempts() && wait != null;
             if (!retrySame) return tryDeployment(x, candidates, index + 1, 1);
             return delay(wait).compose(v -> tryDeployment(x, candidates, index, attempt + 1));
         });
@@ -105,6 +105,7 @@ public final class DispatchStage implements Stage {
             case GatewayError.CircuitOpen c -> "circuit_open";
             case GatewayError.GatewayCapacity c -> "gateway_capacity";
             case GatewayError.Overloaded o -> "overloaded";
+            case GatewayError.ModelUnavailable m -> "model_unavailable";
             default -> "error";
         };
     }

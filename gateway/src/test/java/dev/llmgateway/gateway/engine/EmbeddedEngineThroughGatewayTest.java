@@ -28,7 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The embedded engine (llama.cpp, the real test model from ../shared/models) behind /v1/chat/completions, exactly like
+ * The embedded engine (llama.cpp, the real test model from testdata/models) behind /v1/chat/completions, exactly like
  * a remote provider. The test deployment has one slot and no queue, context 256.
  */
 @QuarkusTest
@@ -72,7 +72,7 @@ class EmbeddedEngineThroughGatewayTest {
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("x-gateway-deployment")).contains("tiny");
         JsonNode usage = Http.json(r.body()).path("usage");
-        var engine = runtime.engine().orElseThrow();
+        var engine = ((dev.llmgateway.gateway.providers.embedded.EmbeddedModels.State.Ready) runtime.engine().orElseThrow().state("tiny")).engine();
         int expectedPrompt = engine.generate("tiny", dev.llmgateway.engine.GenerationRequest.greedy(
                 java.util.List.of(new dev.llmgateway.engine.EngineMessage("user", "Once upon a time")), 1)).promptTokens();
         assertThat(usage.path("prompt_tokens").asInt()).isEqualTo(expectedPrompt);

@@ -26,15 +26,29 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
             Path dir = Files.createDirectories(Path.of("target", "test-gateway-" + UUID.randomUUID()));
             Path config = dir.resolve("gateway.yaml");
             Files.writeString(config, yaml);
-            return Map.of(
+            return withTestDatabase(Map.of(
                     "gateway.config", config.toString(),
                     "gateway.data-dir", dir.resolve("data").toString(),
                     "gateway.admin-key", ADMIN_KEY,
                     "gateway.max-body-bytes", "65536",
-                    "test.upstream.port", Integer.toString(upstream.port()));
+                    "test.upstream.port", Integer.toString(upstream.port())));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * By default the gateway under test runs its own embedded PostgreSQL (the product's default). With
+     * {@code -Dgateway.test.db=testcontainers} it uses a fresh database in the test PostgreSQL container instead.
+     */
+    public static Map<String, String> withTestDatabase(Map<String, String> settings) {
+        if (dev.llmgateway.testsupport.TestPostgres.mode() != dev.llmgateway.testsupport.TestPostgres.Mode.TESTCONTAINERS) return settings;
+        Map<String, String> out = new java.util.HashMap<>(settings);
+        var server = dev.llmgateway.testsupport.TestPostgres.server();
+        out.put("gateway.db-url", server.jdbcUrl(dev.llmgateway.testsupport.TestPostgres.freshDatabase("gw")));
+        out.put("gateway.db-user", server.user());
+        out.put("gateway.db-password", server.password());
+        return out;
     }
 
     @Override

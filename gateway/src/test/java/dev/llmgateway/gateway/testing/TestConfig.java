@@ -4,16 +4,9 @@ package dev.llmgateway.gateway.testing;
 public final class TestConfig {
     private TestConfig() {}
 
-    /** The real test model from ../shared/models (see its README); a clear failure when it is missing. */
+    /** The real test model (testdata/models, or GATEWAY_TEST_MODEL); a clear failure when it is missing. */
     public static java.nio.file.Path testModel() {
-        String env = System.getenv("GATEWAY_TEST_MODEL");
-        java.nio.file.Path p = env != null ? java.nio.file.Path.of(env)
-                : java.nio.file.Path.of(System.getProperty("gateway.project.root", "..")).resolve("../shared/models/llama-2-tiny-random.gguf")
-                .toAbsolutePath().normalize();
-        if (!java.nio.file.Files.isRegularFile(p)) {
-            throw new IllegalStateException("The test model is missing: " + p + " (see ../shared/models/README.md, or set GATEWAY_TEST_MODEL)");
-        }
-        return p;
+        return dev.llmgateway.testsupport.TestModel.path();
     }
 
     public static String gatewayYaml(int port) {

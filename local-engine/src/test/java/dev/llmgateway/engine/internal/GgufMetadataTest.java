@@ -13,9 +13,15 @@ class GgufMetadataTest {
 
     static Path testModel() {
         String env = System.getenv("GATEWAY_TEST_MODEL");
-        Path path = env != null && !env.isBlank() ? Path.of(env)
-                : Path.of(System.getProperty("gateway.project.root", "."), "..", "shared", "models", "llama-2-tiny-random.gguf").normalize();
-        if (!Files.isRegularFile(path)) fail("test model not found at " + path + "; set GATEWAY_TEST_MODEL");
+        Path start = Path.of(System.getProperty("gateway.project.root", ".")).toAbsolutePath().normalize();
+        Path path = env != null && !env.isBlank() ? Path.of(env) : null;
+        for (Path dir = start; path == null && dir != null; dir = dir.getParent()) {
+            Path p = dir.resolve("testdata/models/llama-2-tiny-random.gguf");
+            if (Files.isRegularFile(p)) path = p;
+        }
+        if (path == null || !Files.isRegularFile(path)) {
+            fail("test model not found (testdata/models/llama-2-tiny-random.gguf above " + start + ", or GATEWAY_TEST_MODEL)");
+        }
         return path;
     }
 

@@ -37,19 +37,36 @@ import java.util.concurrent.Executor;
 public final class EmbeddedBackend implements ModelBackend {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
-    private final LocalEngine engine;
+    private final EmbeddedModels models;
     private final Executor blocking;
     private final Vertx vertx;
 
-    public EmbeddedBackend(LocalEngine engine, Executor blocking, Vertx vertx) {
-        this.engine = engine;
+    public EmbeddedBackend(EmbeddedModels models, Executor blocking, Vertx vertx) {
+        this.models = models;
         this.blocking = blocking;
         this.vertx = vertx;
+    }
+
+    /**
+     * The engine of the call's deployment; a model that is missing, corrupt, not downloaded (yet) fails the call with
+     * {@link GatewayError.ModelUnavailable}, which does not count against the circuit breaker and moves on to fallbacks.
+     */
+    private LocalEngine engine(Deployment d) {
+        return switch (models.state(d.name())) {
+            case EmbeddedModels.State.Ready r -> r.engine();
+            default -> throw new GatewayError.Failure(new GatewayError.ModelUnavailable(d.name(), models.unavailableReason(d.name()).orElse("not ready")));
+        };
     }
 
     @Override
     public Future<Completion> complete(ProviderCall call) {
         GenerationRequest req = request(call);
+        LocalEngine engine;
+        try {
+            engine = engine(call.deployment());
+        } catch (GatewayError.Failure f) {
+            return Future.failedFuture(f);
+        }
         Context ctx = vertx.getOrCreateContext();
         Promise<Completion> p = Promise.promise();
         Cancellation cancel = Cancellation.create();
@@ -69,7 +86,13 @@ public final class EmbeddedBackend implements ModelBackend {
     @Override
     public Future<UpstreamStream> stream(ProviderCall call) {
         GenerationRequest req = request(call);
-        Stream s = new Stream(call, vertx.getOrCreateContext());
+        LocalEngine engine;
+        try {
+            engine = engine(call.deployment());
+        } catch (GatewayError.Failure f) {
+            return Future.failedFuture(f);
+        }
+        Stream s = new Stream(call, vertx.getOrCreateContext(), engine);
         blocking.execute(s::run);
         return s.accepted.future();
     }
@@ -81,6 +104,7 @@ public final class EmbeddedBackend implements ModelBackend {
     private final class Stream implements UpstreamStream {
         private final ProviderCall call;
         private final Context ctx;
+        private final LocalEngine engine;
         private final Cancellation cancel = Cancellation.create();
         private final Promise<UpstreamStream> accepted = Promise.promise();
         private final Promise<End> done = Promise.promise();
@@ -92,9 +116,10 @@ public final class EmbeddedBackend implements ModelBackend {
         private int promptTokens;
         private int completionPieces;
 
-        Stream(ProviderCall call, Context ctx) {
+        Stream(ProviderCall call, Context ctx, LocalEngine engine) {
             this.call = call;
             this.ctx = ctx;
+            this.engine = engine;
             this.id = "chatcmpl-" + call.requestId();
             call.cancel().onCancel(cancel::cancel);
         }
@@ -219,7 +244,7 @@ public final class EmbeddedBackend implements ModelBackend {
             case EngineException.Overloaded o -> new GatewayError.Overloaded(
                     "deployment '" + d.name() + "' is at capacity; retry shortly", o.retryAfter());
             case EngineException.ContextLengthExceeded c -> new GatewayError.ContextLengthExceeded(c.getMessage());
-            case EngineException.ModelUnavailable m -> new GatewayError.UpstreamUnavailable(d.name(), m.getMessage());
+            case EngineException.ModelUnavailable m -> new GatewayError.ModelUnavailable(d.name(), m.getMessage());
             default -> new GatewayError.UpstreamUnavailable(d.name(), ee.getMessage());
         });
     }

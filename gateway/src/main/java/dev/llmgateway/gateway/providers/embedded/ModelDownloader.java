@@ -126,7 +126,13 @@ public final class ModelDownloader {
             download(model, target);
             return target;
         } catch (IOException e) {
-            throw new ModelDownloadException("cannot download " + describe(model) + " into " + modelsDir + ": " + e, e);
+            String why = e instanceof java.net.ConnectException || e instanceof java.net.UnknownHostException
+                    || e instanceof java.net.http.HttpConnectTimeoutException
+                    ? e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage()) + " (no connection to "
+                      + endpoint.getHost() + ": no internet here? Behind a proxy or mirror set GATEWAY_HF_ENDPOINT, or put the file in "
+                      + "place and use engine.path)"
+                    : e.toString();
+            throw new ModelDownloadException("cannot download " + describe(model) + " into " + modelsDir + ": " + why, e);
         } finally {
             local.unlock();
         }
