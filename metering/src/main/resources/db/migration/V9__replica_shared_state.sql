@@ -34,3 +34,4 @@ ALTER TABLE usage_events ADD COLUMN replica_id text DEFAULT NULLIF(current_setti
 -- restarted replica replaying its journal) is still added for a while.
 ALTER TABLE budget_leases ADD COLUMN reconciled_from_usage_at timestamptz;
 CREATE INDEX budget_leases_expired ON budget_leases (id) WHERE state = 'expired';
+CREATE INDEX budget_leases_from_usage ON budget_leases (reconciled_from_usage_at) WHERE reconciled_from_usage_at IS NOT NULL;
