@@ -39,7 +39,7 @@ public final class RateLimiter {
     }
 
     /** What one request took from one bucket. */
-    private record Take(RateBucket bucket, RateBucket.Lease lease, long units, boolean tokens) {}
+    record Take(RateBucket bucket, RateBucket.Lease lease, long units, boolean tokens) {}
 
     /** In-process limits (one replica, or tests). */
     public RateLimiter() { this(System::nanoTime); }
@@ -107,7 +107,7 @@ public final class RateLimiter {
                 return new RateDecision.Oversized(i < 2 ? RateDecision.Scope.KEY : RateDecision.Scope.TEAM, i < 2 ? keyId : teamId,
                         buckets[i].perMinute, estimatedTokens);
         }
-        List<Object> takes = new ArrayList<>(4);
+        List<Take> takes = new ArrayList<>(4);
         long now = nanoTime.getAsLong();
         try {
             for (int i = 0; i < buckets.length; i++) {
@@ -131,9 +131,8 @@ public final class RateLimiter {
         return new RateDecision.Allowed(new RatePermit(estimatedTokens, List.copyOf(takes)));
     }
 
-    private static void giveBack(List<Object> takes) {
-        for (Object o : takes) {
-            Take t = (Take) o;
+    private static void giveBack(List<Take> takes) {
+        for (Take t : takes) {
             t.bucket().giveBack(t.lease(), t.units());
         }
     }
@@ -148,8 +147,7 @@ public final class RateLimiter {
         if (!permit.settleOnce()) return;
         long delta = actualTokens - permit.estimatedTokens;
         long now = nanoTime.getAsLong();
-        for (Object o : permit.takes) {
-            Take t = (Take) o;
+        for (Take t : permit.takes) {
             if (!t.tokens()) continue;
             if (delta < 0) t.bucket().giveBack(t.lease(), -delta);
             else if (delta > 0) t.bucket().charge(delta, now);

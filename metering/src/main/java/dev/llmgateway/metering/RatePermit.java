@@ -8,10 +8,10 @@ import java.util.List;
  */
 public final class RatePermit {
     final long estimatedTokens;
-    final List<Object> takes; // RateLimiter's internal takes, opaque to callers
+    final List<RateLimiter.Take> takes;
     private final java.util.concurrent.atomic.AtomicBoolean settled = new java.util.concurrent.atomic.AtomicBoolean();
 
-    RatePermit(long estimatedTokens, List<Object> takes) {
+    RatePermit(long estimatedTokens, List<RateLimiter.Take> takes) {
         this.estimatedTokens = estimatedTokens;
         this.takes = takes;
     }
