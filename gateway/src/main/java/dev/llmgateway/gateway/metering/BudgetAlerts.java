@@ -28,6 +28,15 @@ public final class BudgetAlerts implements BudgetAlertListener {
 
     @Override
     public void onAlert(BudgetAlert a) {
+        deliver(a);
+    }
+
+    /**
+     * Posts the alert to the webhook; completes when it answered 2xx (or at once without a webhook), fails otherwise,
+     * so the budget guard retries it on a later flush and records the outcome.
+     */
+    @Override
+    public java.util.concurrent.CompletionStage<Void> deliver(BudgetAlert a) {
         boolean money = a.unit() == dev.llmgateway.metering.BudgetUnit.MICROS_USD;
         JsonObject body = new JsonObject()
                 .put("type", "budget.threshold")
@@ -40,13 +49,13 @@ public final class BudgetAlerts implements BudgetAlertListener {
                 .put("period_start", a.periodStart().toString())
                 .put("fired_at", a.firedAt().toString());
         LOG.warnf("Budget alert: team %s reached %d%% of its %s budget", a.teamId(), a.thresholdPct(), money ? "money" : "token");
-        webhook.ifPresent(url -> client.request(new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
+        if (webhook.isEmpty()) return java.util.concurrent.CompletableFuture.completedFuture(null);
+        return client.request(new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(webhook.get())
                         .putHeader("content-type", "application/json"))
                 .compose(req -> req.send(body.toBuffer()))
-                .onComplete(ar -> {
-                    if (ar.failed() || ar.result().statusCode() / 100 != 2) {
-                        LOG.warnf("budget alert webhook failed: %s", ar.failed() ? ar.cause().getMessage() : "status " + ar.result().statusCode());
-                    }
-                }));
+                .<Void>compose(resp -> resp.statusCode() / 100 == 2 ? io.vertx.core.Future.succeededFuture()
+                        : io.vertx.core.Future.failedFuture("webhook answered status " + resp.statusCode()))
+                .onFailure(e -> LOG.warnf("budget alert webhook failed: %s", e.getMessage()))
+                .toCompletionStage();
     }
 }

@@ -52,7 +52,7 @@ public final class AdmitStage implements Stage {
         RatePermit[] permit = new RatePermit[1];
         return blocking.apply(() -> {
             permit[0] = acquireRate(x, worstTokens);
-            return budgets.reserve(x.team().id(), x.key().id(), worstMicros, worstTokens);
+            return budgets.reserve(x.team().id(), x.key().id(), worstMicros, worstTokens, x.receivedAt());
         }).recover(failure -> {
             Throwable e = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
             if (permit[0] != null) settleRate(permit[0], 0);
@@ -113,9 +113,10 @@ public final class AdmitStage implements Stage {
     private void settle(Exchange x, Reservation reservation, RatePermit permit) {
         long tokens = (long) x.usage().promptTokens() + x.usage().completionTokens();
         settleRate(permit, tokens);
-        long charged = x.chargedMicros();
+        // The exact charge: each lease sums them exactly and rounds the sum up once (a hard limit is never overspent).
+        dev.llmgateway.metering.MicroUsd charged = x.chargedMicros();
         settleExecutor.execute(() -> {
-            if (charged == 0 && tokens == 0) budgets.release(reservation);
+            if (charged.isZero() && tokens == 0) budgets.release(reservation);
             else budgets.settle(reservation, charged, tokens);
         });
     }
@@ -142,7 +143,7 @@ public final class AdmitStage implements Stage {
         long worst = 0;
         Usage usage = new Usage(promptTokens, outputTokens, 0, true);
         for (Deployment d : x.plan().candidates()) {
-            worst = Math.max(worst, metering.charge(d, x.plan().route(), usage, x.receivedAt()).teamChargeMicros());
+            worst = Math.max(worst, metering.charge(d, x.plan().route(), usage, x.receivedAt()).teamChargeMicros().ceilMicros());
         }
         return worst;
     }
