@@ -62,7 +62,9 @@ public class GatewayRuntime {
     private dev.llmgateway.metering.DatasetStore datasets;
     private dev.llmgateway.metering.BudgetGuard budgets;
     private dev.llmgateway.metering.LedgerPoster ledger;
-    private final dev.llmgateway.metering.RateLimiter rateLimiter = new dev.llmgateway.metering.RateLimiter();
+    private dev.llmgateway.metering.RateLimiter rateLimiter;
+    private dev.llmgateway.metering.JudgeSpendStore judgeSpend;
+    private String replicaId;
     private dev.llmgateway.metering.RateLimitStore rateLimits;
     private final java.util.List<Long> timers = new java.util.ArrayList<>();
     private volatile dev.llmgateway.routing.Router router;
@@ -87,24 +89,20 @@ public class GatewayRuntime {
         backends = new Backends(vertx, config, this::embeddedBackend);
         breakers = new CircuitBreakers(config.deployments().values());
         router = dev.llmgateway.routing.Router.of(config.catalog());
+        replicaId = replicaId(Path.of(settings.dataDir()));
         try {
             var journal = dev.llmgateway.metering.UsageJournal.open(Path.of(settings.dataDir()).resolve("journal"),
                     new dev.llmgateway.metering.UsageJournal.Options(settings.journalSegmentBytes(), settings.journalMaxBytes(),
                             dev.llmgateway.metering.UsageJournal.Options.defaults().maxGroupRecords()));
-            metering = new dev.llmgateway.gateway.metering.Metering(vertx, database.dataSource(), journal, config,
+            // The usage writer's rows carry this replica's id: a killed replica's budget leases are reconciled from them.
+            metering = new dev.llmgateway.gateway.metering.Metering(vertx,
+                    new dev.llmgateway.gateway.db.ReplicaTaggedDataSource(database.dataSource(), replicaId), journal, config,
                     route -> router.baseline(route).map(dev.llmgateway.routing.Deployment::name),
                     dev.llmgateway.gateway.metering.Metering.OnJournalFailure.fromSetting(settings.onJournalFailure()));
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot open the usage journal under " + settings.dataDir() + ": " + e.getMessage(), e);
         }
-        String replica = java.net.InetAddress.getLoopbackAddress().getHostName() + "-" + ProcessHandle.current().pid() + "-"
-                + Long.toHexString(new SecureRandom().nextLong() & 0xffffff);
-        try {
-            replica = java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
-        } catch (java.io.IOException e) {
-            // keep the loopback-based name
-        }
-        this.replica = replica;
+        this.replica = replicaId;
         calibration = new dev.llmgateway.metering.RoutingCalibrationStore(database.dataSource());
         shareCalibration(null);
         // Complexity calibration is shared by replicas through PostgreSQL; observed output tokens price cost_quality
@@ -112,11 +110,16 @@ public class GatewayRuntime {
         periodic(java.time.Duration.ofSeconds(10), () -> shareCalibration(null));
         refreshOutputTokens();
         periodic(java.time.Duration.ofSeconds(60), this::refreshOutputTokens);
-        budgets = new dev.llmgateway.metering.BudgetGuard(database.dataSource(), replica, java.time.Clock.systemUTC(),
-                dev.llmgateway.metering.LeaseSizing.defaults(), new dev.llmgateway.gateway.metering.BudgetAlerts(vertx, settings.budgetWebhookUrl()));
+        budgets = new dev.llmgateway.metering.BudgetGuard(database.dataSource(), replicaId, java.time.Clock.systemUTC(),
+                dev.llmgateway.metering.LeaseSizing.defaults(), new dev.llmgateway.gateway.metering.BudgetAlerts(vertx, settings.budgetWebhookUrl()))
+                .reconcilingFromUsage();
+        // Rate limits are global: every replica takes grants of a limit from PostgreSQL (docs/budgets.md).
+        rateLimiter = dev.llmgateway.metering.RateLimiter.shared(database.dataSource(), replicaId, dev.llmgateway.metering.RateLeasing.defaults());
         rateLimits = new dev.llmgateway.metering.RateLimitStore(database.dataSource());
         reloadRateLimits();
         periodic(java.time.Duration.ofSeconds(10), this::reloadRateLimits);
+        periodic(java.time.Duration.ofSeconds(1), rateLimiter::flush);
+        judgeSpend = new dev.llmgateway.metering.JudgeSpendStore(database.dataSource());
         shadows = new dev.llmgateway.metering.ShadowStore(database.dataSource(), 20_000);
         ledger = new dev.llmgateway.metering.LedgerPoster(database.dataSource(), metering.writer().deadLetters());
         // Stored usage on open, licensed deployments is posted to the revenue-share ledger within seconds (idempotent):
@@ -148,7 +151,8 @@ public class GatewayRuntime {
                 new AdmitStage(budgets, rateLimiter, metering, this::blocking, blocking),
                 new MeterStage(metering, metrics),
                 new ShadowStage(backends, metering, shadows, blocking, 16,
-                        new dev.llmgateway.gateway.pipeline.ShadowJudge(backends, metering, config.judges(), config.deployments()::get)),
+                        new dev.llmgateway.gateway.pipeline.ShadowJudge(backends, metering, config.judges(), config.deployments()::get,
+                                judgeSpend, blocking)),
                 new CaptureStage(config.datasets(), datasets, blocking),
                 new RespondStage(),
                 new DispatchStage(vertx, backends, breakers)));
@@ -159,7 +163,8 @@ public class GatewayRuntime {
 
     /**
      * Re-reads gateway.yaml and swaps providers, deployments, routes, prices and datasets without a restart. Requests
-     * already running finish on the old pipeline. Circuit breakers start closed. Changing embedded models needs a restart.
+     * already running finish on the old pipeline. Circuit breakers of deployments that still exist with the same breaker
+     * settings keep their state (an open circuit stays open). Changing embedded models needs a restart.
      */
     public synchronized ReloadReport reload() {
         GatewayConfig next = ConfigLoader.load(Path.of(settings.config()), System::getenv);
@@ -173,7 +178,7 @@ public class GatewayRuntime {
         }
         Backends oldBackends = backends;
         Backends nextBackends = new Backends(vertx, next, this::embeddedBackend);
-        CircuitBreakers nextBreakers = new CircuitBreakers(next.deployments().values());
+        CircuitBreakers nextBreakers = new CircuitBreakers(next.deployments().values(), breakers);
         dev.llmgateway.routing.Router nextRouter = dev.llmgateway.routing.Router.of(next.catalog());
         metering.syncPrices(next);
         next.datasets().forEach(datasets::define);
@@ -240,7 +245,7 @@ public class GatewayRuntime {
     /** Re-reads observed output tokens now (it also runs every minute). */
     public void refreshOutputTokensNow() { refreshOutputTokens(); }
 
-    /** This process's replica name (host and pid). */
+    /** This replica's stable name (kept in the data directory; see {@link #replicaId(Path)}). */
     public String replica() { return replica; }
 
     /** Validates gateway.yaml text without applying it; relative paths resolve against the configured file's folder. */
@@ -344,6 +349,34 @@ public class GatewayRuntime {
         return MessageDigest.isEqual(adminKeyHash, TeamStore.hash(candidate));
     }
 
+    /**
+     * This replica's name in budget leases, rate-limit grants and usage rows: kept in the data directory, so a
+     * replica restarted on its data directory (which replays its usage journal) is the same replica.
+     */
+    static String replicaId(Path dataDir) {
+        Path file = dataDir.resolve("replica-id");
+        try {
+            if (java.nio.file.Files.isRegularFile(file)) {
+                String id = java.nio.file.Files.readString(file).strip();
+                if (!id.isEmpty()) return id;
+            }
+            String host;
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException e) {
+                host = "gateway";
+            }
+            String id = host + "-" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL);
+            java.nio.file.Files.createDirectories(dataDir);
+            Path tmp = dataDir.resolve("replica-id.tmp");
+            java.nio.file.Files.writeString(tmp, id + "\n");
+            java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return id;
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot keep the replica id in " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Runs blocking work (JDBC, the engine) off the event loop, on a virtual thread. */
     public <T> Future<T> blocking(java.util.concurrent.Callable<T> work) {
         return Future.fromCompletionStage(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
@@ -378,6 +411,13 @@ public class GatewayRuntime {
         timers.forEach(vertx::cancelTimer);
         if (backends != null) backends.close();
         if (budgets != null) budgets.close();
+        if (rateLimiter != null) {
+            try {
+                rateLimiter.close();
+            } catch (RuntimeException e) {
+                LOG.warnf("returning rate-limit grants failed: %s", e.getMessage());
+            }
+        }
         if (metering != null) metering.close();
         if (engine != null) engine.close();
         if (database != null) database.close();
@@ -399,5 +439,7 @@ public class GatewayRuntime {
     public dev.llmgateway.metering.DatasetStore datasets() { return datasets; }
     public dev.llmgateway.metering.BudgetGuard budgets() { return budgets; }
     public dev.llmgateway.metering.RateLimitStore rateLimits() { return rateLimits; }
+    public dev.llmgateway.metering.RateLimiter rateLimiter() { return rateLimiter; }
+    public String replicaId() { return replicaId; }
     public dev.llmgateway.metering.LedgerPoster ledger() { return ledger; }
 }

@@ -43,6 +43,10 @@ public final class BudgetGuard implements AutoCloseable {
     private final ScheduledExecutorService flusher;
     private final Object flushLock = new Object();
     private volatile boolean closed;
+    private volatile boolean reconcileFromUsage;
+    private Instant lateUsageCheckedAt = Instant.EPOCH;
+    /** How long usage stored late is still added to a lease reconciled from usage (a replica restarted within it replays its journal). */
+    static final java.time.Duration LATE_USAGE_HORIZON = java.time.Duration.ofHours(1);
 
     private record TeamBudgets(List<Budget> budgets, Instant loadedAt) {}
 
@@ -75,6 +79,16 @@ public final class BudgetGuard implements AutoCloseable {
     }
 
     public String replicaId() { return replicaId; }
+
+    /**
+     * Reconcile expired leases (of any replica) from stored usage at every flush, right after expiring them, and add
+     * usage stored late to them for {@link #LATE_USAGE_HORIZON}. Only for replicas whose usage rows carry their
+     * replica id ({@code usage_events.replica_id}, which the gateway sets); see docs/budgets.md.
+     */
+    public BudgetGuard reconcilingFromUsage() {
+        reconcileFromUsage = true;
+        return this;
+    }
 
     /**
      * Reserves a request's worst case (micro-USD and tokens, e.g. prompt tokens + max_tokens priced at the output
@@ -263,6 +277,17 @@ public final class BudgetGuard implements AutoCloseable {
                 try {
                     List<Long> expired = ledger.expireLapsedLeases(now);
                     if (!expired.isEmpty()) LOG.log(Level.WARNING, "expired budget leases %s (not renewed in time; their unreported part counts as spent)".formatted(expired));
+                    if (reconcileFromUsage) {
+                        for (LeaseLedger.Reconciled r : ledger.reconcileFromUsage(now))
+                            LOG.log(Level.WARNING, ("reconciled expired budget lease %d of replica %s from its stored usage: granted %d "
+                                    + "micro-USD / %d tokens, spent %d / %d; the rest returned to the budget").formatted(r.leaseId(),
+                                    r.replicaId(), r.grantedMicros(), r.grantedTokens(), r.spentMicros(), r.spentTokens()));
+                        if (!now.isBefore(lateUsageCheckedAt.plusSeconds(10))) {
+                            lateUsageCheckedAt = now;
+                            int grew = ledger.addLateUsage(now, LATE_USAGE_HORIZON);
+                            if (grew > 0) LOG.log(Level.INFO, "added usage stored late to %d reconciled budget lease(s)".formatted(grew));
+                        }
+                    }
                 } catch (RuntimeException e) {
                     if (failure == null) failure = e;
                     else failure.addSuppressed(e);

@@ -9,10 +9,12 @@ public sealed interface RateDecision {
 
     enum Kind { REQUESTS_PER_MINUTE, TOKENS_PER_MINUTE }
 
-    record Allowed() implements RateDecision {}
+    /** Admitted; settle the permit with the actual tokens once known. */
+    record Allowed(RatePermit permit) implements RateDecision {}
 
     /** Refused; the same request would be allowed after {@code retryAfter} (for the HTTP Retry-After header). */
     record Limited(Scope scope, String subjectId, Kind kind, long limitPerMinute, Duration retryAfter) implements RateDecision {}
 
-    RateDecision ALLOWED = new Allowed();
+    /** Refused for good: the request's token estimate alone is more than a minute's limit. */
+    record Oversized(Scope scope, String subjectId, long limitPerMinute, long estimatedTokens) implements RateDecision {}
 }

@@ -1,82 +1,185 @@
 package dev.llmgateway.metering;
 
-import dev.llmgateway.metering.internal.budget.TokenBucket;
+import dev.llmgateway.metering.internal.rate.InMemoryRateLedger;
+import dev.llmgateway.metering.internal.rate.PostgresRateLedger;
+import dev.llmgateway.metering.internal.rate.RateBucket;
+import dev.llmgateway.metering.internal.rate.RateLedger;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
+import javax.sql.DataSource;
 
 /**
- * Requests-per-minute and tokens-per-minute limits per key and per team, as token buckets (a full minute's
- * allowance may be used in a burst, then it refills continuously). In-process: each gateway replica enforces the
- * limits on its own traffic, so N replicas behind a balancer admit up to N times the limit in total.
- * Thread-safe; each bucket has its own lock, so different keys never contend.
+ * Requests-per-minute and tokens-per-minute limits per key and per team. The guarantee (docs/budgets.md): in any
+ * 60-second window, the units admitted never exceed the limit, plus actual tokens above their estimates (which are
+ * always charged). A request whose token estimate alone exceeds the limit is refused ({@link RateDecision.Oversized}).
+ *
+ * <p>Each limit is counted in a ledger of grants: {@link #shared} keeps it in PostgreSQL, so the limit holds across
+ * every replica; the other constructors keep it in this process. A replica takes grants (slices of the limit, see
+ * {@link RateLeasing}) and admits requests against them in memory, so most requests touch no database.
+ * {@link #tryAcquire} may therefore block on the database: call it off the event loop. Thread-safe.
  */
 public final class RateLimiter {
+    private final RateLedger ledger;
+    private final String replicaId;
     private final LongSupplier nanoTime;
+    private final RateLeasing leasing;
     private final ConcurrentHashMap<String, Buckets> keys = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Buckets> teams = new ConcurrentHashMap<>();
+    private volatile long lastPruneNanos;
 
-    private record Buckets(RateLimits limits, TokenBucket requests, TokenBucket tokens) {}
+    private record Buckets(RateLimits limits, RateBucket requests, RateBucket tokens) {
+        void close() {
+            if (requests != null) requests.closeCurrent();
+            if (tokens != null) tokens.closeCurrent();
+        }
+    }
 
+    /** What one request took from one bucket. */
+    record Take(RateBucket bucket, RateBucket.Lease lease, long units, boolean tokens) {}
+
+    /** In-process limits (one replica, or tests). */
     public RateLimiter() { this(System::nanoTime); }
 
-    /** With an injected monotonic nanosecond clock (tests). */
-    public RateLimiter(LongSupplier nanoTime) { this.nanoTime = Objects.requireNonNull(nanoTime); }
+    /** In-process limits with an injected monotonic nanosecond clock (tests). */
+    public RateLimiter(LongSupplier nanoTime) { this(nanoTime, RateLeasing.defaults()); }
 
-    /** Sets (or with {@link RateLimits#NONE}, removes) a key's limits; unchanged limits keep their buckets' state. */
-    public void limitKey(String keyId, RateLimits limits) { configure(keys, keyId, limits); }
+    public RateLimiter(LongSupplier nanoTime, RateLeasing leasing) {
+        this(new InMemoryRateLedger(nanoTime), "local", nanoTime, leasing);
+    }
 
-    public void limitTeam(String teamId, RateLimits limits) { configure(teams, teamId, limits); }
+    /** Over any ledger (tests share one in-memory ledger between several limiters, as replicas share PostgreSQL). */
+    RateLimiter(RateLedger ledger, String replicaId, LongSupplier nanoTime, RateLeasing leasing) {
+        this.ledger = Objects.requireNonNull(ledger);
+        this.replicaId = Objects.requireNonNull(replicaId);
+        this.nanoTime = Objects.requireNonNull(nanoTime);
+        this.leasing = Objects.requireNonNull(leasing);
+        this.lastPruneNanos = nanoTime.getAsLong();
+    }
 
-    private void configure(ConcurrentHashMap<String, Buckets> map, String id, RateLimits limits) {
+    /** Limits shared by every replica on this PostgreSQL; {@code replicaId} names this one in the grants. */
+    public static RateLimiter shared(DataSource db, String replicaId, RateLeasing leasing) {
+        return new RateLimiter(new PostgresRateLedger(db), replicaId, System::nanoTime, leasing);
+    }
+
+    /** Sets (or with {@link RateLimits#NONE}, removes) a key's limits; unchanged limits keep their grants. */
+    public void limitKey(String keyId, RateLimits limits) { configure(keys, "key", keyId, limits); }
+
+    public void limitTeam(String teamId, RateLimits limits) { configure(teams, "team", teamId, limits); }
+
+    private void configure(ConcurrentHashMap<String, Buckets> map, String type, String id, RateLimits limits) {
+        Buckets old;
         if (limits.equals(RateLimits.NONE)) {
-            map.remove(id);
-            return;
+            old = map.remove(id);
+        } else {
+            Buckets[] replaced = new Buckets[1];
+            map.compute(id, (k, cur) -> {
+                if (cur != null && cur.limits().equals(limits)) return cur;
+                replaced[0] = cur;
+                return new Buckets(limits,
+                        limits.requestsPerMinute().isPresent() ? bucket(type, id, "requests", limits.requestsPerMinute().getAsLong()) : null,
+                        limits.tokensPerMinute().isPresent() ? bucket(type, id, "tokens", limits.tokensPerMinute().getAsLong()) : null);
+            });
+            old = replaced[0];
         }
-        long now = nanoTime.getAsLong();
-        map.compute(id, (k, old) -> old != null && old.limits().equals(limits) ? old : new Buckets(limits,
-                limits.requestsPerMinute().isPresent() ? new TokenBucket(limits.requestsPerMinute().getAsLong(), now) : null,
-                limits.tokensPerMinute().isPresent() ? new TokenBucket(limits.tokensPerMinute().getAsLong(), now) : null));
+        if (old != null) old.close(); // its unused grants count no more
+    }
+
+    private RateBucket bucket(String type, String id, String kind, long perMinute) {
+        return new RateBucket(new RateLedger.BucketId(type, id, kind), perMinute, ledger, replicaId, leasing);
     }
 
     /**
-     * Takes one request and {@code estimatedTokens} (prompt + max_tokens) from the key's and the team's buckets, all
-     * or nothing; correct the estimate later with {@link #adjustTokens}. {@code keyId} may be null.
+     * Takes one request and {@code estimatedTokens} (an upper bound: prompt + max_tokens) from the key's and the
+     * team's limits, all or nothing. {@code keyId} may be null. May block on the database.
      */
     public RateDecision tryAcquire(String teamId, String keyId, long estimatedTokens) {
         if (estimatedTokens < 0) throw new IllegalArgumentException("estimatedTokens must not be negative");
-        long now = nanoTime.getAsLong();
         Buckets key = keyId == null ? null : keys.get(keyId);
         Buckets team = teams.get(teamId);
-        TokenBucket[] buckets = {key == null ? null : key.requests(), key == null ? null : key.tokens(),
+        RateBucket[] buckets = {key == null ? null : key.requests(), key == null ? null : key.tokens(),
                 team == null ? null : team.requests(), team == null ? null : team.tokens()};
-        long[] costs = {1, estimatedTokens, 1, estimatedTokens};
         for (int i = 0; i < buckets.length; i++) {
-            if (buckets[i] == null) continue;
-            long waitNanos = buckets[i].tryTake(costs[i], now);
-            if (waitNanos > 0) {
-                for (int j = 0; j < i; j++) if (buckets[j] != null) buckets[j].giveBack(costs[j]);
-                RateDecision.Scope scope = i < 2 ? RateDecision.Scope.KEY : RateDecision.Scope.TEAM;
-                RateDecision.Kind kind = i % 2 == 0 ? RateDecision.Kind.REQUESTS_PER_MINUTE : RateDecision.Kind.TOKENS_PER_MINUTE;
-                return new RateDecision.Limited(scope, i < 2 ? keyId : teamId, kind, buckets[i].perMinute(), Duration.ofNanos(waitNanos));
-            }
+            if (buckets[i] != null && i % 2 == 1 && estimatedTokens > buckets[i].perMinute)
+                return new RateDecision.Oversized(i < 2 ? RateDecision.Scope.KEY : RateDecision.Scope.TEAM, i < 2 ? keyId : teamId,
+                        buckets[i].perMinute, estimatedTokens);
         }
-        return RateDecision.ALLOWED;
+        List<Take> takes = new ArrayList<>(4);
+        long now = nanoTime.getAsLong();
+        try {
+            for (int i = 0; i < buckets.length; i++) {
+                if (buckets[i] == null) continue;
+                boolean tokens = i % 2 == 1;
+                long units = tokens ? estimatedTokens : 1;
+                switch (buckets[i].take(units, now)) {
+                    case RateBucket.Take.Took t -> takes.add(new Take(buckets[i], t.lease(), t.units(), tokens));
+                    case RateBucket.Take.Wait w -> {
+                        giveBack(takes);
+                        return new RateDecision.Limited(i < 2 ? RateDecision.Scope.KEY : RateDecision.Scope.TEAM, i < 2 ? keyId : teamId,
+                                tokens ? RateDecision.Kind.TOKENS_PER_MINUTE : RateDecision.Kind.REQUESTS_PER_MINUTE,
+                                buckets[i].perMinute, Duration.ofNanos(w.retryAfterNanos()));
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            giveBack(takes);
+            throw e;
+        }
+        return new RateDecision.Allowed(new RatePermit(estimatedTokens, List.copyOf(takes)));
+    }
+
+    private static void giveBack(List<Take> takes) {
+        for (Take t : takes) {
+            t.bucket().giveBack(t.lease(), t.units());
+        }
     }
 
     /**
-     * Corrects the token buckets once the actual usage is known: a positive delta takes more (the buckets may go
-     * into debt, delaying later requests), a negative one gives back what was over-estimated.
+     * Charges the actual token count of an admitted request: an over-estimate goes back to the grant it came from
+     * while that is still being spent; tokens above the estimate are always counted. A request that never ran
+     * settles with 0. Idempotent per permit. May block on the database.
      */
-    public void adjustTokens(String teamId, String keyId, long deltaTokens) {
-        Buckets key = keyId == null ? null : keys.get(keyId);
-        Buckets team = teams.get(teamId);
+    public void settle(RatePermit permit, long actualTokens) {
+        if (actualTokens < 0) throw new IllegalArgumentException("actualTokens must not be negative");
+        if (!permit.settleOnce()) return;
+        long delta = actualTokens - permit.estimatedTokens;
         long now = nanoTime.getAsLong();
-        for (Buckets b : new Buckets[] {key, team}) {
-            if (b == null || b.tokens() == null) continue;
-            if (deltaTokens >= 0) b.tokens().takeInDebt(deltaTokens, now);
-            else b.tokens().giveBack(-deltaTokens);
+        for (Take t : permit.takes) {
+            if (!t.tokens()) continue;
+            if (delta < 0) t.bucket().giveBack(t.lease(), -delta);
+            else if (delta > 0) t.bucket().charge(delta, now);
         }
+    }
+
+    /** Returns unused grants past their validity and forgets old ones; run every second or so. May block. */
+    public void flush() {
+        long now = nanoTime.getAsLong();
+        RuntimeException failure = null;
+        for (var map : List.of(keys, teams)) {
+            for (Buckets b : map.values()) {
+                for (RateBucket bucket : new RateBucket[] {b.requests(), b.tokens()}) {
+                    if (bucket == null) continue;
+                    try {
+                        bucket.closeIfExpired(now);
+                        bucket.flushReturns();
+                    } catch (RuntimeException e) {
+                        if (failure == null) failure = e;
+                    }
+                }
+            }
+        }
+        if (now - lastPruneNanos >= 30_000_000_000L) { // rows only need to go eventually
+            ledger.prune(leasing.grantValidity());
+            lastPruneNanos = now;
+        }
+        if (failure != null) throw failure;
+    }
+
+    /** Returns every unused grant (shutdown). */
+    public void close() {
+        for (var map : List.of(keys, teams)) for (Buckets b : map.values()) b.close();
     }
 }

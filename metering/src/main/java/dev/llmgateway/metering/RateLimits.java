@@ -4,7 +4,7 @@ import java.util.OptionalLong;
 
 /** Requests per minute and tokens per minute for one key or team; empty = not limited. */
 public record RateLimits(OptionalLong requestsPerMinute, OptionalLong tokensPerMinute) {
-    /** Largest accepted limit; keeps the limiter's fixed-point arithmetic (units x nanoseconds) within a long. */
+    /** Largest accepted limit: far above any real one, so sums of grants over a window never overflow a long. */
     public static final long MAX_PER_MINUTE = 100_000_000L;
 
     public static final RateLimits NONE = new RateLimits(OptionalLong.empty(), OptionalLong.empty());

@@ -292,6 +292,59 @@ class BudgetGuardTest {
         checkLedger(b);
     }
 
+    /** Stores a usage row as the gateway's usage writer does: its connection names the replica, the column default records it. */
+    private void storeUsage(String replica, String requestId, String team, long chargeMicros, Instant at) {
+        try (java.sql.Connection c = db.getConnection()) {
+            try (var st = c.createStatement()) {
+                st.execute("SELECT set_config('gateway.replica_id', '" + replica + "', false)");
+            }
+            dev.llmgateway.metering.internal.usage.UsageEventSql.insertNew(c, List.of(UsageEvent.builder(requestId, at)
+                    .team(team, null).route("chat", null, null).deployment("d", "p", "m", DeploymentClass.CLOSED)
+                    .tokens(3, 4, 0).money(chargeMicros, chargeMicros, chargeMicros).build()));
+            try (var st = c.createStatement()) {
+                st.execute("RESET gateway.replica_id");
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void aKilledReplicasExpiredLeaseIsReconciledAutomaticallyFromItsStoredUsage() {
+        Budget b = teamBudget("t", 100 * W, BudgetPeriod.MONTHLY, BudgetEnforcement.HARD);
+        BudgetGuard killed = new BudgetGuard(db, "killed", clock, MANUAL); // never flushed nor closed: kill -9
+        BudgetGuard healthy = guard("healthy").reconcilingFromUsage();
+        for (int i = 0; i < 3; i++) {
+            killed.settle(admitted(killed.reserve("t", null, W, 7)), W, 7);
+            storeUsage("killed", "req-" + i, "t", W, clock.instant());
+        }
+        storeUsage("healthy", "req-other-replica", "t", W, clock.instant()); // not the killed replica's: must not count
+        long leased = money(healthy, "t").reserved();
+        assertThat(leased).as("the killed replica's lease holds more than it spent").isGreaterThan(3 * W);
+
+        clock.advance(LeaseSizing.defaults().leaseTtl().plusSeconds(1));
+        healthy.flush(); // expires the lapsed lease and reconciles it from the stored usage at once
+
+        BudgetUsage usage = money(healthy, "t");
+        assertThat(usage.spent()).as("only what the killed replica stored counts").isEqualTo(3 * W);
+        assertThat(usage.reserved()).isZero();
+        assertThat(budgets.expiredLeases("t")).isEmpty();
+        checkLedger(b);
+
+        // The killed replica restarts (same replica id, its data directory) and replays one more answered request.
+        clock.advance(Duration.ofSeconds(11));
+        storeUsage("killed", "req-replayed", "t", W, clock.instant().minusSeconds(12));
+        healthy.flush();
+        assertThat(money(healthy, "t").spent()).as("usage stored late is added").isEqualTo(4 * W);
+        checkLedger(b);
+
+        // A late report by the killed replica itself (it was only paused) does not count twice.
+        killed.flush();
+        assertThat(money(healthy, "t").spent()).isEqualTo(4 * W);
+        checkLedger(b);
+        admitted(healthy.reserve("t", null, 96 * W, 0));
+    }
+
     @Test
     void alertsFireOncePerThresholdPerPeriodEvenWithTwoReplicas() {
         teamBudget("t", 10 * W, BudgetPeriod.DAILY, BudgetEnforcement.SOFT, 50, 80, 100);

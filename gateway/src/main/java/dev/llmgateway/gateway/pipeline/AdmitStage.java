@@ -9,6 +9,7 @@ import dev.llmgateway.metering.BudgetGuard;
 import dev.llmgateway.metering.Money;
 import dev.llmgateway.metering.RateDecision;
 import dev.llmgateway.metering.RateLimiter;
+import dev.llmgateway.metering.RatePermit;
 import dev.llmgateway.metering.Reservation;
 import io.vertx.core.Future;
 import java.time.Duration;
@@ -56,19 +57,18 @@ public final class AdmitStage implements Stage {
         long worstPrompt = 0;
         for (Deployment d : x.plan().candidates()) worstPrompt = Math.max(worstPrompt, promptBound + (long) images * d.maxImageTokens());
         long worstTokens = worstPrompt + outputBound;
-        RateDecision rate = rates.tryAcquire(x.team().id(), x.key().id(), worstTokens);
-        if (rate instanceof RateDecision.Limited l) {
-            return Future.failedFuture(new GatewayError.Failure(new GatewayError.RateLimited(
-                    (l.scope() == RateDecision.Scope.KEY ? "This key" : "Team '" + l.subjectId() + "'") + " is over its limit of "
-                            + l.limitPerMinute() + (l.kind() == RateDecision.Kind.REQUESTS_PER_MINUTE ? " requests" : " tokens")
-                            + " per minute.", l.retryAfter())));
-        }
         long worstMicros = worstCaseMicros(x, promptBound, images, outputBound);
-        return blocking.apply(() -> budgets.reserve(x.team().id(), x.key().id(), worstMicros, worstTokens, x.receivedAt())).recover(e -> {
-            rates.adjustTokens(x.team().id(), x.key().id(), -worstTokens);
+        // Rate limits are shared by all replicas (grants in PostgreSQL), so acquiring may block: off the event loop.
+        RatePermit[] permit = new RatePermit[1];
+        return blocking.apply(() -> {
+            permit[0] = acquireRate(x, worstTokens);
+            return budgets.reserve(x.team().id(), x.key().id(), worstMicros, worstTokens, x.receivedAt());
+        }).recover(failure -> {
+            Throwable e = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            if (permit[0] != null) settleRate(permit[0], 0);
             if (e instanceof dev.llmgateway.metering.StoreException) {
                 return Future.failedFuture(new GatewayError.Failure(new GatewayError.ServiceUnavailable(
-                        "the budget of this team cannot be checked right now (database unavailable); try again shortly")));
+                        "the budget or rate limit of this team cannot be checked right now (database unavailable); try again shortly")));
             }
             return Future.failedFuture(e);
         }).compose(admission -> {
@@ -81,20 +81,48 @@ public final class AdmitStage implements Stage {
                 case Admission.Rejected r -> null;
             };
             if (admission instanceof Admission.Rejected r) {
-                rates.adjustTokens(x.team().id(), x.key().id(), -worstTokens);
+                settleRate(permit[0], 0);
                 Duration until = r.periodEnd().map(end -> Duration.between(Instant.now(), end)).filter(d -> !d.isNegative())
                         .orElse(Duration.ofHours(1));
                 return Future.failedFuture(new GatewayError.Failure(new GatewayError.BudgetExceeded(r.reason(), until)));
             }
             reservation.remainingMicrosUsdEstimate().ifPresent(m ->
                     x.responseHeaders().put("x-gateway-budget-remaining", Money.formatUsd(Math.max(0, m))));
-            return next.proceed(x).andThen(ar -> settle(x, reservation, worstTokens));
+            return next.proceed(x).andThen(ar -> settle(x, reservation, permit[0]));
         });
     }
 
-    private void settle(Exchange x, Reservation reservation, long reservedTokens) {
+    /** Takes the request from its key's and team's rate limits; a refusal is thrown as the 429 it becomes. */
+    private RatePermit acquireRate(Exchange x, long worstTokens) {
+        return switch (rates.tryAcquire(x.team().id(), x.key().id(), worstTokens)) {
+            case RateDecision.Allowed a -> a.permit();
+            case RateDecision.Limited l -> throw new GatewayError.Failure(new GatewayError.RateLimited(
+                    (l.scope() == RateDecision.Scope.KEY ? "This key" : "Team '" + l.subjectId() + "'") + " is over its limit of "
+                            + l.limitPerMinute() + (l.kind() == RateDecision.Kind.REQUESTS_PER_MINUTE ? " requests" : " tokens")
+                            + " per minute.", l.retryAfter()));
+            case RateDecision.Oversized o -> throw new GatewayError.Failure(new GatewayError.RateLimited(
+                    "Request too large: it may use up to " + o.estimatedTokens() + " tokens (prompt + max_tokens), more than "
+                            + (o.scope() == RateDecision.Scope.KEY ? "this key's limit of " : "the limit of team '" + o.subjectId() + "' of ")
+                            + o.limitPerMinute() + " tokens per minute, so it can never pass; lower max_tokens or shorten the prompt.",
+                    Duration.ofMinutes(1)));
+        };
+    }
+
+    /** Charges the actual tokens to the rate limits (off the event loop: it may write to PostgreSQL). */
+    private void settleRate(RatePermit permit, long actualTokens) {
+        settleExecutor.execute(() -> {
+            try {
+                rates.settle(permit, actualTokens);
+            } catch (RuntimeException e) {
+                org.jboss.logging.Logger.getLogger(AdmitStage.class).warnf("charging %d tokens to the rate limits failed: %s",
+                        actualTokens, e.getMessage());
+            }
+        });
+    }
+
+    private void settle(Exchange x, Reservation reservation, RatePermit permit) {
         long tokens = (long) x.usage().promptTokens() + x.usage().completionTokens();
-        rates.adjustTokens(x.team().id(), x.key().id(), tokens - reservedTokens);
+        settleRate(permit, tokens);
         // The exact charge: each lease sums them exactly and rounds the sum up once (a hard limit is never overspent).
         dev.llmgateway.metering.MicroUsd charged = x.chargedMicros();
         settleExecutor.execute(() -> {

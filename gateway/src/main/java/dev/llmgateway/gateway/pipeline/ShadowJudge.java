@@ -9,19 +9,18 @@ import dev.llmgateway.gateway.metering.Metering;
 import dev.llmgateway.gateway.providers.Backends;
 import dev.llmgateway.gateway.providers.CancelToken;
 import dev.llmgateway.gateway.providers.ProviderCall;
+import dev.llmgateway.metering.JudgeSpendStore;
 import dev.llmgateway.metering.ShadowJudgement;
 import io.vertx.core.Future;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Asks a route's judge deployment which of two answers to the same request is better. The answers are shown in an
  * order decided by the request id (so position bias cancels out over many pairs). Each route's judge has a daily
- * spend cap, counted per gateway process; past it, pairs stay unjudged.
+ * spend cap shared by every replica through PostgreSQL ({@link JudgeSpendStore}); past it, pairs stay unjudged.
  */
 public final class ShadowJudge {
     private static final String INSTRUCTIONS = "You compare two answers to the same conversation. Reply with exactly one word: "
@@ -31,11 +30,14 @@ public final class ShadowJudge {
     private final Metering metering;
     private final Map<String, GatewayConfig.Judge> judges;
     private final java.util.function.Function<String, GatewayConfig.Deployment> deployments;
-    private final Map<String, AtomicLong> spentToday = new ConcurrentHashMap<>();
-    private volatile LocalDate day = LocalDate.now(ZoneOffset.UTC);
+    private final JudgeSpendStore spend;
+    private final java.util.concurrent.Executor blocking;
 
     public ShadowJudge(Backends backends, Metering metering, Map<String, GatewayConfig.Judge> judges,
-                       java.util.function.Function<String, GatewayConfig.Deployment> deployments) {
+                       java.util.function.Function<String, GatewayConfig.Deployment> deployments, JudgeSpendStore spend,
+                       java.util.concurrent.Executor blocking) {
+        this.spend = spend;
+        this.blocking = blocking;
         this.deployments = deployments;
         this.backends = backends;
         this.metering = metering;
@@ -48,19 +50,31 @@ public final class ShadowJudge {
         if (j == null) return Future.succeededFuture(java.util.Optional.empty());
         GatewayConfig.Deployment judgeDeployment = deployments.apply(j.deployment());
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
-        if (!today.equals(day)) {
-            spentToday.clear();
-            day = today;
-        }
-        AtomicLong spent = spentToday.computeIfAbsent(x.plan().route(), r -> new AtomicLong());
-        if (spent.get() >= j.dailyBudgetMicros()) return Future.succeededFuture(java.util.Optional.empty());
+        String route = x.plan().route();
+        io.vertx.core.Context ctx = io.vertx.core.Vertx.currentContext();
+        var spentCs = java.util.concurrent.CompletableFuture.supplyAsync(() -> spend.spent(route, today), blocking);
+        Future<Long> spentSoFar = ctx != null ? Future.fromCompletionStage(spentCs, ctx) : Future.fromCompletionStage(spentCs);
+        return spentSoFar.compose(spent -> spent >= j.dailyBudgetMicros()
+                ? Future.succeededFuture(java.util.Optional.<ShadowJudgement>empty())
+                : ask(x, j, judgeDeployment, route, today, primaryAnswer, shadowAnswer))
+                .otherwise(java.util.Optional.empty());
+    }
+
+    private Future<java.util.Optional<ShadowJudgement>> ask(Exchange x, GatewayConfig.Judge j, GatewayConfig.Deployment judgeDeployment,
+                                                            String route, LocalDate today, String primaryAnswer, String shadowAnswer) {
         boolean shadowFirst = (x.requestId().hashCode() & 1) == 1;
         ObjectNode body = request(x, shadowFirst ? shadowAnswer : primaryAnswer, shadowFirst ? primaryAnswer : shadowAnswer);
         ProviderCall call = new ProviderCall(x.requestId() + "-judge", judgeDeployment, body, ChatRequest.parse(body), new CancelToken());
         return backends.forProvider(judgeDeployment.provider()).complete(call).map(c -> {
             // The exact judge cost is in its (shadow) usage record; the daily cap counts it rounded up so it is never exceeded.
             long cost = metering.charge(judgeDeployment, x.plan().route(), c.usage(), Instant.now()).providerCostMicros().ceilMicros();
-            spent.addAndGet(cost);
+            blocking.execute(() -> {
+                try {
+                    spend.add(route, today, cost);
+                } catch (RuntimeException e) {
+                    org.jboss.logging.Logger.getLogger(ShadowJudge.class).warnf("judge spend of route %s not recorded: %s", route, e.getMessage());
+                }
+            });
             metering.record(metering.shadowEvent(x, x.requestId() + "-judge", judgeDeployment, c.usage(), 0, 200, null));
             String said = dev.llmgateway.gateway.api.OpenAiJson.choiceText(c.body(), "message").trim().toUpperCase(java.util.Locale.ROOT);
             ShadowJudgement.Verdict verdict;

@@ -24,14 +24,32 @@ import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenExce
 public final class CircuitBreakers {
     private static final TypeLiteral<CompletionStage<Object>> STAGE = new TypeLiteral<>() {};
 
-    private final Map<String, TypedGuard<CompletionStage<Object>>> guards = new ConcurrentHashMap<>();
-    private final Map<String, CircuitBreakerState> states = new ConcurrentHashMap<>();
+    private final Map<String, Breaker> breakers = new ConcurrentHashMap<>();
 
-    public CircuitBreakers(Iterable<Deployment> deployments) {
+    /** One deployment's breaker, with the settings it was built from and its last observed state. */
+    private record Breaker(GatewayConfigResilience settings, TypedGuard<CompletionStage<Object>> guard,
+                           java.util.concurrent.atomic.AtomicReference<CircuitBreakerState> state) {}
+
+    /** The settings that shape a breaker; a reload that keeps them keeps the breaker and its state. */
+    private record GatewayConfigResilience(int requestVolume, double failureRatio, long delayMs) {}
+
+    public CircuitBreakers(Iterable<Deployment> deployments) { this(deployments, null); }
+
+    /**
+     * Breakers for {@code deployments}; a deployment that {@code previous} already had with the same breaker settings
+     * keeps its breaker, so a configuration reload does not close an open circuit (or forget recent failures).
+     */
+    public CircuitBreakers(Iterable<Deployment> deployments, CircuitBreakers previous) {
         for (Deployment d : deployments) {
             var r = d.resilience();
-            states.put(d.name(), CircuitBreakerState.CLOSED);
-            guards.put(d.name(), TypedGuard.create(STAGE)
+            var settings = new GatewayConfigResilience(r.circuitRequestVolume(), r.circuitFailureRatio(), r.circuitDelay().toMillis());
+            Breaker kept = previous == null ? null : previous.breakers.get(d.name());
+            if (kept != null && kept.settings().equals(settings)) {
+                breakers.put(d.name(), kept);
+                continue;
+            }
+            var state = new java.util.concurrent.atomic.AtomicReference<>(CircuitBreakerState.CLOSED);
+            breakers.put(d.name(), new Breaker(settings, TypedGuard.create(STAGE)
                     .withDescription("deployment " + d.name())
                     .withCircuitBreaker()
                     .requestVolumeThreshold(r.circuitRequestVolume())
@@ -39,17 +57,17 @@ public final class CircuitBreakers {
                     .delay(r.circuitDelay().toMillis(), ChronoUnit.MILLIS)
                     .successThreshold(1)
                     .when(CircuitBreakers::countsAsFailure)
-                    .onStateChange(s -> states.put(d.name(), s))
+                    .onStateChange(state::set)
                     .done()
                     .withThreadOffload(false)
-                    .build());
+                    .build(), state));
         }
     }
 
     /** Runs one attempt through the deployment's breaker; an open breaker fails fast with {@link GatewayError.CircuitOpen}. */
     @SuppressWarnings("unchecked")
     public <T> Future<T> call(String deployment, Supplier<Future<T>> attempt) {
-        TypedGuard<CompletionStage<Object>> guard = guards.get(deployment);
+        TypedGuard<CompletionStage<Object>> guard = breakers.get(deployment).guard();
         Context ctx = Vertx.currentContext();
         CompletionStage<Object> cs = guard.get(() -> attempt.get().map(t -> (Object) t).toCompletionStage());
         Future<Object> f = ctx != null ? Future.fromCompletionStage(cs, ctx) : Future.fromCompletionStage(cs);
@@ -62,9 +80,16 @@ public final class CircuitBreakers {
         });
     }
 
-    public CircuitBreakerState state(String deployment) { return states.getOrDefault(deployment, CircuitBreakerState.CLOSED); }
+    public CircuitBreakerState state(String deployment) {
+        Breaker b = breakers.get(deployment);
+        return b == null ? CircuitBreakerState.CLOSED : b.state().get();
+    }
 
-    public Map<String, CircuitBreakerState> states() { return Map.copyOf(states); }
+    public Map<String, CircuitBreakerState> states() {
+        Map<String, CircuitBreakerState> out = new java.util.HashMap<>();
+        breakers.forEach((name, b) -> out.put(name, b.state().get()));
+        return Map.copyOf(out);
+    }
 
     static boolean countsAsFailure(Throwable t) {
         Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;

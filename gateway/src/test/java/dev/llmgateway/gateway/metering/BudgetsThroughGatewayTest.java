@@ -111,6 +111,20 @@ class BudgetsThroughGatewayTest {
     }
 
     @Test
+    void aRequestWhoseTokenEstimateExceedsTheTpmIsRefusedForGood() {
+        String key = Http.newKey("tpm-team");
+        assertThat(Http.put(Http.gateway() + "/admin/teams/tpm-team/limits", ADMIN, "{\"tpm\":2000}").statusCode()).isEqualTo(200);
+        String big = "{\"model\":\"gpt-test\",\"max_tokens\":5000,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        HttpResponse<String> refused = Http.post(Http.gateway() + "/v1/chat/completions", key, big);
+        assertThat(refused.statusCode()).isEqualTo(429);
+        assertThat(Http.json(refused.body()).path("error").path("code").asText()).isEqualTo("rate_limit_exceeded");
+        assertThat(Http.json(refused.body()).path("error").path("message").asText()).contains("can never pass").contains("2000 tokens per minute");
+        String small = "{\"model\":\"gpt-test\",\"max_tokens\":600,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        assertThat(Http.post(Http.gateway() + "/v1/chat/completions", key, small).statusCode()).as("the refusal took nothing").isEqualTo(200);
+        Http.put(Http.gateway() + "/admin/teams/tpm-team/limits", ADMIN, "{}");
+    }
+
+    @Test
     void routeDowngradesToTheCheaperDeploymentOnceHalfTheBudgetIsUsed() {
         String key = Http.newKey("downgrade-team");
         Http.put(Http.gateway() + "/admin/teams/downgrade-team/budget", ADMIN, "{\"limit_usd\":\"0.002\",\"enforcement\":\"hard\"}");

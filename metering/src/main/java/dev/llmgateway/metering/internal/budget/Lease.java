@@ -63,6 +63,12 @@ public final class Lease {
                 () -> "lease " + id + " reported more than it spent: " + this);
     }
 
+    /** Its spend is counted from stored usage instead: nothing is left to report. */
+    void abandonReports() {
+        reportedMicros = spentMicros;
+        reportedTokens = spentTokens;
+    }
+
     @Override
     public String toString() {
         return "Lease[id=" + id + ", granted=" + grantedMicros + "/" + grantedTokens + ", reserved=" + reservedMicros + "/"

@@ -162,8 +162,14 @@ public final class LeaseLedger {
                     () -> "grant took allocated micros above the limit: " + t);
     }
 
-    /** Outcome of a report: the lease before and after, and the period's totals after. */
-    public record Report(LeaseRow before, LeaseRow after, PeriodTotals totals) {}
+    /**
+     * Outcome of a report: the lease before and after, and the period's totals after. {@code takenOver}: the lease
+     * had been expired and reconciled from stored usage, which already counts (or will count) what its replica
+     * reports, so the report changed nothing.
+     */
+    public record Report(LeaseRow before, LeaseRow after, PeriodTotals totals, boolean takenOver) {
+        public Report(LeaseRow before, LeaseRow after, PeriodTotals totals) { this(before, after, totals, false); }
+    }
 
     /**
      * Reports more spend on a lease and closes it as asked, in one transaction; the period's counters move by the
@@ -174,7 +180,7 @@ public final class LeaseLedger {
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try {
-                Optional<Report> r = report(c, leaseId, deltaMicros, deltaTokens, closing, keepMicros, keepTokens, now, expiresAt);
+                Optional<Report> r = report(c, leaseId, deltaMicros, deltaTokens, closing, keepMicros, keepTokens, now, expiresAt, true);
                 c.commit();
                 return r;
             } catch (SQLException | RuntimeException e) {
@@ -187,20 +193,26 @@ public final class LeaseLedger {
     }
 
     private Optional<Report> report(Connection c, long leaseId, long deltaMicros, long deltaTokens, LeaseRow.Closing closing,
-                                    long keepMicros, long keepTokens, Instant now, Instant expiresAt) throws SQLException {
+                                    long keepMicros, long keepTokens, Instant now, Instant expiresAt, boolean byHolder)
+            throws SQLException {
         LeaseRow before;
         long budgetId;
         Timestamp periodStart;
+        boolean fromUsage;
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT state, granted_micros, granted_tokens, reported_micros, reported_tokens, budget_id, period_start "
-                        + "FROM budget_leases WHERE id = ? FOR UPDATE")) {
+                "SELECT state, granted_micros, granted_tokens, reported_micros, reported_tokens, budget_id, period_start, "
+                        + "reconciled_from_usage_at IS NOT NULL FROM budget_leases WHERE id = ? FOR UPDATE")) {
             ps.setLong(1, leaseId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) return Optional.empty(); // the budget was deleted with its leases
                 before = new LeaseRow(leaseId, rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5));
                 budgetId = rs.getLong(6);
                 periodStart = rs.getTimestamp(7);
+                fromUsage = rs.getBoolean(8);
             }
+        }
+        if (byHolder && fromUsage) { // its usage rows count instead (see reconcileFromUsage), so this must not add twice
+            return Optional.of(new Report(before, before, movePeriod(c, budgetId, periodStart, 0, 0, 0, 0, 0, 0, 0, 0), true));
         }
         LeaseRow after = before.afterReport(deltaMicros, deltaTokens, closing, keepMicros, keepTokens);
         try (PreparedStatement ps = c.prepareStatement(
@@ -303,7 +315,7 @@ public final class LeaseLedger {
                     return false;
                 }
                 report(c, leaseId, Math.max(0, totalMicros - row.reportedMicros()), Math.max(0, totalTokens - row.reportedTokens()),
-                        LeaseRow.Closing.CLOSE, 0, 0, now, now);
+                        LeaseRow.Closing.CLOSE, 0, 0, now, now, false);
                 c.commit();
                 return true;
             } catch (SQLException | RuntimeException e) {
@@ -312,6 +324,137 @@ public final class LeaseLedger {
             }
         } catch (SQLException e) {
             throw new StoreException("reconciling budget lease " + leaseId, e);
+        }
+    }
+
+    /**
+     * What a lease's replica stored as usage while it held the lease: non-shadow usage rows stamped with its replica
+     * id, of the budget's team (and key), from shortly before the lease was opened (a request is received before it is
+     * admitted) until the lease was expired or the same replica opened its next lease on the budget; exact charges are
+     * summed and rounded up once, as a lease rounds its own spend. Conservative: a
+     * request received just before the lease opened but admitted on an earlier one counts here too.
+     */
+    private static final String USAGE_OF_LEASE = """
+            SELECT COALESCE(CEIL(SUM(e.team_charge_micros)), 0)::bigint, COALESCE(SUM(e.prompt_tokens + e.completion_tokens), 0)
+              FROM budget_leases l
+              JOIN budgets b ON b.id = l.budget_id
+              JOIN usage_events e ON e.replica_id = l.replica_id AND e.team_id = b.team_id
+                                 AND (b.key_id IS NULL OR e.key_id = b.key_id) AND NOT e.shadow
+                                 AND e.time >= l.created_at - interval '10 seconds'
+                                 AND e.time < LEAST(COALESCE(l.closed_at, 'infinity'::timestamptz),
+                                                    COALESCE((SELECT min(n.created_at) FROM budget_leases n
+                                                               WHERE n.budget_id = l.budget_id AND n.replica_id = l.replica_id
+                                                                 AND n.id > l.id), 'infinity'::timestamptz))
+             WHERE l.id = ?
+            """;
+
+    /** A lease reconciled from stored usage: its id and the spend that now counts instead of the presumption. */
+    public record Reconciled(long leaseId, String replicaId, long grantedMicros, long grantedTokens, long spentMicros, long spentTokens) {}
+
+    /**
+     * Reconciles expired leases (at most 100 per call) from the usage their replicas stored: the presumed spend is
+     * replaced by the stored spend (never less than what the replica reported) and the unspent rest returns to the
+     * period. Replicas whose usage rows carry their id (the gateway) only; the holder's own late reports are then ignored.
+     */
+    public List<Reconciled> reconcileFromUsage(Instant now) {
+        try (Connection c = db.getConnection()) {
+            List<Long> candidates = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT id FROM budget_leases WHERE state = 'expired' ORDER BY id LIMIT 100");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) candidates.add(rs.getLong(1));
+            }
+            List<Reconciled> out = new ArrayList<>();
+            if (candidates.isEmpty()) return out;
+            c.setAutoCommit(false);
+            for (long id : candidates) {
+                try {
+                    LeaseRow row = lease(c, id, true).orElse(null);
+                    if (row == null || !row.expired()) {
+                        c.rollback();
+                        continue;
+                    }
+                    long[] used = usageOf(c, id);
+                    Report r = report(c, id, Math.max(0, used[0] - row.reportedMicros()), Math.max(0, used[1] - row.reportedTokens()),
+                            LeaseRow.Closing.CLOSE, 0, 0, now, now, false).orElseThrow();
+                    markFromUsage(c, id, now);
+                    c.commit();
+                    out.add(new Reconciled(id, replicaOf(c, id), row.grantedMicros(), row.grantedTokens(), r.after().reportedMicros(),
+                            r.after().reportedTokens()));
+                } catch (SQLException | RuntimeException e) {
+                    c.rollback();
+                    throw e;
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new StoreException("reconciling expired budget leases from stored usage", e);
+        }
+    }
+
+    /**
+     * Adds usage stored after a lease was reconciled from usage (a restarted replica replaying its journal, a slow
+     * writer), for leases reconciled within {@code horizon}; returns how many leases grew. The spend counts in full
+     * (as over-grant if it exceeds what was granted), so no stored usage is left out of its budget.
+     */
+    public int addLateUsage(Instant now, java.time.Duration horizon) {
+        try (Connection c = db.getConnection()) {
+            List<Long> candidates = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT id FROM budget_leases WHERE reconciled_from_usage_at > ? AND state = 'reconciled' ORDER BY id LIMIT 1000")) {
+                ps.setTimestamp(1, Timestamp.from(now.minus(horizon)));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) candidates.add(rs.getLong(1));
+                }
+            }
+            int grew = 0;
+            c.setAutoCommit(false);
+            for (long id : candidates) {
+                try {
+                    LeaseRow row = lease(c, id, true).orElse(null);
+                    long[] used = row == null ? null : usageOf(c, id);
+                    if (row == null || (used[0] <= row.reportedMicros() && used[1] <= row.reportedTokens())) {
+                        c.rollback();
+                        continue;
+                    }
+                    report(c, id, Math.max(0, used[0] - row.reportedMicros()), Math.max(0, used[1] - row.reportedTokens()),
+                            LeaseRow.Closing.KEEP, 0, 0, now, now, false);
+                    c.commit();
+                    grew++;
+                } catch (SQLException | RuntimeException e) {
+                    c.rollback();
+                    throw e;
+                }
+            }
+            return grew;
+        } catch (SQLException e) {
+            throw new StoreException("adding late usage to reconciled budget leases", e);
+        }
+    }
+
+    private static long[] usageOf(Connection c, long leaseId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(USAGE_OF_LEASE)) {
+            ps.setLong(1, leaseId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new long[] {rs.getLong(1), rs.getLong(2)};
+            }
+        }
+    }
+
+    private static void markFromUsage(Connection c, long leaseId, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE budget_leases SET reconciled_from_usage_at = ? WHERE id = ?")) {
+            ps.setTimestamp(1, Timestamp.from(now));
+            ps.setLong(2, leaseId);
+            ps.executeUpdate();
+        }
+    }
+
+    private static String replicaOf(Connection c, long leaseId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT replica_id FROM budget_leases WHERE id = ?")) {
+            ps.setLong(1, leaseId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : "?";
+            }
         }
     }
 

@@ -271,6 +271,17 @@ public final class LeasePool {
             return;
         }
         LeaseRow before = rep.get().before(), after = rep.get().after();
+        if (rep.get().takenOver()) {
+            // Expired and reconciled from stored usage meanwhile (we were paused or cut off): our usage rows count
+            // there, so stop spending it and report nothing more on it.
+            l.lost = true;
+            l.abandonReports();
+            lastKnown = rep.get().totals();
+            if (current == l) current = null;
+            if (l.inFlight == 0) retired.remove(l);
+            else if (!retired.contains(l)) retired.add(l);
+            return;
+        }
         BudgetInvariants.check(before.grantedMicros() == l.grantedMicros && before.grantedTokens() == l.grantedTokens
                         && before.reportedMicros() == l.reportedMicros && before.reportedTokens() == l.reportedTokens,
                 () -> "stored lease " + before + " differs from this replica's view " + l);
