@@ -71,6 +71,8 @@ public class GatewayRuntime {
 
     @PostConstruct
     void start() {
+        // Before anything else starts: a weak admin key is a configuration error, not a warning.
+        settings.adminKey().filter(k -> !k.isBlank()).ifPresent(GatewayRuntime::checkAdminKeyStrength);
         config = ConfigLoader.load(Path.of(settings.config()), System::getenv);
         LOG.infof("Configuration %s: %d providers, %d deployments, routes %s", config.source(), config.providers().size(),
                 config.deployments().size(), config.routes().keySet());
@@ -80,7 +82,8 @@ public class GatewayRuntime {
         if (applied > 0) LOG.infof("Applied %d schema migration(s)", applied);
         teams = new TeamStore(database.dataSource());
         initAdminCredential();
-        authenticator = new Authenticator(teams, blocking);
+        authenticator = new Authenticator(teams, blocking, new Authenticator.Limits(settings.keyLookupConcurrency(),
+                settings.keyLookupQueue(), settings.unknownKeyTtl(), 100_000));
         backends = new Backends(vertx, config, this::embeddedBackend);
         breakers = new CircuitBreakers(config.deployments().values());
         router = dev.llmgateway.routing.Router.of(config.catalog());
@@ -244,6 +247,24 @@ public class GatewayRuntime {
             System.out.println("\n=== Generated admin key (shown once; set GATEWAY_ADMIN_KEY to choose your own): " + generated + " ===\n");
         }
         adminKeyHash = teams.adminCredential().orElseThrow();
+    }
+
+    /** The shortest admin key the gateway accepts. */
+    public static final int ADMIN_KEY_MIN_CHARS = 32;
+
+    /** Refuses a short or placeholder admin key: it guards everything, so guessing it must be hopeless. */
+    static void checkAdminKeyStrength(String key) {
+        String k = key.trim();
+        String how = " Generate one with: openssl rand -hex 32 (or leave GATEWAY_ADMIN_KEY unset and the gateway generates one"
+                + " on first start and prints it once).";
+        if (k.length() < ADMIN_KEY_MIN_CHARS) {
+            throw new IllegalStateException("GATEWAY_ADMIN_KEY is too short (" + k.length() + " characters; at least "
+                    + ADMIN_KEY_MIN_CHARS + " are required)." + how);
+        }
+        String lower = k.toLowerCase(java.util.Locale.ROOT);
+        if (lower.contains("replace_me") || lower.startsWith("change-me") || lower.startsWith("changeme")) {
+            throw new IllegalStateException("GATEWAY_ADMIN_KEY is still the example placeholder." + how);
+        }
     }
 
     /** Checks an admin key in constant time against the stored hash. */

@@ -15,7 +15,7 @@ import java.util.UUID;
  * on its embedded defaults (a real embedded PostgreSQL in a fresh data directory).
  */
 public class GatewayTestResource implements QuarkusTestResourceLifecycleManager {
-    public static final String ADMIN_KEY = "test-admin-key-0123456789";
+    public static final String ADMIN_KEY = "test-admin-key-0123456789abcdef0123456789";
     private FakeUpstream upstream;
 
     @Override
