@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>{@code POST /_control/script} {@code {"model":"m","steps":["500","429:1","ok"]}}: the next requests for model m
  *       behave as listed, then normally;</li>
- *   <li>steps: {@code ok}, {@code say:<text>} (answer with this text), {@code <status>[:<retry-after seconds>]}, {@code hang}, {@code disconnect} (mid-stream, or
+ *   <li>steps: {@code ok}, {@code say:<text>} (answer with this text), {@code <status>[:<retry-after seconds>]}, {@code hang},
+ *       {@code 401-echo-key} (a 401 whose message echoes the received key, as OpenAI's does in part), {@code disconnect} (mid-stream, or
  *       before the body), {@code malformed}, {@code slow:<ms>}, {@code stream-error} (an error event mid-stream);</li>
  *   <li>{@code GET /_control/stats?model=m}: requests received, the last request body and headers, aborted connections;</li>
  *   <li>{@code POST /_control/reset}.</li>
@@ -136,6 +137,18 @@ public final class FakeUpstream implements AutoCloseable {
 
     private void answer(HttpServerResponse resp, String path, JsonNode body, String model, boolean anthropic, boolean stream, String step) {
         if (step.equals("hang")) return;
+        if (step.equals("401-echo-key")) {
+            // As OpenAI does: the refused key's tail in the message (here the whole key too, to prove it is scrubbed).
+            String auth = lastHeaders.getOrDefault(model, Map.of()).getOrDefault(anthropic ? "x-api-key" : "authorization", "");
+            String key = auth.startsWith("Bearer ") ? auth.substring(7) : auth;
+            String tail = key.length() > 4 ? key.substring(key.length() - 4) : key;
+            String msg = "Incorrect API key provided: " + (key.length() > 8 ? key.substring(0, 8) : "") + "****************" + tail
+                    + ". You can find your API key at https://platform.openai.com/account/api-keys. Received: " + key;
+            ObjectNode err = F.objectNode();
+            err.putObject("error").put("message", msg).put("type", "invalid_request_error").put("code", "invalid_api_key");
+            resp.setStatusCode(401).putHeader("content-type", "application/json").end(err.toString());
+            return;
+        }
         if (step.matches("\\d{3}(:\\d+)?")) {
             String[] parts = step.split(":");
             if (parts.length > 1) resp.putHeader("retry-after", parts[1]);

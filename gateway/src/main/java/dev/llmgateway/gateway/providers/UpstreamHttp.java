@@ -114,7 +114,7 @@ public final class UpstreamHttp {
                     resp.body().onComplete(b -> {
                         vertx.cancelTimer(total);
                         result.tryFail(UpstreamErrors.fromStatus(deployment, resp.statusCode(), resp.headers(),
-                                b.succeeded() ? b.result() : null));
+                                b.succeeded() ? b.result() : null, UpstreamErrors.credentials(headers)));
                     });
                 }
             });

@@ -16,6 +16,9 @@ import java.util.UUID;
  */
 public class GatewayTestResource implements QuarkusTestResourceLifecycleManager {
     public static final String ADMIN_KEY = "test-admin-key-0123456789abcdef0123456789";
+    /** Every secret the test gateway is configured with (LeakCheck fails any gateway answer that contains one). */
+    public static final java.util.List<String> SECRETS = java.util.List.of(ADMIN_KEY, "sk-upstream-secret-do-not-leak",
+            "ant-upstream-secret-do-not-leak", "sk-env-secret-from-the-environment-0123456789");
     private FakeUpstream upstream;
 
     @Override

@@ -161,7 +161,7 @@ public final class AnthropicBackend implements ModelBackend {
                     }
                     case "error" -> {
                         done.tryFail(new GatewayError.Failure(new GatewayError.UpstreamFailed(dep, 502,
-                                "upstream '" + dep + "' failed mid-stream: " + e.path("error").path("message").asText(""),
+                                "upstream '" + dep + "' failed mid-stream: " + dev.llmgateway.gateway.providers.UpstreamErrors.scrub(e.path("error").path("message").asText("")),
                                 Optional.empty())));
                         x.cancel();
                     }

@@ -102,7 +102,7 @@ public final class OpenAiBackend implements ModelBackend {
                 }
                 if (chunk.has("error")) {
                     done.tryFail(new GatewayError.Failure(new GatewayError.UpstreamFailed(dep, 502,
-                            "upstream '" + dep + "' failed mid-stream: " + chunk.path("error").path("message").asText(""),
+                            "upstream '" + dep + "' failed mid-stream: " + dev.llmgateway.gateway.providers.UpstreamErrors.scrub(chunk.path("error").path("message").asText("")),
                             java.util.Optional.empty())));
                     x.cancel();
                     return;
