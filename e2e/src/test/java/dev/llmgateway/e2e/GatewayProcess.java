@@ -115,7 +115,7 @@ final class GatewayProcess implements AutoCloseable {
                 + "or pass -Dgateway.jar=/path/to/quarkus-run.jar");
     }
 
-    private static String javaBinary() {
+    static String javaBinary() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
