@@ -73,6 +73,10 @@ public class GatewayRuntime {
     void start() {
         // Before anything else starts: a weak admin key is a configuration error, not a warning.
         settings.adminKey().filter(k -> !k.isBlank()).ifPresent(GatewayRuntime::checkAdminKeyStrength);
+        if (settings.budgetWebhookUrl().filter(u -> !u.isBlank()).isPresent() && settings.webhookSecret().filter(k -> k.length() >= 16).isEmpty()) {
+            throw new IllegalStateException("GATEWAY_BUDGET_WEBHOOK_URL is set but GATEWAY_WEBHOOK_SECRET is not (or shorter than 16"
+                    + " characters): webhooks are signed with it (see docs/security.md). Generate one with: openssl rand -hex 32");
+        }
         config = ConfigLoader.load(Path.of(settings.config()), System::getenv);
         LOG.infof("Configuration %s: %d providers, %d deployments, routes %s", config.source(), config.providers().size(),
                 config.deployments().size(), config.routes().keySet());
@@ -102,7 +106,7 @@ public class GatewayRuntime {
             // keep the loopback-based name
         }
         budgets = new dev.llmgateway.metering.BudgetGuard(database.dataSource(), replica, java.time.Clock.systemUTC(),
-                dev.llmgateway.metering.LeaseSizing.defaults(), new dev.llmgateway.gateway.metering.BudgetAlerts(vertx, settings.budgetWebhookUrl()));
+                dev.llmgateway.metering.LeaseSizing.defaults(), new dev.llmgateway.gateway.metering.BudgetAlerts(webhookSender()));
         rateLimits = new dev.llmgateway.metering.RateLimitStore(database.dataSource());
         reloadRateLimits();
         periodic(java.time.Duration.ofSeconds(10), this::reloadRateLimits);
@@ -122,6 +126,19 @@ public class GatewayRuntime {
         pipeline = buildPipeline();
         LOG.infof("Pipeline: %s", String.join(" -> ", pipeline.stageNames()));
     }
+
+    /** The signed, retrying webhook sender for budget alerts, if a webhook URL is configured. */
+    private java.util.Optional<dev.llmgateway.gateway.webhooks.WebhookSender> webhookSender() {
+        var url = settings.budgetWebhookUrl().filter(u -> !u.isBlank());
+        if (url.isEmpty()) return java.util.Optional.empty();
+        webhooks = new dev.llmgateway.gateway.webhooks.WebhookSender(vertx, url.get(), settings.webhookSecret().orElseThrow(),
+                new dev.llmgateway.metering.WebhookDeliveryStore(database.dataSource()), blocking,
+                new dev.llmgateway.gateway.webhooks.WebhookSender.Policy(settings.webhookTimeout(), settings.webhookMaxAttempts(),
+                        java.time.Duration.ofSeconds(1), java.time.Duration.ofMinutes(1)));
+        return java.util.Optional.of(webhooks);
+    }
+
+    private dev.llmgateway.gateway.webhooks.WebhookSender webhooks;
 
     /** The request pipeline, in order. Each stage is one class with one job. */
     private Pipeline buildPipeline() {
@@ -305,6 +322,7 @@ public class GatewayRuntime {
 
     void stop(@Observes ShutdownEvent ev) {
         timers.forEach(vertx::cancelTimer);
+        if (webhooks != null) webhooks.close();
         if (backends != null) backends.close();
         if (budgets != null) budgets.close();
         if (metering != null) metering.close();

@@ -118,4 +118,18 @@ public interface GatewaySettings {
     @WithName("edge-idle-timeout")
     @WithDefault("15M")
     String edgeIdleTimeout();
+
+    /** The HMAC-SHA256 key that signs webhooks (env GATEWAY_WEBHOOK_SECRET); required with a webhook URL. */
+    @WithName("webhook-secret")
+    Optional<String> webhookSecret();
+
+    /** Timeout of one webhook attempt (env GATEWAY_WEBHOOK_TIMEOUT). */
+    @WithName("webhook-timeout")
+    @WithDefault("5s")
+    java.time.Duration webhookTimeout();
+
+    /** Webhook attempts in total before a delivery is marked failed (env GATEWAY_WEBHOOK_MAX_ATTEMPTS). */
+    @WithName("webhook-max-attempts")
+    @WithDefault("6")
+    int webhookMaxAttempts();
 }

@@ -216,7 +216,7 @@ public final class ConfigLoader {
         }
         Map<String, Double> quality = new TreeMap<>();
         n.get("quality").entries().forEach((task, q) -> quality.put(task, q.ratio(0)));
-        ConfigNode t = n.get("timeouts").allowOnly(Set.of("connect", "first_byte", "total"));
+        ConfigNode t = n.get("timeouts").allowOnly(Set.of("connect", "first_byte", "total", "idle"));
         ConfigNode r = n.get("retry").allowOnly(Set.of("max_attempts", "backoff_initial", "backoff_max"));
         ConfigNode cb = n.get("circuit_breaker").allowOnly(Set.of("request_volume", "failure_ratio", "delay"));
         Resilience d = Resilience.DEFAULTS;
@@ -224,7 +224,7 @@ public final class ConfigLoader {
                 t.get("total").duration(d.totalTimeout()), r.get("max_attempts").integer(d.maxAttempts(), 1, 10),
                 r.get("backoff_initial").duration(d.backoffInitial()), r.get("backoff_max").duration(d.backoffMax()),
                 cb.get("request_volume").integer(d.circuitRequestVolume(), 1, 10_000), cb.get("failure_ratio").ratio(d.circuitFailureRatio()),
-                cb.get("delay").duration(d.circuitDelay()));
+                cb.get("delay").duration(d.circuitDelay()), t.get("idle").duration(d.idleTimeout()));
         if (resilience.firstByteTimeout().compareTo(resilience.totalTimeout()) > 0) {
             throw t.get("first_byte").error("must not be longer than timeouts.total");
         }

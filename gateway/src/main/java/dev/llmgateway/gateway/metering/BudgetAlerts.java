@@ -3,10 +3,6 @@ package dev.llmgateway.gateway.metering;
 import dev.llmgateway.metering.BudgetAlert;
 import dev.llmgateway.metering.BudgetAlertListener;
 import dev.llmgateway.metering.Money;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.Optional;
 import org.jboss.logging.Logger;
@@ -18,12 +14,11 @@ import org.jboss.logging.Logger;
 public final class BudgetAlerts implements BudgetAlertListener {
     private static final Logger LOG = Logger.getLogger(BudgetAlerts.class);
 
-    private final Optional<String> webhook;
-    private final HttpClient client;
+    private final Optional<dev.llmgateway.gateway.webhooks.WebhookSender> webhook;
 
-    public BudgetAlerts(Vertx vertx, Optional<String> webhook) {
-        this.webhook = webhook.filter(w -> !w.isBlank());
-        this.client = vertx.createHttpClient();
+    /** {@code webhook} empty: alerts are only logged. */
+    public BudgetAlerts(Optional<dev.llmgateway.gateway.webhooks.WebhookSender> webhook) {
+        this.webhook = webhook;
     }
 
     @Override
@@ -40,13 +35,7 @@ public final class BudgetAlerts implements BudgetAlertListener {
                 .put("period_start", a.periodStart().toString())
                 .put("fired_at", a.firedAt().toString());
         LOG.warnf("Budget alert: team %s reached %d%% of its %s budget", a.teamId(), a.thresholdPct(), money ? "money" : "token");
-        webhook.ifPresent(url -> client.request(new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
-                        .putHeader("content-type", "application/json"))
-                .compose(req -> req.send(body.toBuffer()))
-                .onComplete(ar -> {
-                    if (ar.failed() || ar.result().statusCode() / 100 != 2) {
-                        LOG.warnf("budget alert webhook failed: %s", ar.failed() ? ar.cause().getMessage() : "status " + ar.result().statusCode());
-                    }
-                }));
+        // Signed, with a timeout per attempt and retries with backoff; GET /admin/webhooks/deliveries shows the outcome.
+        webhook.ifPresent(w -> w.send("budget.threshold", body));
     }
 }

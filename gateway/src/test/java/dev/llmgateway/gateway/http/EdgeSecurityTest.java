@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @TestProfile(EdgeSecurityTest.SmallLimits.class)
-class EdgeSecurityTest {
+public class EdgeSecurityTest {
     private static final AtomicInteger NEXT_ADDRESS = new AtomicInteger(10);
 
     /** Small limits, so that tests reach them quickly. */

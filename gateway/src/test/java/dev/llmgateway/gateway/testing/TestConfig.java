@@ -74,6 +74,19 @@ public final class TestConfig {
                     class: closed
                     retry: {max_attempts: 3, backoff_initial: 10ms, backoff_max: 5s}
                     circuit_breaker: {request_volume: 1000}
+                  stalling:
+                    provider: fake-openai
+                    model: stalling
+                    class: closed
+                    retry: {max_attempts: 1}
+                    timeouts: {idle: 700ms}
+                    circuit_breaker: {request_volume: 1000}
+                  firehose:
+                    provider: fake-openai
+                    model: firehose
+                    class: closed
+                    retry: {max_attempts: 1}
+                    circuit_breaker: {request_volume: 1000}
                   tiny:
                     provider: local
                     class: open
@@ -112,6 +125,10 @@ public final class TestConfig {
                     deployment: slow
                   retry-route:
                     deployment: retrying
+                  stall-route:
+                    deployment: stalling
+                  firehose-route:
+                    deployment: firehose
                 """.formatted(port, testModel());
     }
 }

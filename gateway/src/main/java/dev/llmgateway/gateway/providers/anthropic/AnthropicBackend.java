@@ -174,7 +174,7 @@ public final class AnthropicBackend implements ModelBackend {
                             "upstream '" + dep + "' ended the stream before message_stop")));
                 }
                 done.tryComplete(new End(usage(), finish));
-            });
+            }, sink, call.deployment().resilience().idleTimeout());
             return done.future();
         }
 

@@ -119,7 +119,8 @@ public final class OpenAiBackend implements ModelBackend {
                 if (usageOnly && !call.chat().clientWantsUsage()) return;
                 sink.chunk(Buffer.buffer(data));
             });
-            x.pump(dep, parser, done, () -> done.tryComplete(new End(usageSoFar(), finish[0])));
+            x.pump(dep, parser, done, () -> done.tryComplete(new End(usageSoFar(), finish[0])), sink,
+                    call.deployment().resilience().idleTimeout());
             return done.future();
         }
 
