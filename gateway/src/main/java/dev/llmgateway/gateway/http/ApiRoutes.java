@@ -38,29 +38,43 @@ public class ApiRoutes {
     @Inject GatewaySettings settings;
 
     void routes(@Observes Router router) {
-        router.post("/v1/chat/completions").handler(ctx -> run(ctx, Exchange.Kind.CHAT));
-        router.post("/v1/embeddings").handler(ctx -> run(ctx, Exchange.Kind.EMBEDDINGS));
+        router.post("/v1/chat/completions").handler(ctx -> run(ctx, Exchange.Kind.CHAT, Inbound.OPENAI));
+        router.post("/v1/embeddings").handler(ctx -> run(ctx, Exchange.Kind.EMBEDDINGS, Inbound.OPENAI));
+        router.post("/v1/messages").handler(ctx -> run(ctx, Exchange.Kind.CHAT, Inbound.ANTHROPIC_MESSAGES));
+        router.post("/v1/responses").handler(ctx -> run(ctx, Exchange.Kind.CHAT, Inbound.RESPONSES));
         router.get("/v1/models").handler(this::models);
         router.route("/v1/*").last().handler(ctx -> writeError(ctx.response(), requestId(ctx.request()),
                 new GatewayError.NotFound("Unknown endpoint " + ctx.request().method() + " " + ctx.request().path())));
     }
 
-    private void run(RoutingContext ctx, Exchange.Kind kind) {
+    private void run(RoutingContext ctx, Exchange.Kind kind, Inbound inbound) {
         HttpServerRequest req = ctx.request();
         String requestId = newRequestId();
         Optional<String> clientRequestId = clientRequestId(req);
+        Optional<GatewayError> refused = inbound.checkHeaders(req);
+        if (refused.isPresent()) {
+            writeError(ctx.response(), clientRequestId.orElse(requestId), refused.get(), inbound);
+            return;
+        }
         readBody(req, settings.maxBodyBytes()).onComplete(body -> {
             dev.llmgateway.gateway.edge.EdgeGuard.bodyRead(ctx);
             if (body.failed()) {
                 GatewayError err = body.cause() instanceof GatewayError.Failure f ? f.error() : new GatewayError.BadRequest("could not read the request body", null);
-                writeError(ctx.response(), clientRequestId.orElse(requestId), err);
+                writeError(ctx.response(), clientRequestId.orElse(requestId), err, inbound);
+                return;
+            }
+            Inbound.Translated translated;
+            try {
+                translated = inbound.translate(body.result(), requestId, ctx.response());
+            } catch (GatewayError.Failure f) {
+                writeError(ctx.response(), clientRequestId.orElse(requestId), f.error(), inbound);
                 return;
             }
             Map<String, String> hints = new LinkedHashMap<>();
             String task = req.getHeader(dev.llmgateway.gateway.pipeline.RouteStage.TASK_HEADER);
             if (task != null && task.length() <= 64) hints.put(dev.llmgateway.gateway.pipeline.RouteStage.TASK_HEADER, task);
-            Exchange x = new Exchange(requestId, clientRequestId, kind, body.result(), Optional.ofNullable(req.getHeader("authorization")),
-                    hints, new VertxClientChannel(ctx.response()));
+            Exchange x = new Exchange(requestId, clientRequestId, kind, translated.chatBody(), inbound.authorization(req),
+                    hints, translated.channel());
             runtime.pipeline().run(x).onComplete(ar -> {
                 GatewayError err = null;
                 if (ar.failed()) {
@@ -73,7 +87,7 @@ public class ApiRoutes {
                 }
                 if (err != null && !x.client().committed()) {
                     Map<String, String> headers = new LinkedHashMap<>(x.responseHeaders());
-                    write(ctx.response(), headers, err);
+                    write(ctx.response(), headers, err, inbound);
                 }
             });
         });
@@ -155,17 +169,20 @@ public class ApiRoutes {
     }
 
     static void writeError(HttpServerResponse response, String requestId, GatewayError err) {
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("x-request-id", requestId);
-        write(response, headers, err);
+        writeError(response, requestId, err, Inbound.OPENAI);
     }
 
-    private static void write(HttpServerResponse response, Map<String, String> headers, GatewayError err) {
+    private static void writeError(HttpServerResponse response, String requestId, GatewayError err, Inbound inbound) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("x-request-id", requestId);
+        write(response, headers, err, inbound);
+    }
+
+    private static void write(HttpServerResponse response, Map<String, String> headers, GatewayError err, Inbound inbound) {
         if (response.ended() || response.closed()) return;
         ErrorResponses.Shape shape = ErrorResponses.shape(err);
         headers.forEach(response::putHeader);
         shape.retryAfter().ifPresent(d -> response.putHeader("retry-after", Long.toString(Math.max(1, (d.toMillis() + 999) / 1000))));
-        response.setStatusCode(shape.status()).putHeader("content-type", "application/json")
-                .end(ErrorResponses.body(err).toString());
+        response.setStatusCode(shape.status()).putHeader("content-type", "application/json").end(inbound.errorBody(err));
     }
 }

@@ -1,0 +1,50 @@
+package dev.llmgateway.gateway.http;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/** The low-level writes of an answer over a Vert.x response: one JSON body, or named SSE events. Event-loop confined. */
+public final class SseResponse {
+    private final HttpServerResponse response;
+    private boolean committed;
+
+    public SseResponse(HttpServerResponse response) { this.response = response; }
+
+    public void json(int status, Map<String, String> headers, Buffer body) {
+        if (committed || response.closed()) return;
+        committed = true;
+        headers.forEach(response::putHeader);
+        response.setStatusCode(status).putHeader("content-type", "application/json").end(body);
+    }
+
+    public void start(Map<String, String> headers) {
+        if (committed) return;
+        committed = true;
+        headers.forEach(response::putHeader);
+        response.setStatusCode(200)
+                .putHeader("content-type", "text/event-stream")
+                .putHeader("cache-control", "no-cache")
+                .putHeader("x-accel-buffering", "no")
+                .setChunked(true);
+    }
+
+    /** Writes {@code event: <name>\ndata: <json>\n\n}. */
+    public void event(String name, String json) {
+        if (response.closed() || response.ended()) return;
+        response.write(Buffer.buffer(("event: " + name + "\ndata: " + json + "\n\n").getBytes(StandardCharsets.UTF_8)));
+    }
+
+    public void end() {
+        if (!response.closed() && !response.ended()) response.end();
+    }
+
+    public boolean committed() { return committed; }
+
+    public void onGone(Runnable action) {
+        response.closeHandler(v -> {
+            if (!response.ended()) action.run();
+        });
+    }
+}
