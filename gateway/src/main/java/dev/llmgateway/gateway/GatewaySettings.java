@@ -132,4 +132,9 @@ public interface GatewaySettings {
     @WithName("webhook-max-attempts")
     @WithDefault("6")
     int webhookMaxAttempts();
+
+    /** A kept-alive connection with no new request for this long after its last answer is closed (env GATEWAY_EDGE_KEEP_ALIVE_TIMEOUT). */
+    @WithName("edge-keep-alive-timeout")
+    @WithDefault("60s")
+    java.time.Duration edgeKeepAliveTimeout();
 }

@@ -53,7 +53,13 @@ public class EdgeGuard {
     @Inject SmallRyeHealthReporter health;
 
     private final AtomicInteger openConnections = new AtomicInteger();
-    private final Map<HttpConnection, Boolean> connections = new ConcurrentHashMap<>();
+    private final Map<HttpConnection, Idle> connections = new ConcurrentHashMap<>();
+
+    /** A connection's requests in progress and the timer that closes it once it has been idle too long between them. */
+    private static final class Idle {
+        int active;
+        long timer = -1;
+    }
     private final Map<String, AtomicInteger> bodyReads = new ConcurrentHashMap<>();
     private volatile AuthThrottle apiThrottle;
     private volatile AuthThrottle adminThrottle;
@@ -82,6 +88,7 @@ public class EdgeGuard {
                     + settings.edgeMaxConnections() + " open connections); try again shortly"));
             return;
         }
+        trackKeepAlive(ctx);
         String path = ctx.normalizedPath();
         Optional<String> authorization = Optional.ofNullable(req.getHeader("authorization"));
         String address = address(req);
@@ -103,14 +110,17 @@ public class EdgeGuard {
             }
             case API -> {
                 Authenticator auth = runtime.authenticator();
+                // Anthropic SDKs (on /v1/messages) send the key as x-api-key.
+                Optional<String> apiKey = authorization.isPresent() ? authorization
+                        : Optional.ofNullable(req.getHeader("x-api-key")).map(k -> "Bearer " + k);
                 Optional<Duration> wait = apiThrottle().blocked(address);
                 // A throttled address still gets through with a key already known to be valid (no lookup needed), so
                 // one abusive client behind a shared address does not lock out the others.
-                if (wait.isPresent() && !auth.knownValid(authorization)) {
+                if (wait.isPresent() && !auth.knownValid(apiKey)) {
                     reject(ctx, throttled(wait.get()));
                     return;
                 }
-                auth.authenticate(authorization).onComplete(ar -> {
+                auth.authenticate(apiKey).onComplete(ar -> {
                     if (ar.succeeded()) {
                         ctx.put(KEY_OWNER, ar.result());
                         if (path.startsWith("/v1/feedback") && declaredLength(req) > FEEDBACK_MAX_BODY_BYTES) {
@@ -161,7 +171,7 @@ public class EdgeGuard {
             HttpServerResponse resp = ctx.response();
             if (!resp.headWritten() && !resp.ended() && !resp.closed()) {
                 resp.putHeader("connection", "close");
-                write(resp, new GatewayError.BadRequest("the request body did not arrive within " + timeoutMs + " ms",
+                write(ctx, new GatewayError.BadRequest("the request body did not arrive within " + timeoutMs + " ms",
                         "request_timeout", Optional.empty()), 408).onComplete(v -> req.connection().close());
             } else {
                 req.connection().close();
@@ -217,8 +227,34 @@ public class EdgeGuard {
             openConnections.decrementAndGet();
             return true;
         }
-        connections.put(c, Boolean.TRUE);
+        connections.put(c, new Idle());
         return true;
+    }
+
+    /**
+     * A kept-alive connection that sends no next request within GATEWAY_EDGE_KEEP_ALIVE_TIMEOUT after its last answer
+     * is closed, so idle connections (the usual way to hoard them) do not stay open for the whole idle timeout.
+     */
+    private void trackKeepAlive(RoutingContext ctx) {
+        HttpConnection c = ctx.request().connection();
+        Idle idle = c == null ? null : connections.get(c);
+        if (idle == null) return;
+        long keepAliveMs = settings.edgeKeepAliveTimeout().toMillis();
+        synchronized (idle) {
+            idle.active++;
+            if (idle.timer >= 0) vertx.cancelTimer(idle.timer);
+            idle.timer = -1;
+        }
+        ctx.addEndHandler(v -> {
+            synchronized (idle) {
+                if (--idle.active > 0 || keepAliveMs <= 0) return;
+                idle.timer = vertx.setTimer(keepAliveMs, id -> {
+                    synchronized (idle) {
+                        if (idle.active == 0 && idle.timer == id) c.close();
+                    }
+                });
+            }
+        });
     }
 
     /** Netty's close future takes any number of listeners (HttpConnection.closeHandler has one slot, used by Quarkus). */
@@ -253,7 +289,7 @@ public class EdgeGuard {
         boolean drain = pending && !http2 && declared >= 0 && declared <= DRAIN_MAX_BYTES;
         boolean close = pending && !http2 && !drain;
         if (close) resp.putHeader("connection", "close");
-        io.vertx.core.Future<Void> written = write(resp, err, ErrorResponses.shape(err).status());
+        io.vertx.core.Future<Void> written = write(ctx, err, ErrorResponses.shape(err).status());
         if (close) {
             written.onComplete(v -> req.connection().close());
         } else if (drain) {
@@ -290,10 +326,16 @@ public class EdgeGuard {
         }
     }
 
-    private static io.vertx.core.Future<Void> write(HttpServerResponse resp, GatewayError err, int status) {
+    /** The error in the format of the API the client speaks (Anthropic's on /v1/messages, OpenAI's elsewhere). */
+    private static io.vertx.core.Future<Void> write(RoutingContext ctx, GatewayError err, int status) {
+        HttpServerResponse resp = ctx.response();
         ErrorResponses.Shape shape = ErrorResponses.shape(err);
         shape.retryAfter().ifPresent(d -> resp.putHeader("retry-after", Long.toString(Math.max(1, (d.toMillis() + 999) / 1000))));
-        return resp.setStatusCode(status).putHeader("content-type", "application/json").end(ErrorResponses.body(err).toString());
+        String path = ctx.normalizedPath();
+        String body = path != null && path.startsWith("/v1/messages")
+                ? dev.llmgateway.gateway.api.messages.MessagesChannel.errorBody(err) : ErrorResponses.body(err).toString();
+        return resp.setStatusCode(status).putHeader("x-request-id", dev.llmgateway.gateway.http.ApiRoutes.requestId(ctx.request()))
+                .putHeader("content-type", "application/json").end(body);
     }
 
     private static String address(HttpServerRequest req) {

@@ -159,7 +159,7 @@ public class ApiRoutes {
         return given != null && CLIENT_REQUEST_ID.matcher(given).matches() ? Optional.of(given) : Optional.empty();
     }
 
-    static String requestId(HttpServerRequest req) { return clientRequestId(req).orElseGet(ApiRoutes::newRequestId); }
+    public static String requestId(HttpServerRequest req) { return clientRequestId(req).orElseGet(ApiRoutes::newRequestId); }
 
     /** A new gateway request id: unique, so a client reusing its own ids can never merge two usage records. */
     static String newRequestId() {

@@ -44,7 +44,8 @@ public class EdgeSecurityTest {
         public Map<String, String> getConfigOverrides() {
             return Map.of("gateway.edge-auth-failures", "5", "gateway.edge-admin-auth-failures", "3",
                     "gateway.edge-auth-failure-window", "60s", "gateway.edge-body-timeout", "1s",
-                    "gateway.edge-body-reads-per-address", "2", "gateway.edge-max-connections", "40");
+                    "gateway.edge-body-reads-per-address", "2", "gateway.edge-max-connections", "40",
+                    "gateway.edge-keep-alive-timeout", "1s");
         }
     }
 
@@ -97,7 +98,7 @@ public class EdgeSecurityTest {
     @Test
     void aDeclaredBodyWithoutAKeyIsAnsweredAt401AtOnceAndNeverRead() throws Exception {
         InetAddress from = freshAddress();
-        for (String path : List.of("/v1/chat/completions", "/v1/feedback", "/v1/embeddings", "/admin/config/validate")) {
+        for (String path : List.of("/v1/chat/completions", "/v1/feedback", "/v1/embeddings", "/v1/messages", "/v1/responses", "/admin/config/validate")) {
             long started = System.nanoTime();
             String answer = headOnly(from, "POST", path, null, 3_000_000);
             long tookMs = (System.nanoTime() - started) / 1_000_000;
@@ -216,6 +217,20 @@ public class EdgeSecurityTest {
             if (status != 200) Thread.sleep(100);
         }
         assertThat(status).isEqualTo(200);
+    }
+
+    @Test
+    void anIdleKeptAliveConnectionIsClosedAfterTheKeepAliveTimeout() throws Exception {
+        try (Socket s = connect(freshAddress())) {
+            s.getOutputStream().write("GET /q/health/live HTTP/1.1\r\nHost: gateway\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            byte[] buf = new byte[2048];
+            int n = s.getInputStream().read(buf);
+            assertThat(new String(buf, 0, n, StandardCharsets.UTF_8)).startsWith("HTTP/1.1 200");
+            long started = System.nanoTime();
+            assertThat(s.getInputStream().read(buf)).as("closed by the gateway").isEqualTo(-1);
+            assertThat((System.nanoTime() - started) / 1_000_000).isBetween(500L, 4000L);
+        }
     }
 
     @Test
