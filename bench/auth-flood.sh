@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 CLIENTS=${1:-64}; SECS=${2:-20}; RATE=${3:-50}
 JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}; export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
 # Reactor build (no install: ~/.m2 may be shared).
-mvn -B -q -ntp -pl gateway,bench -am package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmaven.test.skip=true
+# SKIP_BUILD=1 reuses gateway/target/quarkus-app and bench/target from an earlier build.
+[ -n "${SKIP_BUILD:-}" ] || mvn -B -q -ntp -pl gateway,bench -am package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmaven.test.skip=true
 CP="bench/target/classes:$(cat bench/target/classpath.txt)"
 ADMIN=bench-admin-key-0123456789abcdef0123456789
 WORK=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
