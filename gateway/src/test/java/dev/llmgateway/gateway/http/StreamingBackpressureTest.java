@@ -32,15 +32,19 @@ class StreamingBackpressureTest {
                     + "Authorization: Bearer " + key + "\r\nContent-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body)
                     .getBytes(StandardCharsets.UTF_8));
             s.getOutputStream().flush();
-            // Not reading: the written count must stall well below the total.
-            int before = -1;
+            // Not reading: the upstream's written count must stop rising (unchanged for 2 s) well before the end.
+            // Without backpressure it keeps rising until every chunk is written (the gateway would buffer them all).
             int now = 0;
-            for (int i = 0; i < 40 && now != before; i++) {
-                before = now;
-                Thread.sleep(250);
-                now = Http.upstreamStats("firehose").path("firehose_written").asInt();
+            int unchanged = 0;
+            long deadline = System.nanoTime() + 45_000_000_000L;
+            while (unchanged < 4 && System.nanoTime() < deadline) {
+                Thread.sleep(500);
+                int next = Http.upstreamStats("firehose").path("firehose_written").asInt();
+                unchanged = next == now && next > 0 ? unchanged + 1 : 0;
+                now = next;
             }
-            assertThat(now).as("the upstream was paused while the client did not read").isLessThan(CHUNKS / 2);
+            assertThat(unchanged).as("the upstream's writes stalled while the client did not read (written: " + now + ")").isEqualTo(4);
+            assertThat(now).as("the upstream was paused long before the end").isLessThan(CHUNKS / 2);
 
             // Reading everything: the stream completes.
             s.setSoTimeout(30_000);
