@@ -66,6 +66,11 @@ class KillNineTest {
                 assertThat(missing).as("acknowledged request ids missing from usage_events (log: %s)", again.log()).isEmpty();
                 assertThat(db.duplicates()).as("request ids stored more than once").isEmpty();
                 assertThat(again.alive()).isTrue();
+                // The replay line is logged by the metering library through java.lang.System.Logger: it must come out
+                // of the packaged gateway in Quarkus's log format (level, then the [category]), not the JDK's default.
+                assertThat(again.grepLog("records not yet stored in PostgreSQL will be replayed", 5))
+                        .as("the journal's replay log line in %s", again.log())
+                        .anySatisfy(l -> assertThat(l).containsPattern("INFO +\\[[\\w.]*UsageJournal\\]"));
             }
         }
     }

@@ -2,8 +2,9 @@ package dev.llmgateway.engine;
 
 import dev.llmgateway.engine.internal.LlamaLogBridge;
 import dev.llmgateway.engine.internal.ModelRuntime;
-import org.jboss.logging.Logger;
 
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -21,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LocalEngine implements AutoCloseable {
 
-    private static final Logger LOG = Logger.getLogger(LocalEngine.class);
+    private static final Logger LOG = System.getLogger(LocalEngine.class.getName());
 
     private final Map<String, ModelRuntime> runtimes;
     private final ScheduledExecutorService janitor;
@@ -59,7 +60,7 @@ public final class LocalEngine implements AutoCloseable {
             engine.close();
             throw e;
         }
-        LOG.infof("local engine started with models %s", runtimes.keySet());
+        LOG.log(Level.INFO, "local engine started with models %s".formatted(runtimes.keySet()));
         return engine;
     }
 
@@ -146,7 +147,7 @@ public final class LocalEngine implements AutoCloseable {
             }
             LlamaLogBridge.installIfPending();
         } catch (RuntimeException e) {
-            LOG.warn("idle unload check failed", e);
+            LOG.log(Level.WARNING, "idle unload check failed", e);
         }
     }
 

@@ -3,6 +3,8 @@ package dev.llmgateway.metering;
 import dev.llmgateway.metering.internal.budget.LeaseLedger;
 import dev.llmgateway.metering.internal.budget.LeasePool;
 import dev.llmgateway.metering.internal.budget.PeriodTotals;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,7 +17,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
-import org.jboss.logging.Logger;
 
 /**
  * Admits requests against their team's (and key's) budgets: {@link #reserve} the worst case before dispatch,
@@ -26,7 +27,7 @@ import org.jboss.logging.Logger;
  * returns idle ones, expires leases of vanished replicas and fires alerts. See docs/budgets.md for the guarantees.
  */
 public final class BudgetGuard implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(BudgetGuard.class);
+    private static final Logger LOG = System.getLogger(BudgetGuard.class.getName());
 
     private final String replicaId;
     private final Clock clock;
@@ -211,7 +212,7 @@ public final class BudgetGuard implements AutoCloseable {
         try {
             flush(clock.instant(), false, null);
         } catch (RuntimeException e) {
-            LOG.warnf(e, "budget flush of replica %s failed; retrying in %s", replicaId, sizing.flushInterval());
+            LOG.log(Level.WARNING, "budget flush of replica %s failed; retrying in %s".formatted(replicaId, sizing.flushInterval()), e);
         }
     }
 
@@ -244,7 +245,7 @@ public final class BudgetGuard implements AutoCloseable {
             if (onlyTeam == null) {
                 try {
                     List<Long> expired = ledger.expireLapsedLeases(now);
-                    if (!expired.isEmpty()) LOG.warnf("expired budget leases %s (not renewed in time; their unreported part counts as spent)", expired);
+                    if (!expired.isEmpty()) LOG.log(Level.WARNING, "expired budget leases %s (not renewed in time; their unreported part counts as spent)".formatted(expired));
                 } catch (RuntimeException e) {
                     if (failure == null) failure = e;
                     else failure.addSuppressed(e);
@@ -255,7 +256,7 @@ public final class BudgetGuard implements AutoCloseable {
             try {
                 listener.onAlert(a);
             } catch (RuntimeException e) {
-                LOG.warnf(e, "budget alert listener failed for budget %d at %d%%", a.budgetId(), a.thresholdPct());
+                LOG.log(Level.WARNING, "budget alert listener failed for budget %d at %d%%".formatted(a.budgetId(), a.thresholdPct()), e);
             }
         }
         if (failure != null) throw failure;
@@ -270,7 +271,7 @@ public final class BudgetGuard implements AutoCloseable {
                 // The database is unreachable: keep enforcing the definitions we know (a team never seen cannot be
                 // admitted safely, so the error goes to the caller). Leases already held keep serving meanwhile.
                 if (cached == null) throw e;
-                LOG.debugf("budget definitions of team %s not refreshed (%s); using the cached ones", teamId, e.getMessage());
+                LOG.log(Level.DEBUG, "budget definitions of team %s not refreshed (%s); using the cached ones".formatted(teamId, e.getMessage()));
             }
         }
         List<Budget> all = cached.budgets();

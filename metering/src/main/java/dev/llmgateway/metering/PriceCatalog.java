@@ -1,5 +1,7 @@
 package dev.llmgateway.metering;
 
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -15,14 +17,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import javax.sql.DataSource;
-import org.jboss.logging.Logger;
 
 /**
  * Versioned, effective-dated prices in PostgreSQL ({@code price_versions}), cached in memory. A usage event is
  * priced with the version in effect at its time, so a price change never reprices old usage.
  */
 public final class PriceCatalog {
-    private static final Logger LOG = Logger.getLogger(PriceCatalog.class);
+    private static final Logger LOG = System.getLogger(PriceCatalog.class.getName());
     private static final String COLUMNS = "id, deployment, deployment_class, effective_from, input_micros_per_mtok, "
             + "output_micros_per_mtok, cached_micros_per_mtok, list_input_micros_per_mtok, list_output_micros_per_mtok, "
             + "list_cached_micros_per_mtok, markup_bp";
@@ -89,7 +90,7 @@ public final class PriceCatalog {
             throw new StoreException("syncing prices from configuration", e);
         }
         refresh();
-        if (!inserted.isEmpty()) LOG.infof("new price versions effective %s for %s", now, inserted);
+        if (!inserted.isEmpty()) LOG.log(Level.INFO, "new price versions effective %s for %s".formatted(now, inserted));
         return new SyncReport(List.copyOf(inserted), List.copyOf(unchanged));
     }
 

@@ -6,6 +6,8 @@ import dev.llmgateway.metering.internal.usage.JournalFrames;
 import dev.llmgateway.metering.internal.usage.UsageEventCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -21,7 +23,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import org.jboss.logging.Logger;
 
 /**
  * The local, append-only usage journal: a directory of segment files {@code usage-<n>.seg} of CRC-framed records.
@@ -31,7 +32,7 @@ import org.jboss.logging.Logger;
  * records back and moves the checkpoint, which deletes fully stored segments.
  */
 public final class UsageJournal implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(UsageJournal.class);
+    private static final Logger LOG = System.getLogger(UsageJournal.class.getName());
     private static final String SEGMENT_PREFIX = "usage-", SEGMENT_SUFFIX = ".seg";
 
     /**
@@ -196,7 +197,7 @@ public final class UsageJournal implements AutoCloseable {
             lock.release();
             lockChannel.close();
         } catch (IOException e) {
-            LOG.warnf("closing usage journal %s: %s", dir, e.getMessage());
+            LOG.log(Level.WARNING, "closing usage journal %s: %s".formatted(dir, e.getMessage()));
         }
     }
 
@@ -319,8 +320,8 @@ public final class UsageJournal implements AutoCloseable {
                 JournalFrames.Scan scan = JournalFrames.scan(ch, countFrom);
                 long size = ch.size();
                 if (scan.validEnd() < size) {
-                    LOG.warnf("usage journal %s: dropping %d bytes of torn or corrupt tail after %d intact records",
-                            p, size - scan.validEnd(), scan.records());
+                    LOG.log(Level.WARNING, "usage journal %s: dropping %d bytes of torn or corrupt tail after %d intact records".formatted(
+                            p, size - scan.validEnd(), scan.records()));
                     ch.truncate(scan.validEnd());
                     ch.force(true);
                 }
@@ -335,7 +336,7 @@ public final class UsageJournal implements AutoCloseable {
         stored = new JournalPosition(cp[0], cp[1]);
         openSegment(Math.max(maxSeq, cp[0]) + 1);
         if (unstoredRecords.get() > 0) {
-            LOG.infof("usage journal %s: %d records not yet stored in PostgreSQL will be replayed", dir, unstoredRecords.get());
+            LOG.log(Level.INFO, "usage journal %s: %d records not yet stored in PostgreSQL will be replayed".formatted(dir, unstoredRecords.get()));
         }
     }
 
@@ -392,7 +393,7 @@ public final class UsageJournal implements AutoCloseable {
                     fsyncs.incrementAndGet();
                 } catch (IOException e) {
                     // After a failed write or fsync the file's state is unknown: stop accepting records.
-                    LOG.errorf(e, "usage journal %s: write failed; no further usage records are accepted", dir);
+                    LOG.log(Level.ERROR, "usage journal %s: write failed; no further usage records are accepted".formatted(dir), e);
                     failure = e;
                 }
             }

@@ -2,6 +2,8 @@ package dev.llmgateway.metering;
 
 import dev.llmgateway.metering.internal.usage.UsageEventSql;
 import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -13,7 +15,6 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
-import org.jboss.logging.Logger;
 
 /**
  * Moves journaled usage into PostgreSQL: a background thread reads records after the checkpoint, inserts them in
@@ -22,7 +23,7 @@ import org.jboss.logging.Logger;
  * retries the same batch with exponential backoff while the journal grows; replay is idempotent on the request id.
  */
 public final class UsageWriter implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(UsageWriter.class);
+    private static final Logger LOG = System.getLogger(UsageWriter.class.getName());
 
     /** Records per transaction, how long to wait for new records when idle, and the retry backoff range. */
     public record Options(int batchRecords, Duration idleWait, Duration retryMin, Duration retryMax) {
@@ -150,8 +151,8 @@ public final class UsageWriter implements AutoCloseable {
                 lastError = e.getMessage();
                 closeConnection();
                 if (first || failures.get() % 20 == 0) {
-                    LOG.warnf("storing usage in PostgreSQL failed (%d failures, %d records waiting in the journal), "
-                            + "retrying in %d ms: %s", failures.get(), journal.unstoredRecords(), backoffMs, e.getMessage());
+                    LOG.log(Level.WARNING, ("storing usage in PostgreSQL failed (%d failures, %d records waiting in the journal), "
+                            + "retrying in %d ms: %s").formatted(failures.get(), journal.unstoredRecords(), backoffMs, e.getMessage()));
                 }
                 pause(backoffMs);
                 backoffMs = Math.min(backoffMs * 2, options.retryMax().toMillis());
@@ -171,7 +172,7 @@ public final class UsageWriter implements AutoCloseable {
                 ensuredMonths.add(m);
             } catch (SQLException e) {
                 // The default partition still takes the rows; creating the partition is retried with the next batch.
-                LOG.warnf("creating the usage partition for %s failed: %s", m, e.getMessage());
+                LOG.log(Level.WARNING, "creating the usage partition for %s failed: %s".formatted(m, e.getMessage()));
                 if (c.isClosed() || !c.isValid(2)) throw e;
             }
         }
@@ -195,7 +196,7 @@ public final class UsageWriter implements AutoCloseable {
         batches.incrementAndGet();
         lastStoredAt = Instant.now();
         if (lastError != null) {
-            LOG.infof("storing usage in PostgreSQL works again; %d records waiting", journal.unstoredRecords());
+            LOG.log(Level.INFO, "storing usage in PostgreSQL works again; %d records waiting".formatted(journal.unstoredRecords()));
             lastError = null;
         }
     }

@@ -1,6 +1,8 @@
 package dev.llmgateway.metering;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.*;
 
 import dev.llmgateway.metering.internal.budget.LeaseLedger;
 import java.time.Duration;
@@ -10,13 +12,10 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.api.Pair;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * Replays random request streams against real guards on a real database and against an independent model of what
@@ -44,38 +43,32 @@ class BudgetGuardPropertyTest {
 
     record Advance(int seconds) implements Step {}
 
-    @Provide
-    Arbitrary<List<Step>> steps() {
+    static Gen<List<Step>> steps() {
         // Positive costs only: a zero-cost reservation cannot overspend, and whether it is admitted once the budget is
         // already overspent depends on lease state (admitted while a lease is held); docs/budgets.md says so.
-        Arbitrary<Step> reserve = Arbitraries.longs().between(1, 4_000).flatMap(m ->
-                Arbitraries.of(true, false).map(second -> new Reserve(m, second)));
-        Arbitrary<Step> settle = Arbitraries.integers().between(0, 1_000).flatMap(p ->
-                Arbitraries.integers().between(0, 6).map(q -> new Settle(p, q)));
-        Arbitrary<Step> release = Arbitraries.integers().between(0, 1_000).map(Release::new);
-        Arbitrary<Step> flush = Arbitraries.just(new Flush());
-        Arbitrary<Step> advance = Arbitraries.integers().between(1, 40).map(Advance::new);
-        return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(6, reserve), net.jqwik.api.Tuple.of(4, settle), net.jqwik.api.Tuple.of(1, release),
-                net.jqwik.api.Tuple.of(1, flush), net.jqwik.api.Tuple.of(1, advance)).list().ofMinSize(5).ofMaxSize(60);
+        Gen<Step> reserve = longs().between(1, 4_000).zip(booleans().all(), Reserve::new);
+        Gen<Step> settle = integers().between(0, 1_000).zip(integers().between(0, 6), Settle::new);
+        Gen<Step> release = integers().between(0, 1_000).map(Release::new);
+        Gen<Step> flush = Generate.constant(new Flush());
+        Gen<Step> advance = integers().between(1, 40).map(Advance::new);
+        return lists().of(Generate.frequency(List.of(Pair.of(6, reserve), Pair.of(4, settle), Pair.of(1, release),
+                Pair.of(1, flush), Pair.of(1, advance)))).ofSizeBetween(5, 60);
     }
 
     private record Open(Reservation reservation, BudgetGuard guard, long micros) {}
 
     /** One replica: every admission decision equals the model's, and the stored spend equals the model's to the micro. */
-    @Property(tries = 40)
-    void aSingleReplicaAdmitsExactlyWhatTheModelAdmitsAndStoresTheSameSpend(
-            @ForAll @LongRange(min = 1, max = 20_000) long limit, @ForAll @IntRange(min = 1, max = 30) int slices,
-            @ForAll("steps") List<Step> steps) {
-        run(limit, slices, steps, false);
+    @Test
+    void aSingleReplicaAdmitsExactlyWhatTheModelAdmitsAndStoresTheSameSpend() {
+        qt().withExamples(40).withShrinkCycles(30).forAll(longs().between(1, 20_000), integers().between(1, 30), steps())
+                .checkAssert((limit, slices, steps) -> run(limit, slices, steps, false));
     }
 
     /** Two replicas: admissions may differ from the model (leases held elsewhere), but never exceed the limit. */
-    @Property(tries = 40)
-    void twoReplicasNeverAdmitBeyondTheLimit(
-            @ForAll @LongRange(min = 1, max = 20_000) long limit, @ForAll @IntRange(min = 1, max = 30) int slices,
-            @ForAll("steps") List<Step> steps) {
-        run(limit, slices, steps, true);
+    @Test
+    void twoReplicasNeverAdmitBeyondTheLimit() {
+        qt().withExamples(40).withShrinkCycles(30).forAll(longs().between(1, 20_000), integers().between(1, 30), steps())
+                .checkAssert((limit, slices, steps) -> run(limit, slices, steps, true));
     }
 
     private void run(long limit, int slices, List<Step> steps, boolean twoReplicas) {

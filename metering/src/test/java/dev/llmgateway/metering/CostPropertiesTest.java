@@ -1,19 +1,16 @@
 package dev.llmgateway.metering;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.*;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /** The integer cost arithmetic against an independent BigDecimal model, to the micro-USD. */
 class CostPropertiesTest {
@@ -35,19 +32,25 @@ class CostPropertiesTest {
                 .add(BigInteger.valueOf(t.completionTokens()).multiply(BigInteger.valueOf(p.outputMicrosPerMTok())));
     }
 
-    @Property(tries = 3000)
-    void realisticRequestsCostExactlyWhatTheDecimalModelSays(@ForAll("realisticTokens") TokenCounts tokens,
-                                                             @ForAll("realisticPrices") TokenPrices prices,
-                                                             @ForAll @IntRange(min = 0, max = Cost.MARKUP_BP_MAX) int markupBp) {
+    @Test
+    void realisticRequestsCostExactlyWhatTheDecimalModelSays() {
+        qt().withExamples(3000).forAll(realisticTokens(), realisticPrices(), integers().between(0, Cost.MARKUP_BP_MAX))
+                .checkAssert(CostPropertiesTest::realisticRequestCostsWhatTheModelSays);
+    }
+
+    private static void realisticRequestCostsWhatTheModelSays(TokenCounts tokens, TokenPrices prices, int markupBp) {
         CostResult r = Cost.withMarkup(tokens, prices, markupBp);
         assertThat(r.status()).isEqualTo(CostStatus.OK);
         assertThat(BigDecimal.valueOf(r.micros())).isEqualByComparingTo(referenceMicros(tokens, prices, markupBp));
     }
 
-    @Property(tries = 3000)
-    void hugeValuesEitherAgreeWithTheModelOrReportOverflowExactlyWhenTheyDoNotFit(
-            @ForAll("anyTokens") TokenCounts tokens, @ForAll("anyPrices") TokenPrices prices,
-            @ForAll @IntRange(min = 0, max = Cost.MARKUP_BP_MAX) int markupBp) {
+    @Test
+    void hugeValuesEitherAgreeWithTheModelOrReportOverflowExactlyWhenTheyDoNotFit() {
+        qt().withExamples(3000).forAll(anyTokens(), anyPrices(), integers().between(0, Cost.MARKUP_BP_MAX))
+                .checkAssert(CostPropertiesTest::hugeValueAgreesOrOverflows);
+    }
+
+    private static void hugeValueAgreesOrOverflows(TokenCounts tokens, TokenPrices prices, int markupBp) {
         CostResult r = Cost.withMarkup(tokens, prices, markupBp);
         BigDecimal ref = referenceMicros(tokens, prices, markupBp);
         boolean fits = referenceScaledSum(tokens, prices).compareTo(LONG_MAX) <= 0 && ref.toBigInteger().compareTo(LONG_MAX) <= 0;
@@ -59,10 +62,14 @@ class CostPropertiesTest {
         }
     }
 
-    @Property(tries = 300)
-    void replayedUsageChargesEachTeamWhatTheModelSays(@ForAll @Size(min = 1, max = 200) List<@net.jqwik.api.From("realisticTokens") TokenCounts> requests,
-                                                      @ForAll("realisticPrices") TokenPrices prices,
-                                                      @ForAll @IntRange(min = 0, max = 5000) int markupBp) {
+    @Test
+    void replayedUsageChargesEachTeamWhatTheModelSays() {
+        qt().withExamples(300).forAll(lists().of(realisticTokens()).ofSizeBetween(1, 200), realisticPrices(),
+                        integers().between(0, 5000))
+                .checkAssert(CostPropertiesTest::replayChargesWhatTheModelSays);
+    }
+
+    private static void replayChargesWhatTheModelSays(List<TokenCounts> requests, TokenPrices prices, int markupBp) {
         long total = 0;
         BigDecimal reference = BigDecimal.ZERO;
         for (TokenCounts t : requests) {
@@ -72,8 +79,13 @@ class CostPropertiesTest {
         assertThat(BigDecimal.valueOf(total)).isEqualByComparingTo(reference);
     }
 
-    @Property(tries = 500)
-    void exactHalvesRoundUp(@ForAll @IntRange(min = 0, max = 1_000_000) int k, @ForAll @IntRange(min = 0, max = 4) int tokenClass) {
+    @Test
+    void exactHalvesRoundUp() {
+        qt().withExamples(500).forAll(integers().between(0, 1_000_000), integers().between(0, 4))
+                .checkAssert(CostPropertiesTest::exactHalfRoundsUp);
+    }
+
+    private static void exactHalfRoundsUp(int k, int tokenClass) {
         long tokens = 500_000L * (2L * k + 1); // at 1 micro-USD per 1M tokens: exactly k + 0.5 micro-USD
         TokenCounts t = switch (tokenClass) {
             case 0 -> new TokenCounts(tokens, 0, 0);
@@ -84,37 +96,41 @@ class CostPropertiesTest {
         assertThat(BigDecimal.valueOf(k + 1L)).isEqualByComparingTo(referenceMicros(t, new TokenPrices(1, 1, 1), 0));
     }
 
-    @Property(tries = 1000)
-    void costNeverDecreasesWhenTokensGrow(@ForAll("realisticTokens") TokenCounts t, @ForAll("realisticPrices") TokenPrices p,
-                                          @ForAll @IntRange(min = 0, max = 100_000) int extraCompletion) {
+    @Test
+    void costNeverDecreasesWhenTokensGrow() {
+        qt().withExamples(1000).forAll(realisticTokens(), realisticPrices(), integers().between(0, 100_000))
+                .checkAssert(CostPropertiesTest::moreTokensNeverCostLess);
+    }
+
+    private static void moreTokensNeverCostLess(TokenCounts t, TokenPrices p, int extraCompletion) {
         long before = Cost.of(t, p).orThrow();
         long after = Cost.of(new TokenCounts(t.promptTokens(), t.completionTokens() + extraCompletion, t.cachedTokens()), p).orThrow();
         assertThat(after).isGreaterThanOrEqualTo(before);
     }
 
-    @Provide
-    Arbitrary<TokenCounts> realisticTokens() {
-        Arbitrary<Long> n = Arbitraries.oneOf(Arbitraries.longs().between(0, 10_000), Arbitraries.longs().between(0, 2_000_000_000L));
-        return Combinators.combine(n, n).as((p, c) -> new TokenCounts(p, c, 0))
-                .flatMap(t -> Arbitraries.longs().between(0, t.promptTokens()).map(cached -> new TokenCounts(t.promptTokens(), t.completionTokens(), cached)));
+    static Gen<TokenCounts> realisticTokens() {
+        return tokens(Generate.oneOf(longs().between(0, 10_000), longs().between(0, 2_000_000_000L)));
     }
 
-    @Provide
-    Arbitrary<TokenPrices> realisticPrices() {
-        Arbitrary<Long> price = Arbitraries.longs().between(0, 1_000_000_000L); // up to 1000 USD per 1M tokens
-        return Combinators.combine(price, price, price).as(TokenPrices::new);
+    static Gen<TokenPrices> realisticPrices() {
+        Gen<Long> price = longs().between(0, 1_000_000_000L); // up to 1000 USD per 1M tokens
+        return price.zip(price, price, TokenPrices::new);
     }
 
-    @Provide
-    Arbitrary<TokenCounts> anyTokens() {
-        Arbitrary<Long> n = Arbitraries.longs().between(0, Long.MAX_VALUE);
-        return Combinators.combine(n, n).as((p, c) -> new TokenCounts(p, c, 0))
-                .flatMap(t -> Arbitraries.longs().between(0, t.promptTokens()).map(cached -> new TokenCounts(t.promptTokens(), t.completionTokens(), cached)));
+    static Gen<TokenCounts> anyTokens() {
+        return tokens(longs().between(0, Long.MAX_VALUE));
     }
 
-    @Provide
-    Arbitrary<TokenPrices> anyPrices() {
-        Arbitrary<Long> price = Arbitraries.oneOf(Arbitraries.longs().between(0, 100), Arbitraries.longs().between(0, Long.MAX_VALUE));
-        return Combinators.combine(price, price, price).as(TokenPrices::new);
+    static Gen<TokenPrices> anyPrices() {
+        Gen<Long> price = Generate.oneOf(longs().between(0, 100), longs().between(0, Long.MAX_VALUE));
+        return price.zip(price, price, TokenPrices::new);
+    }
+
+    /** Prompt and completion counts from {@code n}; cached tokens in {@code [0, prompt]}. */
+    private static Gen<TokenCounts> tokens(Gen<Long> n) {
+        return in -> {
+            long prompt = n.generate(in), completion = n.generate(in);
+            return new TokenCounts(prompt, completion, longs().between(0, prompt).generate(in));
+        };
     }
 }

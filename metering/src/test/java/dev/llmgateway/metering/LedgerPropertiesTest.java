@@ -1,6 +1,10 @@
 package dev.llmgateway.metering;
 
+import static dev.llmgateway.metering.Gens.nullable;
+import static dev.llmgateway.metering.Gens.subsetOf;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.*;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -18,14 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * Random usage streams, posted in random batches with replays and period closes at random points, against an
@@ -65,15 +64,26 @@ class LedgerPropertiesTest {
         }
     }
 
-    @Property(tries = 40)
-    void ledgerStatementsAndBalancesAgreeWithTheReferenceModel(
-            @ForAll("licenses") @Size(min = 1, max = 3) List<List<Version>> licenses,
-            @ForAll @Size(min = 1, max = 60) List<@net.jqwik.api.From("events") EventSpec> specs,
-            @ForAll @IntRange(min = 1, max = 15) int batchSize,
-            @ForAll @IntRange(min = 0, max = 100) int closeJanAt,
-            @ForAll @IntRange(min = 0, max = 100) int closeFebAt,
-            @ForAll @IntRange(min = 0, max = 100) int replayAt,
-            @ForAll boolean closeMarchAtEnd) {
+    /** One generated scenario: the licenses, the usage, and when batches are posted, periods closed and replays sent. */
+    record Scenario(List<List<Version>> licenses, List<EventSpec> specs, int batchSize, int closeJanAt, int closeFebAt,
+                    int replayAt, boolean closeMarchAtEnd) {}
+
+    @Test
+    void ledgerStatementsAndBalancesAgreeWithTheReferenceModel() {
+        Gen<List<EventSpec>> specs = lists().of(events()).ofSizeBetween(1, 60);
+        Gen<Integer> percent = integers().between(0, 100);
+        Gen<Boolean> bool = booleans().all();
+        Gen<Integer> batch = integers().between(1, 15);
+        Gen<List<List<Version>>> licenses = licenses();
+        Gen<Scenario> scenarios = in -> new Scenario(licenses.generate(in), specs.generate(in), batch.generate(in),
+                percent.generate(in), percent.generate(in), percent.generate(in), bool.generate(in));
+        qt().withExamples(40).withShrinkCycles(30).forAll(scenarios)
+                .checkAssert(s -> ledgerAgreesWithTheReference(s.licenses(), s.specs(), s.batchSize(), s.closeJanAt(),
+                        s.closeFebAt(), s.replayAt(), s.closeMarchAtEnd()));
+    }
+
+    private void ledgerAgreesWithTheReference(List<List<Version>> licenses, List<EventSpec> specs, int batchSize,
+                                              int closeJanAt, int closeFebAt, int replayAt, boolean closeMarchAtEnd) {
         LedgerFixtures f = new LedgerFixtures();
         StatementService statements = f.statements(NOW);
         Reference ref = new Reference();
@@ -259,35 +269,32 @@ class LedgerPropertiesTest {
         }
     }
 
-    @Provide
-    Arbitrary<List<List<Version>>> licenses() {
-        Arbitrary<Version> version = Combinators.combine(
-                Arbitraries.integers().between(1, 89),
-                Arbitraries.subsetOf(UseClass.values()).map(s -> s.isEmpty() ? Set.<UseClass>of() : Set.copyOf(s)),
-                Arbitraries.longs().between(0, 4).injectNull(0.6),
-                Arbitraries.longs().between(0, 60_000).injectNull(0.7),
-                Arbitraries.longs().between(0, 40_000).injectNull(0.7),
-                Arbitraries.integers().between(0, 5000),
-                Arbitraries.oneOf(Arbitraries.just(0L), Arbitraries.longs().between(0, 3_000_000)),
-                Arbitraries.oneOf(Arbitraries.just(0L), Arbitraries.longs().between(0, 60_000)))
-                .as(Version::new);
-        return version.list().ofMinSize(1).ofMaxSize(2).list().ofMinSize(1).ofMaxSize(3);
+    static Gen<List<List<Version>>> licenses() {
+        Gen<Integer> day = integers().between(1, 89);
+        Gen<Set<UseClass>> free = subsetOf(UseClass.class);
+        Gen<Long> usersOver = nullable(longs().between(0, 4), 60);
+        Gen<Long> revenueOver = nullable(longs().between(0, 60_000), 70);
+        Gen<Long> tokensOver = nullable(longs().between(0, 40_000), 70);
+        Gen<Integer> bp = integers().between(0, 5000);
+        Gen<Long> royalty = Generate.oneOf(Generate.constant(0L), longs().between(0, 3_000_000));
+        Gen<Long> minimum = Generate.oneOf(Generate.constant(0L), longs().between(0, 60_000));
+        Gen<Version> version = in -> new Version(day.generate(in), free.generate(in), usersOver.generate(in),
+                revenueOver.generate(in), tokensOver.generate(in), bp.generate(in), royalty.generate(in), minimum.generate(in));
+        return lists().of(lists().of(version).ofSizeBetween(1, 2)).ofSizeBetween(1, 3);
     }
 
-    @Provide
-    Arbitrary<EventSpec> events() {
-        Arbitrary<long[]> amounts = Combinators.combine(Arbitraries.longs().between(0, 5000), Arbitraries.longs().between(0, 2000),
-                Arbitraries.oneOf(Arbitraries.just(0L), Arbitraries.longs().between(0, 20_000), Arbitraries.just(5L)))
-                .as((p, c, m) -> new long[] {p, c, m});
-        return Combinators.combine(
-                Arbitraries.oneOf(Arbitraries.integers().between(0, 90 * 1440 - 1),
-                        Arbitraries.of(0, 31 * 1440 - 1, 31 * 1440, 59 * 1440 - 1, 59 * 1440, 90 * 1440 - 1)),
-                Arbitraries.integers().between(0, TEAMS.length - 1),
-                Arbitraries.integers().between(-1, 5),
-                Arbitraries.integers().between(0, 2),
-                Arbitraries.of(false, false, false, false, false, false, false, true),
-                Arbitraries.of(true, true, true, true, true, true, true, false),
-                amounts)
-                .as(EventSpec::new);
+    static Gen<EventSpec> events() {
+        Gen<long[]> amounts = longs().between(0, 5000).zip(longs().between(0, 2000),
+                Generate.oneOf(Generate.constant(0L), longs().between(0, 20_000), Generate.constant(5L)),
+                (p, c, m) -> new long[] {p, c, m});
+        Gen<Integer> minute = Generate.oneOf(integers().between(0, 90 * 1440 - 1),
+                Generate.pick(List.of(0, 31 * 1440 - 1, 31 * 1440, 59 * 1440 - 1, 59 * 1440, 90 * 1440 - 1)));
+        Gen<Integer> team = integers().between(0, TEAMS.length - 1);
+        Gen<Integer> user = integers().between(-1, 5);
+        Gen<Integer> license = integers().between(0, 2);
+        Gen<Boolean> shadow = Generate.pick(List.of(false, false, false, false, false, false, false, true));
+        Gen<Boolean> open = Generate.pick(List.of(true, true, true, true, true, true, true, false));
+        return in -> new EventSpec(minute.generate(in), team.generate(in), user.generate(in), license.generate(in),
+                shadow.generate(in), open.generate(in), amounts.generate(in));
     }
 }

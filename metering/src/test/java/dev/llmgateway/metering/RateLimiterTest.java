@@ -1,18 +1,13 @@
 package dev.llmgateway.metering;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.*;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
 import org.junit.jupiter.api.Test;
 
 class RateLimiterTest {
@@ -81,10 +76,14 @@ class RateLimiterTest {
      * allowance) plus what accrues at the rate over the elapsed time; and a refused request is allowed once it waited
      * the retry-after it was given (when nothing else arrived meanwhile).
      */
-    @Property(tries = 200)
-    void neverAllowsMoreThanBurstPlusRateAndRetryAfterIsEnough(@ForAll @IntRange(min = 1, max = 600) int perMinute,
-                                                               @ForAll("gaps") List<Long> gapsMillis,
-                                                               @ForAll @LongRange(min = 0, max = 5) long cost) {
+    @Test
+    void neverAllowsMoreThanBurstPlusRateAndRetryAfterIsEnough() {
+        qt().withExamples(200).forAll(integers().between(1, 600), lists().of(longs().between(0, 5_000)).ofSizeBetween(0, 200),
+                        longs().between(0, 5))
+                .checkAssert(RateLimiterTest::staysWithinBurstPlusRate);
+    }
+
+    private static void staysWithinBurstPlusRate(int perMinute, List<Long> gapsMillis, long cost) {
         AtomicLong clock = new AtomicLong(0);
         RateLimiter l = new RateLimiter(clock::get);
         l.limitTeam("t", RateLimits.of(perMinute, 10L * perMinute));
@@ -104,10 +103,5 @@ class RateLimiterTest {
                 assertThat(allowed).isLessThanOrEqualTo(perMinute + Math.floorDiv(clock.get() * (long) perMinute, 60_000_000_000L));
             }
         }
-    }
-
-    @Provide
-    Arbitrary<List<Long>> gaps() {
-        return Arbitraries.longs().between(0, 5_000).list().ofMaxSize(200);
     }
 }

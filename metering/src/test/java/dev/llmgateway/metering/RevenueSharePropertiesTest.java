@@ -2,17 +2,15 @@ package dev.llmgateway.metering;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.*;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /** The per-request share arithmetic against BigDecimal, to the micro-USD, up to and beyond a long. */
 class RevenueSharePropertiesTest {
@@ -26,10 +24,13 @@ class RevenueSharePropertiesTest {
         return share.add(roy).toBigIntegerExact();
     }
 
-    @Property(tries = 5000)
-    void shareIsTheDecimalModelRoundedHalfUpOrOverflowIsReported(@ForAll("amounts") long charge,
-                                                                   @ForAll @IntRange(min = 0, max = 10_000) int bp,
-                                                                   @ForAll("amounts") long tokens, @ForAll("amounts") long royalty) {
+    @Test
+    void shareIsTheDecimalModelRoundedHalfUpOrOverflowIsReported() {
+        qt().withExamples(5000).forAll(amounts(), integers().between(0, 10_000), amounts(), amounts())
+                .checkAssert(RevenueSharePropertiesTest::shareIsTheModelOrOverflows);
+    }
+
+    private static void shareIsTheModelOrOverflows(long charge, int bp, long tokens, long royalty) {
         BigInteger expected = reference(charge, bp, tokens, royalty);
         LicenseObligation o = new LicenseObligation(bp, royalty, 0);
         if (expected.compareTo(LONG_MAX) <= 0) {
@@ -39,15 +40,24 @@ class RevenueSharePropertiesTest {
         }
     }
 
-    @Property(tries = 1000)
-    void exactHalvesOfAMicroRoundUp(@ForAll @LongRange(min = 0, max = 1_000_000_000L) long k) {
+    @Test
+    void exactHalvesOfAMicroRoundUp() {
+        qt().withExamples(1000).forAll(longs().between(0, 1_000_000_000L))
+                .checkAssert(RevenueSharePropertiesTest::exactHalfRoundsUp);
+    }
+
+    private static void exactHalfRoundsUp(long k) {
         // 1 bp of (2k+1) * 5000 micro-USD is exactly k + 0.5 micro-USD.
         assertThat(RevenueShare.shareMicros(new LicenseObligation(1, 0, 0), (2 * k + 1) * 5000, 0)).isEqualTo(k + 1);
     }
 
-    @Property(tries = 1000)
-    void freeUseClassesAndUnmetThresholdsOweNothing(@ForAll @LongRange(min = 0, max = 1_000_000_000L) long charge,
-                                                    @ForAll @LongRange(min = 0, max = 100) long users) {
+    @Test
+    void freeUseClassesAndUnmetThresholdsOweNothing() {
+        qt().withExamples(1000).forAll(longs().between(0, 1_000_000_000L), longs().between(0, 100))
+                .checkAssert(RevenueSharePropertiesTest::freeOrUnmetOwesNothing);
+    }
+
+    private static void freeOrUnmetOwesNothing(long charge, long users) {
         LicenseConditions terms = new LicenseConditions(java.util.Set.of(UseClass.RESEARCH),
                 new LicenseThresholds(java.util.OptionalLong.of(users), java.util.OptionalLong.empty(), java.util.OptionalLong.empty()),
                 new LicenseObligation(10_000, 0, 0), Attribution.NONE);
@@ -58,9 +68,8 @@ class RevenueSharePropertiesTest {
         assertThat(RevenueShare.owedMicros(terms, UseClass.COMMERCIAL, above, charge, 0)).isEqualTo(charge);
     }
 
-    @Provide
-    Arbitrary<Long> amounts() {
-        return Arbitraries.oneOf(Arbitraries.longs().between(0, 100_000), Arbitraries.longs().between(0, 10_000_000_000L),
-                Arbitraries.longs().between(0, Long.MAX_VALUE));
+    static Gen<Long> amounts() {
+        return Generate.oneOf(longs().between(0, 100_000), longs().between(0, 10_000_000_000L),
+                longs().between(0, Long.MAX_VALUE));
     }
 }

@@ -4,6 +4,8 @@ import static dev.llmgateway.routing.Fixtures.MIGRATION;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.*;
 
 import dev.llmgateway.routing.MigrationEvidence.ScoreStats;
 import dev.llmgateway.routing.MigrationEvidence.ShadowTally;
@@ -14,10 +16,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.DoubleRange;
-import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 class MigrationMachineTest {
@@ -74,10 +72,13 @@ class MigrationMachineTest {
         assertThat(v.reason()).startsWith("waiting for traffic: open 199, closed 199 of 200");
     }
 
-    @Property(tries = 200)
-    void neverPromotesWhileAnySideHasFewerThanMinSamples(@ForAll @IntRange(min = 0, max = 199) int scarce,
-                                                        @ForAll @IntRange(min = 200, max = 5000) int plenty,
-                                                        @ForAll @IntRange(min = 0, max = 3) int which) {
+    @Test
+    void neverPromotesWhileAnySideHasFewerThanMinSamples() {
+        qt().withExamples(200).forAll(integers().between(0, 199), integers().between(200, 5000), integers().between(0, 3))
+                .checkAssert(this::neverPromotesWhileAnySideHasFewerThanMinSamples);
+    }
+
+    private void neverPromotesWhileAnySideHasFewerThanMinSamples(int scarce, int plenty, int which) {
         MigrationEvidence e = good(0, plenty);
         e = switch (which) {
             case 0 -> withSides(e, new SideStats(scarce, 0, 800, 2000), e.closed());
@@ -272,10 +273,13 @@ class MigrationMachineTest {
         assertThat(NonInferiority.normalQuantile(0.5)).isCloseTo(0.0, within(1e-12));
     }
 
-    @Property
-    void confidenceBoundsWidenWithConfidenceAndSurroundTheEstimate(
-            @ForAll @DoubleRange(min = 0, max = 1) double meanOpen, @ForAll @DoubleRange(min = 0, max = 1) double meanClosed,
-            @ForAll @IntRange(min = 2, max = 10_000) int n) {
+    @Test
+    void confidenceBoundsWidenWithConfidenceAndSurroundTheEstimate() {
+        qt().withExamples(1000).forAll(doubles().between(0, 1), doubles().between(0, 1), integers().between(2, 10_000))
+                .checkAssert(this::confidenceBoundsWidenWithConfidenceAndSurroundTheEstimate);
+    }
+
+    private void confidenceBoundsWidenWithConfidenceAndSurroundTheEstimate(double meanOpen, double meanClosed, int n) {
         ScoreStats open = stats(n, meanOpen, 0.2);
         ScoreStats closed = stats(n, meanClosed, 0.2);
         NonInferiority.Interval at90 = NonInferiority.meanDifference(open, closed, 0.90);

@@ -5,13 +5,12 @@ import static dev.llmgateway.routing.Fixtures.routed;
 import static dev.llmgateway.routing.Fixtures.user;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.*;
 
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.StringLength;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -31,8 +30,13 @@ class MigrationRoutingTest {
                 MigrationStates.of(Map.of("chat", state))));
     }
 
-    @Property(tries = 500)
-    void usersOnTheOpenSideStayThereAsStagesGrow(@ForAll @StringLength(max = 40) String userId) {
+    @Test
+    void usersOnTheOpenSideStayThereAsStagesGrow() {
+        qt().withExamples(500).forAll(strings().allPossible().ofLengthBetween(0, 40))
+                .checkAssert(MigrationRoutingTest::openSideIsSticky);
+    }
+
+    private static void openSideIsSticky(String userId) {
         boolean wasOpen = false;
         for (int stage = 0; stage < MIGRATION.stagesPercent().size(); stage++) {
             boolean open = decide(userId, at(stage, MigrationStatus.ACTIVE)).primary().name().equals("llama-70b");

@@ -4,17 +4,12 @@ import static dev.llmgateway.routing.Fixtures.routed;
 import static dev.llmgateway.routing.Fixtures.user;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.*;
 
 import dev.llmgateway.routing.internal.StableHash;
 import java.util.HashMap;
 import java.util.Map;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.StringLength;
 import org.junit.jupiter.api.Test;
 
 class WeightedRoutingTest {
@@ -38,9 +33,13 @@ class WeightedRoutingTest {
         assertThat(counts.get("qwen-32b") / (double) users).isCloseTo(0.25, within(0.005));
     }
 
-    @Property(tries = 30)
-    void generatedWeightsAreHonouredWithinOnePoint(@ForAll @IntRange(min = 1, max = 100) int a,
-                                                   @ForAll @IntRange(min = 0, max = 100) int b) {
+    @Test
+    void generatedWeightsAreHonouredWithinOnePoint() {
+        qt().withExamples(30).forAll(integers().between(1, 100), integers().between(0, 100))
+                .checkAssert(WeightedRoutingTest::weightsAreHonoured);
+    }
+
+    private static void weightsAreHonoured(int a, int b) {
         Router router = Fixtures.router(Route.of("r", new Policy.Weighted(Map.of("gpt-4o", a, "qwen-32b", b))));
         int users = 20_000;
         int first = 0;
@@ -53,8 +52,13 @@ class WeightedRoutingTest {
         assertThat(first / (double) users).isCloseTo(a / (double) (a + b), within(0.015));
     }
 
-    @Property
-    void sameUserAlwaysGetsTheSameDeploymentEvenFromAFreshRouter(@ForAll("userIds") String userId) {
+    @Test
+    void sameUserAlwaysGetsTheSameDeploymentEvenFromAFreshRouter() {
+        qt().withExamples(1000).forAll(strings().allPossible().ofLengthBetween(0, 64))
+                .checkAssert(WeightedRoutingTest::sameDeploymentFromAFreshRouter);
+    }
+
+    private static void sameDeploymentFromAFreshRouter(String userId) {
         Decision.Routed once = routed(Fixtures.router(CHAT).decide("chat", user(userId), HealthView.allHealthy(),
                 MigrationStates.none()));
         Router another = Fixtures.router(CHAT);
@@ -64,11 +68,6 @@ class WeightedRoutingTest {
             assertThat(again.primary()).isEqualTo(once.primary());
             assertThat(again.reason()).isEqualTo(once.reason());
         }
-    }
-
-    @Provide
-    Arbitrary<String> userIds() {
-        return Arbitraries.strings().ofMinLength(0).ofMaxLength(64);
     }
 
     @Test
@@ -88,13 +87,23 @@ class WeightedRoutingTest {
         assertThat(StableHash.hash("ch", "atalice")).isNotEqualTo(StableHash.hash("chat", "alice"));
     }
 
-    @Property
-    void bucketsStayInRange(@ForAll long hash, @ForAll @IntRange(min = 1) int n) {
+    @Test
+    void bucketsStayInRange() {
+        qt().withExamples(1000).forAll(longs().all(), integers().between(1, Integer.MAX_VALUE))
+                .checkAssert(WeightedRoutingTest::bucketInRange);
+    }
+
+    private static void bucketInRange(long hash, int n) {
         assertThat(StableHash.bucket(hash, n)).isBetween(0L, n - 1L);
     }
 
-    @Property
-    void zeroWeightDeploymentsNeverReceiveTraffic(@ForAll @StringLength(max = 20) String userId) {
+    @Test
+    void zeroWeightDeploymentsNeverReceiveTraffic() {
+        qt().withExamples(1000).forAll(strings().allPossible().ofLengthBetween(0, 20))
+                .checkAssert(WeightedRoutingTest::zeroWeightGetsNothing);
+    }
+
+    private static void zeroWeightGetsNothing(String userId) {
         Router router = Fixtures.router(Route.of("r", new Policy.Weighted(Map.of("gpt-4o", 0, "qwen-32b", 3))));
         assertThat(routed(router.decide("r", user(userId), HealthView.allHealthy(), MigrationStates.none()))
                 .primary().name()).isEqualTo("qwen-32b");

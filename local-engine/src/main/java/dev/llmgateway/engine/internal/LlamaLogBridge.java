@@ -3,8 +3,9 @@ package dev.llmgateway.engine.internal;
 import de.kherud.llama.LlamaModel;
 import de.kherud.llama.LogLevel;
 import de.kherud.llama.args.LogFormat;
-import org.jboss.logging.Logger;
 
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiConsumer;
@@ -22,12 +23,12 @@ import java.util.function.BiConsumer;
  */
 public final class LlamaLogBridge {
 
-    private static final Logger LOG = Logger.getLogger("dev.llmgateway.engine.llama");
+    private static final Logger LOG = System.getLogger("dev.llmgateway.engine.llama");
     private static final ReadWriteLock NATIVE_ACTIVITY = new ReentrantReadWriteLock();
     private static final BiConsumer<LogLevel, String> CALLBACK = (level, message) -> {
-        if (!LOG.isDebugEnabled() || message == null) return;
+        if (!LOG.isLoggable(Level.DEBUG) || message == null) return;
         String text = message.strip();
-        if (!text.isEmpty() && !text.equals(".")) LOG.debugf("[llama.cpp %s] %s", level, text);
+        if (!text.isEmpty() && !text.equals(".")) LOG.log(Level.DEBUG, "[llama.cpp %s] %s".formatted(level, text));
     };
 
     private LlamaLogBridge() {}

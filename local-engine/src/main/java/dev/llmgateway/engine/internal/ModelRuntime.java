@@ -14,9 +14,10 @@ import dev.llmgateway.engine.GenerationResult;
 import dev.llmgateway.engine.ModelConfig;
 import dev.llmgateway.engine.ModelStats;
 import dev.llmgateway.engine.TokenSink;
-import org.jboss.logging.Logger;
 
 import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,7 +38,7 @@ import java.util.function.Function;
  */
 public final class ModelRuntime {
 
-    private static final Logger LOG = Logger.getLogger(ModelRuntime.class);
+    private static final Logger LOG = System.getLogger(ModelRuntime.class.getName());
     /** llama.cpp's loader has global state (log, backend init); loads run one at a time. */
     private static final Lock LOADS = new ReentrantLock();
     private static final long QUEUE_POLL_MS = 20;
@@ -61,8 +62,8 @@ public final class ModelRuntime {
         this.llamaTemplate = override != null ? !override.equalsIgnoreCase("default") : metadata.chatTemplate().isPresent();
         this.slots = new Semaphore(config.parallelSlots(), true);
         metadata.trainedContextLength().filter(trained -> config.contextSize() > trained).ifPresent(trained ->
-                LOG.warnf("model '%s': context_size %d is larger than the %d tokens it was trained with; output may degrade",
-                        config.name(), config.contextSize(), trained));
+                LOG.log(Level.WARNING, "model '%s': context_size %d is larger than the %d tokens it was trained with; output may degrade".formatted(
+                        config.name(), config.contextSize(), trained)));
     }
 
     /** Checks the file (exists, GGUF magic, readable header) without loading it. */
@@ -147,11 +148,11 @@ public final class ModelRuntime {
         try {
             LlamaModel model = new LlamaModel(params);
             LlamaLogBridge.afterLoad();
-            LOG.infof("loaded model '%s' from %s in %d ms (context %d x %d slots, %d threads)", config.name(), path,
-                    (System.nanoTime() - started) / 1_000_000, config.contextSize(), config.parallelSlots(), config.threads());
+            LOG.log(Level.INFO, "loaded model '%s' from %s in %d ms (context %d x %d slots, %d threads)".formatted(config.name(), path,
+                    (System.nanoTime() - started) / 1_000_000, config.contextSize(), config.parallelSlots(), config.threads()));
             return model;
         } catch (RuntimeException | UnsatisfiedLinkError e) {
-            LOG.warnf("model '%s' failed to load from %s: %s", config.name(), path, e.getMessage());
+            LOG.log(Level.WARNING, "model '%s' failed to load from %s: %s".formatted(config.name(), path, e.getMessage()));
             throw new EngineException.ModelUnavailable(config.name(), path, "llama.cpp could not load it: " + e.getMessage(), e);
         } finally {
             LOADS.unlock();
@@ -166,7 +167,7 @@ public final class ModelRuntime {
         try {
             if (handle == null || nowNanos - lastUsedNanos < idle.toNanos()) return false;
             unloadLocked();
-            LOG.infof("unloaded model '%s' after %d ms idle", config.name(), (nowNanos - lastUsedNanos) / 1_000_000);
+            LOG.log(Level.INFO, "unloaded model '%s' after %d ms idle".formatted(config.name(), (nowNanos - lastUsedNanos) / 1_000_000));
             return true;
         } finally {
             handleLock.writeLock().unlock();
@@ -188,7 +189,7 @@ public final class ModelRuntime {
         try {
             model.close();
         } catch (RuntimeException e) {
-            LOG.warnf("closing model '%s' failed: %s", config.name(), e.getMessage());
+            LOG.log(Level.WARNING, "closing model '%s' failed: %s".formatted(config.name(), e.getMessage()));
         }
     }
 
