@@ -88,10 +88,10 @@ final class UsageDb {
         };
     }
 
-    /** Sum of team_charge_micros of a team's usage rows. */
+    /** Sum of team_charge_micros (exact numeric) of a team's usage rows, rounded up to whole micro-USD. */
     long teamChargeMicros(String team) {
         try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT coalesce(sum(team_charge_micros), 0) FROM usage_events WHERE team_id = ?")) {
+             PreparedStatement ps = c.prepareStatement("SELECT ceil(coalesce(sum(team_charge_micros), 0))::bigint FROM usage_events WHERE team_id = ?")) {
             ps.setString(1, team);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();

@@ -112,8 +112,10 @@ public class GatewayRuntime {
         periodic(java.time.Duration.ofSeconds(10), this::reloadRateLimits);
         shadows = new dev.llmgateway.metering.ShadowStore(database.dataSource(), 20_000);
         ledger = new dev.llmgateway.metering.LedgerPoster(database.dataSource());
-        // Stored usage on open, licensed deployments is posted to the revenue-share ledger within seconds (idempotent).
+        // Stored usage on open, licensed deployments is posted to the revenue-share ledger within seconds (idempotent):
+        // a complete pass at start-up and hourly, and every 2 s the rows stored since the previous pass, however old.
         periodic(java.time.Duration.ofSeconds(2), this::postLedger);
+        periodic(java.time.Duration.ofHours(1), () -> ledgerFullPassDue = true);
         datasets = new dev.llmgateway.metering.DatasetStore(database.dataSource());
         config.datasets().forEach(datasets::define);
         periodic(java.time.Duration.ofHours(1), () -> datasets.purgeExpired(java.time.Instant.now()));
@@ -198,10 +200,26 @@ public class GatewayRuntime {
 
     /** Posts every stored, not yet posted usage event since the start of the previous month; returns what was posted. */
     public dev.llmgateway.metering.LedgerPoster.PostReport postLedger() {
-        java.time.Instant from = java.time.YearMonth.now(java.time.ZoneOffset.UTC).minusMonths(1).atDay(1)
-                .atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
-        return ledger.postPending(from);
+        synchronized (ledgerPassLock) {
+            return ledgerPass();
+        }
     }
+
+    private dev.llmgateway.metering.LedgerPoster.PostReport ledgerPass() {
+        java.time.Instant passStart = java.time.Instant.now();
+        var report = ledgerFullPassDue || ledgerPassedAt == null
+                ? ledger.postPending()
+                // Margin: a usage batch stored by a transaction still open at the previous pass gets the earlier stored_at.
+                : ledger.postPendingStoredSince(ledgerPassedAt.minus(LEDGER_PASS_MARGIN));
+        ledgerFullPassDue = false;
+        ledgerPassedAt = passStart;
+        return report;
+    }
+
+    private static final java.time.Duration LEDGER_PASS_MARGIN = java.time.Duration.ofMinutes(5);
+    private final Object ledgerPassLock = new Object();
+    private volatile boolean ledgerFullPassDue = true;
+    private volatile java.time.Instant ledgerPassedAt;
 
     /** Loads the configured rate limits into this process's limiter. */
     public synchronized void reloadRateLimits() {

@@ -40,26 +40,30 @@ export function fill(el, ...children) {
   return el;
 }
 
-// ---- money: decimal strings <-> BigInt micro-USD; never JS floats for sums ----
+// ---- money: decimal strings <-> exact BigInt amounts; never JS floats for sums ----
+// The API's *_usd strings are exact, with up to 20 decimals (amounts below a micro-dollar are kept, see
+// docs/billing.md), so amounts are BigInts of 10^-20 USD: "0.0000038" (3.8 micro-USD) is 380000000000000n.
+const DECIMALS = 20;
+const ONE_USD = 10n ** BigInt(DECIMALS);
 
-/** "0.000075" -> 75n; "-1.5" -> -1500000n; null/"" -> 0n. More than six decimals is an error, not rounded. */
+/** "0.000075" -> its exact BigInt (units of 10^-20 USD); null/"" -> 0n. More than 20 decimals is an error, not rounded. */
 export function micros(usd) {
   if (usd === null || usd === undefined || usd === '') return 0n;
   const str = String(usd).trim();
   const m = /^(-?)(\d*)(?:\.(\d*))?$/.exec(str);
   if (!m || (m[2] === '' && (m[3] === undefined || m[3] === ''))) throw new Error(`not a decimal amount: ${str}`);
   const frac = (m[3] || '');
-  if (frac.length > 6 && /[1-9]/.test(frac.slice(6))) throw new Error(`more than six decimals: ${str}`);
-  const v = BigInt(m[2] || '0') * 1000000n + BigInt((frac + '000000').slice(0, 6));
+  if (frac.length > DECIMALS && /[1-9]/.test(frac.slice(DECIMALS))) throw new Error(`more than ${DECIMALS} decimals: ${str}`);
+  const v = BigInt(m[2] || '0') * ONE_USD + BigInt((frac + '0'.repeat(DECIMALS)).slice(0, DECIMALS));
   return m[1] === '-' ? -v : v;
 }
 
-/** 75n -> "0.000075" (six decimals, like the API). */
-export function usd(micro) {
-  const neg = micro < 0n;
-  const a = neg ? -micro : micro;
-  const whole = a / 1000000n;
-  const frac = (a % 1000000n).toString().padStart(6, '0');
+/** An exact amount -> "0.000075", like the API: six decimals, more only for a fraction of a micro-USD ("0.0000038"). */
+export function usd(amount) {
+  const neg = amount < 0n;
+  const a = neg ? -amount : amount;
+  const whole = a / ONE_USD;
+  const frac = (a % ONE_USD).toString().padStart(DECIMALS, '0').replace(/0+$/, '').padEnd(6, '0');
   return `${neg ? '-' : ''}${whole}.${frac}`;
 }
 
@@ -74,10 +78,10 @@ export function dollars(value) {
   return (m < 0n ? '-$' : '$') + usd(m < 0n ? -m : m);
 }
 
-/** An integer micro-USD amount from the API (a JSON number or string) as BigInt. */
+/** An integer micro-USD amount from the API (a JSON number or string, a *_micros field) as an exact BigInt amount. */
 export function microsOf(v) {
   if (v === null || v === undefined || v === '') return 0n;
-  return BigInt(typeof v === 'number' ? Math.trunc(v) : String(v).trim());
+  return BigInt(typeof v === 'number' ? Math.trunc(v) : String(v).trim()) * (ONE_USD / 1000000n);
 }
 
 /** part / whole as a percentage with two decimals, exact (rounded down, like the API's used_percent): "56.25". */

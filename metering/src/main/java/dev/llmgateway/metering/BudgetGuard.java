@@ -81,9 +81,19 @@ public final class BudgetGuard implements AutoCloseable {
      * rate) against the team-wide budget and the key's budget, if any. {@code keyId} may be null.
      */
     public Admission reserve(String teamId, String keyId, long worstCaseMicrosUsd, long worstCaseTokens) {
+        return reserve(teamId, keyId, worstCaseMicrosUsd, worstCaseTokens, clock.instant());
+    }
+
+    /**
+     * {@link #reserve(String, String, long, long)} counted in the budget period that contains {@code requestInstant}:
+     * the one instant of the request that also dates its usage record and ledger transaction, so a request received
+     * just before midnight lands in the same period everywhere (unless that period's lease is already over by then,
+     * when it falls back to the current period).
+     */
+    public Admission reserve(String teamId, String keyId, long worstCaseMicrosUsd, long worstCaseTokens, Instant requestInstant) {
         if (worstCaseMicrosUsd < 0 || worstCaseTokens < 0) throw new IllegalArgumentException("worst case must not be negative");
         if (closed) throw new IllegalStateException("budget guard of replica " + replicaId + " is closed");
-        Instant now = clock.instant();
+        Instant now = Objects.requireNonNull(requestInstant, "requestInstant");
         List<LeasePool.Hold> holds = new ArrayList<>(2);
         Admission.AdmittedOverSoftLimit soft = null;
         for (Budget budget : applicable(teamId, keyId, now)) {
@@ -126,7 +136,15 @@ public final class BudgetGuard implements AutoCloseable {
      * if the reservation was already settled or released.
      */
     public boolean settle(Reservation reservation, long actualMicrosUsd, long actualTokens) {
-        if (actualMicrosUsd < 0 || actualTokens < 0) throw new IllegalArgumentException("actual spend must not be negative");
+        return settle(reservation, MicroUsd.ofMicros(actualMicrosUsd), actualTokens);
+    }
+
+    /**
+     * {@link #settle(Reservation, long, long)} with the exact charge: each lease sums its requests' exact charges and
+     * counts that sum rounded up once (never one rounding per request), so a hard limit is still never overspent.
+     */
+    public boolean settle(Reservation reservation, MicroUsd actualMicrosUsd, long actualTokens) {
+        if (actualMicrosUsd.signum() < 0 || actualTokens < 0) throw new IllegalArgumentException("actual spend must not be negative");
         checkOwn(reservation);
         if (!reservation.finish(Reservation.SETTLED)) return false;
         Instant now = clock.instant();
@@ -147,7 +165,7 @@ public final class BudgetGuard implements AutoCloseable {
     }
 
     private static void releaseHolds(List<LeasePool.Hold> holds, Instant now) {
-        for (LeasePool.Hold h : holds) h.pool().settle(h, 0, 0, now);
+        for (LeasePool.Hold h : holds) h.pool().settle(h, MicroUsd.ZERO, 0, now);
     }
 
     /** The team-wide budget's standing in its current period (this replica's unreported spend is flushed first). */
@@ -217,7 +235,6 @@ public final class BudgetGuard implements AutoCloseable {
     }
 
     private void flush(Instant now, boolean closing, String onlyTeam) {
-        List<BudgetAlert> alerts = new ArrayList<>();
         RuntimeException failure = null;
         synchronized (flushLock) {
             for (var entry : pools.entrySet()) {
@@ -227,10 +244,10 @@ public final class BudgetGuard implements AutoCloseable {
                 try {
                     pool.flush(now, closing);
                     if (budget != null) {
+                        // Recorded first, marked after: a failed insert leaves the crossing to the next flush.
                         for (LeasePool.Crossing c : pool.newCrossings(budget.definition())) {
-                            if (ledger.recordAlert(pool.budgetId, pool.periodStart, c.thresholdPct(), c.unit(), c.used(), c.limit(), replicaId, now))
-                                alerts.add(new BudgetAlert(pool.budgetId, budget.teamId(), budget.definition().keyId(), c.thresholdPct(),
-                                        c.unit(), c.used(), c.limit(), pool.periodStart, pool.periodEnd, now, replicaId));
+                            ledger.recordAlert(pool.budgetId, pool.periodStart, c.thresholdPct(), c.unit(), c.used(), c.limit(), replicaId, now);
+                            pool.recorded(c.thresholdPct());
                         }
                     }
                     if (pool.finish(now)) {
@@ -252,14 +269,46 @@ public final class BudgetGuard implements AutoCloseable {
                 }
             }
         }
-        for (BudgetAlert a : alerts) {
-            try {
-                listener.onAlert(a);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "budget alert listener failed for budget %d at %d%%".formatted(a.budgetId(), a.thresholdPct()), e);
-            }
+        try {
+            deliverAlerts(now);
+        } catch (RuntimeException e) {
+            if (failure == null) failure = e;
+            else failure.addSuppressed(e);
         }
         if (failure != null) throw failure;
+    }
+
+    /** Delivery attempts of one alert before it is given up (the record stays, with its last error). */
+    public static final int ALERT_ATTEMPTS_MAX = 10;
+    /** How long one delivery may take before it counts as failed. */
+    private static final java.time.Duration ALERT_DELIVERY_TIMEOUT = java.time.Duration.ofSeconds(10);
+    /** Alerts left undelivered this long by their replica (gone) are taken over by another. */
+    private static final java.time.Duration ALERT_ORPHANED_AFTER = java.time.Duration.ofMinutes(5);
+
+    /** Delivers recorded, undelivered alerts of this replica (and orphaned ones); each outcome is recorded. */
+    private void deliverAlerts(Instant now) {
+        for (LeaseLedger.PendingAlert p : ledger.undeliveredAlerts(replicaId, now.minus(ALERT_ORPHANED_AFTER))) {
+            String error;
+            try {
+                listener.deliver(p.alert()).toCompletableFuture().get(ALERT_DELIVERY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                ledger.alertDelivered(p.id(), clock.instant());
+                continue;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (java.util.concurrent.ExecutionException e) {
+                error = String.valueOf(e.getCause() == null ? e : e.getCause().getMessage());
+            } catch (java.util.concurrent.TimeoutException e) {
+                error = "delivery timed out after " + ALERT_DELIVERY_TIMEOUT;
+            } catch (RuntimeException e) {
+                error = String.valueOf(e.getMessage());
+            }
+            boolean giveUp = p.attempts() + 1 >= ALERT_ATTEMPTS_MAX;
+            ledger.alertFailed(p.id(), error, giveUp, clock.instant());
+            if (giveUp) LOG.log(Level.ERROR, "budget alert %d (budget %d at %d%%) given up after %d attempts: %s".formatted(p.id(),
+                    p.alert().budgetId(), p.alert().thresholdPct(), ALERT_ATTEMPTS_MAX, error));
+            else LOG.log(Level.WARNING, "budget alert %d delivery failed (attempt %d), retrying: %s".formatted(p.id(), p.attempts() + 1, error));
+        }
     }
 
     private List<Budget> applicable(String teamId, String keyId, Instant now) {

@@ -1,20 +1,20 @@
 package dev.llmgateway.metering;
 
-/** A cost in micro-USD, or why it could not be computed ({@code micros} is 0 unless {@code status} is OK). */
-public record CostResult(CostStatus status, long micros) {
+/** An exact cost, or why it could not be computed ({@code amount} is zero unless {@code status} is OK). */
+public record CostResult(CostStatus status, MicroUsd amount) {
     public CostResult {
-        Invariants.check(status == CostStatus.OK ? micros >= 0 : micros == 0, "cost result " + status + " " + micros);
+        Invariants.check(status == CostStatus.OK ? amount.signum() >= 0 : amount.isZero(), "cost result " + status + " " + amount);
     }
 
-    static CostResult ok(long micros) { return new CostResult(CostStatus.OK, micros); }
+    static CostResult ok(MicroUsd amount) { return new CostResult(CostStatus.OK, amount); }
 
-    static CostResult failed(CostStatus status) { return new CostResult(status, 0); }
+    static CostResult failed(CostStatus status) { return new CostResult(status, MicroUsd.ZERO); }
 
     public boolean ok() { return status == CostStatus.OK; }
 
-    /** The micro-USD amount; throws when the computation failed. */
-    public long orThrow() {
+    /** The exact amount; throws when the computation failed. */
+    public MicroUsd orThrow() {
         if (status != CostStatus.OK) throw new ArithmeticException("cost not computable: " + status);
-        return micros;
+        return amount;
     }
 }

@@ -5,6 +5,6 @@ public enum CostStatus {
     OK,
     /** A count is negative, or more cached tokens than prompt tokens. */
     INVALID_TOKENS,
-    /** The exact result does not fit a {@code long} of micro-USD. */
+    /** An intermediate product does not fit a {@code long}, or the result exceeds {@link MicroUsd}'s bound. */
     OVERFLOW
 }

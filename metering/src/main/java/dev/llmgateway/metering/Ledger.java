@@ -17,20 +17,20 @@ public final class Ledger {
     public Ledger(DataSource db) { this.db = db; }
 
     /** Sums over every entry: equal when the ledger balances. */
-    public record TrialBalance(long debitsMicros, long creditsMicros) {
-        public boolean balanced() { return debitsMicros == creditsMicros; }
+    public record TrialBalance(MicroUsd debitsMicros, MicroUsd creditsMicros) {
+        public boolean balanced() { return debitsMicros.equals(creditsMicros); }
     }
 
     /** A posted transaction and its entries. Nullable: requestId. */
     public record Transaction(long id, String kind, String requestId, String period, List<LedgerEntry> entries) {}
 
     /** Balance of each account, debits minus credits (receivables and expenses positive, revenue and payables negative). */
-    public Map<String, Long> balances() {
+    public Map<String, MicroUsd> balances() {
         String sql = "SELECT account, sum(CASE side WHEN 'debit' THEN amount_micros ELSE -amount_micros END) "
                 + "FROM ledger_entries GROUP BY account ORDER BY account";
-        Map<String, Long> out = new TreeMap<>();
+        Map<String, MicroUsd> out = new TreeMap<>();
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) out.put(rs.getString(1), rs.getLong(2));
+            while (rs.next()) out.put(rs.getString(1), new MicroUsd(rs.getBigDecimal(2)));
             return out;
         } catch (SQLException e) {
             throw new StoreException("reading ledger balances", e);
@@ -42,7 +42,7 @@ public final class Ledger {
                 + "coalesce(sum(amount_micros) FILTER (WHERE side = 'credit'), 0) FROM ledger_entries";
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
             rs.next();
-            return new TrialBalance(rs.getLong(1), rs.getLong(2));
+            return new TrialBalance(new MicroUsd(rs.getBigDecimal(1)), new MicroUsd(rs.getBigDecimal(2)));
         } catch (SQLException e) {
             throw new StoreException("reading the trial balance", e);
         }
@@ -60,7 +60,7 @@ public final class Ledger {
                 while (rs.next()) {
                     if (t == null) t = new Transaction(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), entries);
                     if (rs.getString(5) != null) {
-                        entries.add(new LedgerEntry(rs.getString(5), LedgerEntry.Side.fromWire(rs.getString(6)), rs.getLong(7)));
+                        entries.add(new LedgerEntry(rs.getString(5), LedgerEntry.Side.fromWire(rs.getString(6)), new MicroUsd(rs.getBigDecimal(7))));
                     }
                 }
                 return t == null ? Optional.empty()

@@ -2,8 +2,8 @@ package dev.llmgateway.metering;
 
 import java.util.Objects;
 
-/** One side of a ledger transaction: {@code amountMicros} (> 0) debited or credited to an account. */
-public record LedgerEntry(String account, Side side, long amountMicros) {
+/** One side of a ledger transaction: {@code amountMicros} (> 0, exact micro-USD) debited or credited to an account. */
+public record LedgerEntry(String account, Side side, MicroUsd amountMicros) {
     /** Debit or credit. */
     public enum Side {
         DEBIT("debit"), CREDIT("credit");
@@ -22,12 +22,17 @@ public record LedgerEntry(String account, Side side, long amountMicros) {
     public LedgerEntry {
         Objects.requireNonNull(account, "account");
         Objects.requireNonNull(side, "side");
-        if (amountMicros <= 0) throw new IllegalArgumentException("entry amount must be positive: " + amountMicros);
+        Objects.requireNonNull(amountMicros, "amountMicros");
+        if (amountMicros.signum() <= 0) throw new IllegalArgumentException("entry amount must be positive: " + amountMicros);
     }
 
-    public static LedgerEntry debit(String account, long micros) { return new LedgerEntry(account, Side.DEBIT, micros); }
+    public static LedgerEntry debit(String account, MicroUsd micros) { return new LedgerEntry(account, Side.DEBIT, micros); }
 
-    public static LedgerEntry credit(String account, long micros) { return new LedgerEntry(account, Side.CREDIT, micros); }
+    public static LedgerEntry credit(String account, MicroUsd micros) { return new LedgerEntry(account, Side.CREDIT, micros); }
+
+    public static LedgerEntry debit(String account, long micros) { return debit(account, MicroUsd.ofMicros(micros)); }
+
+    public static LedgerEntry credit(String account, long micros) { return credit(account, MicroUsd.ofMicros(micros)); }
 
     /** The team's receivable: what the team owes the operator. */
     public static String teamReceivable(String teamId) { return "team:" + teamId + ":receivable"; }

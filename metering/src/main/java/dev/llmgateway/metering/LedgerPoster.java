@@ -105,11 +105,24 @@ public final class LedgerPoster {
      * (e.g. from the start of the previous month), with the full scan at startup.
      */
     public PostReport postPending(Instant fromTime) {
+        return postPending(fromTime, null);
+    }
+
+    /**
+     * {@link #postPending()} limited to usage rows stored in PostgreSQL at or after {@code storedSince}, whatever their
+     * usage time: complete when called with the start of the previous pass (minus a margin for transactions still
+     * open then), and cheap when nothing is pending (an index on the billable rows' storage time).
+     */
+    public PostReport postPendingStoredSince(Instant storedSince) {
+        return postPending(Instant.EPOCH, storedSince);
+    }
+
+    private PostReport postPending(Instant fromTime, Instant storedSince) {
         PostReport total = PostReport.EMPTY;
         Instant afterTime = null;
         String afterId = null;
         while (true) {
-            List<UsageEvent> batch = pending(fromTime, afterTime, afterId);
+            List<UsageEvent> batch = pending(fromTime, storedSince, afterTime, afterId);
             if (batch.isEmpty()) return total;
             total = total.plus(post(batch));
             UsageEvent last = batch.getLast();
@@ -158,7 +171,7 @@ public final class LedgerPoster {
                     es.setLong(1, txId);
                     try (ResultSet e = es.executeQuery()) {
                         while (e.next()) {
-                            mirrored.add(new LedgerEntry(e.getString(1), LedgerEntry.Side.fromWire(e.getString(2)).opposite(), e.getLong(3)));
+                            mirrored.add(new LedgerEntry(e.getString(1), LedgerEntry.Side.fromWire(e.getString(2)).opposite(), new MicroUsd(e.getBigDecimal(3))));
                         }
                     }
                 }
@@ -216,7 +229,7 @@ public final class LedgerPoster {
             LicensePeriodFigures known = period.equals(usageMonth)
                     ? month.add(MonthFigures.userKey(e.teamId(), e.endUser()), e.teamChargeMicros(), tokens)
                     : month.figures();
-            long share = RevenueShare.owedMicros(inForce.get().conditions(), useClass, known, e.teamChargeMicros(), tokens);
+            MicroUsd share = RevenueShare.owed(inForce.get().conditions(), useClass, known, e.teamChargeMicros(), tokens);
             txs.add(usageTransaction(e, period, usageMonth, useClass, inForce.get(), authorId, share));
         }
         LedgerSql.insert(c, txs);
@@ -225,13 +238,13 @@ public final class LedgerPoster {
     }
 
     private static PendingTransaction usageTransaction(UsageEvent e, YearMonth period, YearMonth usageMonth, UseClass useClass,
-                                                       LicenseTerms terms, String authorId, long shareMicros) {
+                                                       LicenseTerms terms, String authorId, MicroUsd shareMicros) {
         List<LedgerEntry> entries = new ArrayList<>(4);
-        if (e.teamChargeMicros() > 0) {
+        if (e.teamChargeMicros().signum() > 0) {
             entries.add(LedgerEntry.debit(LedgerEntry.teamReceivable(e.teamId()), e.teamChargeMicros()));
             entries.add(LedgerEntry.credit(LedgerEntry.OPERATOR_REVENUE, e.teamChargeMicros()));
         }
-        if (shareMicros > 0) {
+        if (shareMicros.signum() > 0) {
             entries.add(LedgerEntry.debit(LedgerEntry.OPERATOR_REVSHARE_EXPENSE, shareMicros));
             entries.add(LedgerEntry.credit(LedgerEntry.authorPayable(authorId), shareMicros));
         }
@@ -272,19 +285,23 @@ public final class LedgerPoster {
     }
 
     /** Billable stored usage not in the ledger, from {@code fromTime}, after the key (time, request id) when given. */
-    private List<UsageEvent> pending(Instant fromTime, Instant afterTime, String afterId) {
+    private List<UsageEvent> pending(Instant fromTime, Instant storedSince, Instant afterTime, String afterId) {
         String sql = "SELECT request_id, time, team_id, end_user, route, deployment, prompt_tokens, completion_tokens, "
                 + "cached_tokens, team_charge_micros, license_id FROM usage_events u "
                 + "WHERE NOT shadow AND deployment_class = 'open' AND license_id IS NOT NULL AND time >= ? "
+                + "AND (?::timestamptz IS NULL OR stored_at >= ?::timestamptz) "
                 + "AND (?::timestamptz IS NULL OR (time, request_id) > (?::timestamptz, ?::text)) "
                 + "AND NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.request_id = u.request_id) "
                 + "ORDER BY time, request_id LIMIT " + PENDING_BATCH;
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             Timestamp after = afterTime == null ? null : Timestamp.from(afterTime);
+            Timestamp stored = storedSince == null ? null : Timestamp.from(storedSince);
             ps.setTimestamp(1, Timestamp.from(fromTime));
-            ps.setTimestamp(2, after);
-            ps.setTimestamp(3, after);
-            ps.setString(4, afterId);
+            ps.setTimestamp(2, stored);
+            ps.setTimestamp(3, stored);
+            ps.setTimestamp(4, after);
+            ps.setTimestamp(5, after);
+            ps.setString(6, afterId);
             try (ResultSet rs = ps.executeQuery()) {
                 List<UsageEvent> out = new ArrayList<>();
                 while (rs.next()) {
@@ -294,7 +311,7 @@ public final class LedgerPoster {
                             .route(rs.getString(5), null, null)
                             .deployment(rs.getString(6), null, null, DeploymentClass.OPEN)
                             .tokens(rs.getLong(7), rs.getLong(8), rs.getLong(9))
-                            .money(0, rs.getLong(10), 0)
+                            .money(MicroUsd.ZERO, new MicroUsd(rs.getBigDecimal(10)), null)
                             .licenseId(rs.getString(11))
                             .build());
                 }

@@ -25,7 +25,7 @@ public record LicenseThresholds(OptionalLong activeUsersOver, OptionalLong reven
     public boolean met(LicensePeriodFigures f) {
         if (none()) return true;
         return (activeUsersOver.isPresent() && f.activeUsers() > activeUsersOver.getAsLong())
-                || (revenueMicrosOver.isPresent() && f.revenueMicros() > revenueMicrosOver.getAsLong())
+                || (revenueMicrosOver.isPresent() && f.revenueMicros().compareTo(MicroUsd.ofMicros(revenueMicrosOver.getAsLong())) > 0)
                 || (tokensOver.isPresent() && f.tokens() > tokensOver.getAsLong());
     }
 }

@@ -7,10 +7,11 @@ import java.util.Optional;
 
 /**
  * What the operator owes one author for one period (a UTC month), line by line; totals are the lines' sums. A CLOSED
- * statement is frozen; an OPEN one is computed from the ledger as it stands. Money in micro-USD.
+ * statement is frozen; an OPEN one is computed from the ledger as it stands. Money in exact micro-USD: what is owed
+ * is {@link #shareMicros()} rounded once ({@link MicroUsd#roundedMicros()}), not the sum of rounded lines.
  */
 public record Statement(String id, String authorId, YearMonth period, Status status, Optional<Instant> closedAt,
-                        long requests, long promptTokens, long completionTokens, long billedMicros, long shareMicros,
+                        long requests, long promptTokens, long completionTokens, MicroUsd billedMicros, MicroUsd shareMicros,
                         List<StatementLine> lines) {
     /** Whether the period is closed. */
     public enum Status { OPEN, CLOSED }

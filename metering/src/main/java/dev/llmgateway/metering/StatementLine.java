@@ -7,12 +7,13 @@ import java.util.Optional;
 /**
  * One line of an author's statement: usage (or an adjustment) of one deployment under one license version by teams of
  * one use class. {@code usagePeriod} is the month the usage happened in; {@code usageDate} (UTC) is set on
- * {@link Kind#LATE_USAGE} lines, usage that arrived after its month was closed. Money in micro-USD. Empty for a
+ * {@link Kind#LATE_USAGE} lines, usage that arrived after its month was closed. Money in exact micro-USD (the sum of
+ * the line's per-request amounts); it is rounded once, {@link MicroUsd#ROUNDING}, where presented. Empty for a
  * {@link Kind#MINIMUM_TOPUP} line: deployment, useClass.
  */
 public record StatementLine(int lineNo, Kind kind, Optional<String> deployment, String licenseId, int licenseVersion,
                             Optional<UseClass> useClass, YearMonth usagePeriod, Optional<LocalDate> usageDate, long requests,
-                            long promptTokens, long completionTokens, long billedMicros, long shareMicros) {
+                            long promptTokens, long completionTokens, MicroUsd billedMicros, MicroUsd shareMicros) {
     /** What a line accounts for. */
     public enum Kind {
         /** Usage of the statement's own month, with the share provisionally posted per request. */

@@ -47,8 +47,8 @@ public final class StatementService {
     public enum CloseResult { ALREADY_CLOSED, NOT_ENDED, CLOSED }
 
     /** What closing did: adjusting transactions and their net amount, minimum top-ups, and the frozen statements. */
-    public record CloseReport(YearMonth period, CloseResult result, int thresholdAdjustments, long thresholdAdjustmentMicros,
-                              int minimumTopups, long minimumTopupMicros, List<Statement> statements) {}
+    public record CloseReport(YearMonth period, CloseResult result, int thresholdAdjustments, MicroUsd thresholdAdjustmentMicros,
+                              int minimumTopups, MicroUsd minimumTopupMicros, List<Statement> statements) {}
 
     /**
      * Closes a period that has ended: for each license used in it, re-evaluates every request of the month against the
@@ -62,12 +62,12 @@ public final class StatementService {
                 LedgerSql.lock(c);
                 if (LedgerSql.closedPeriods(c).contains(period)) {
                     c.rollback();
-                    return new CloseReport(period, CloseResult.ALREADY_CLOSED, 0, 0, 0, 0, StatementSql.closed(c, period, null));
+                    return new CloseReport(period, CloseResult.ALREADY_CLOSED, 0, MicroUsd.ZERO, 0, MicroUsd.ZERO, StatementSql.closed(c, period, null));
                 }
                 Instant now = clock.instant();
                 if (Periods.end(period).isAfter(now)) {
                     c.rollback();
-                    return new CloseReport(period, CloseResult.NOT_ENDED, 0, 0, 0, 0, List.of());
+                    return new CloseReport(period, CloseResult.NOT_ENDED, 0, MicroUsd.ZERO, 0, MicroUsd.ZERO, List.of());
                 }
                 CloseReport r = closeLocked(c, period, now.truncatedTo(ChronoUnit.MICROS));
                 c.commit();
@@ -112,27 +112,40 @@ public final class StatementService {
             + "license_version,use_class,usage_period,usage_date,requests,prompt_tokens,completion_tokens,billed_micros,"
             + "share_micros,billed_usd,share_usd";
 
-    /** Writes a statement as CSV (RFC 4180, header row, one row per line, money in micro-USD and USD); returns the row count. */
+    /**
+     * Writes a statement as CSV (RFC 4180, header row, one row per line, then one {@code total} row); returns the number
+     * of statement lines. {@code *_usd} columns are exact (sub-micro-dollar digits included), {@code *_micros} columns
+     * are the same amounts rounded once ({@link MicroUsd#ROUNDING}); the total row rounds the exact total, so it is what
+     * is owed even when it differs from the sum of the rounded lines.
+     */
     public static int exportCsv(Statement s, Appendable out) {
         try {
             out.append(CSV_HEADER).append("\r\n");
             for (StatementLine l : s.lines()) {
-                List<String> cells = List.of(s.id(), s.authorId(), s.period().toString(), s.status().name().toLowerCase(),
+                row(out, List.of(s.id(), s.authorId(), s.period().toString(), s.status().name().toLowerCase(),
                         Integer.toString(l.lineNo()), l.kind().wire(), l.deployment().orElse(""), l.licenseId(),
                         Integer.toString(l.licenseVersion()), l.useClass().map(UseClass::wire).orElse(""),
                         l.usagePeriod().toString(), l.usageDate().map(Object::toString).orElse(""), Long.toString(l.requests()),
-                        Long.toString(l.promptTokens()), Long.toString(l.completionTokens()), Long.toString(l.billedMicros()),
-                        Long.toString(l.shareMicros()), Money.formatUsd(l.billedMicros()), Money.formatUsd(l.shareMicros()));
-                for (int i = 0; i < cells.size(); i++) {
-                    if (i > 0) out.append(',');
-                    out.append(csvCell(cells.get(i)));
-                }
-                out.append("\r\n");
+                        Long.toString(l.promptTokens()), Long.toString(l.completionTokens()),
+                        Long.toString(l.billedMicros().roundedMicros()), Long.toString(l.shareMicros().roundedMicros()),
+                        Money.formatUsd(l.billedMicros()), Money.formatUsd(l.shareMicros())));
             }
+            row(out, List.of(s.id(), s.authorId(), s.period().toString(), s.status().name().toLowerCase(), "", "total", "", "", "",
+                    "", "", "", Long.toString(s.requests()), Long.toString(s.promptTokens()), Long.toString(s.completionTokens()),
+                    Long.toString(s.billedMicros().roundedMicros()), Long.toString(s.shareMicros().roundedMicros()),
+                    Money.formatUsd(s.billedMicros()), Money.formatUsd(s.shareMicros())));
             return s.lines().size();
         } catch (IOException e) {
             throw new UncheckedIOException("writing statement " + s.id(), e);
         }
+    }
+
+    private static void row(Appendable out, List<String> cells) throws IOException {
+        for (int i = 0; i < cells.size(); i++) {
+            if (i > 0) out.append(',');
+            out.append(csvCell(cells.get(i)));
+        }
+        out.append("\r\n");
     }
 
     private static String csvCell(String v) { return CsvCell.of(v); }
@@ -161,9 +174,9 @@ public final class StatementService {
     private CloseReport closeLocked(Connection c, YearMonth period, Instant now) throws SQLException {
         Map<String, List<LicenseTerms>> terms = TermsSql.all(c);
         Map<String, LicensePeriodFigures> figures = MonthFigures.all(c, period);
-        Map<LineKey, Long> deltas = new TreeMap<>(java.util.Comparator.comparing(LineKey::licenseId).thenComparing(LineKey::version)
+        Map<LineKey, MicroUsd> deltas = new TreeMap<>(java.util.Comparator.comparing(LineKey::licenseId).thenComparing(LineKey::version)
                 .thenComparing(LineKey::authorId).thenComparing(LineKey::deployment).thenComparing(LineKey::useClass));
-        Map<String, Long> owedByLicense = new HashMap<>();
+        Map<String, MicroUsd> owedByLicense = new HashMap<>();
         Map<String, String> authorByLicense = new HashMap<>();
         Set<String> obligationOn = new HashSet<>();
 
@@ -185,11 +198,11 @@ public final class StatementService {
                     UseClass useClass = UseClass.fromWire(rs.getString(5));
                     LicenseConditions k = version(terms.get(licenseId), version).conditions();
                     LicensePeriodFigures f = figures.getOrDefault(licenseId, LicensePeriodFigures.ZERO);
-                    long finalShare = RevenueShare.owedMicros(k, useClass, f, rs.getLong(7), rs.getLong(6));
-                    long provisional = rs.getLong(8);
+                    MicroUsd finalShare = RevenueShare.owed(k, useClass, f, new MicroUsd(rs.getBigDecimal(7)), rs.getLong(6));
+                    MicroUsd provisional = new MicroUsd(rs.getBigDecimal(8));
                     LineKey key = new LineKey(licenseId, version, rs.getString(3), rs.getString(4), useClass);
-                    deltas.merge(key, Math.subtractExact(finalShare, provisional), Math::addExact);
-                    owedByLicense.merge(licenseId, finalShare, Math::addExact);
+                    deltas.merge(key, finalShare.minus(provisional), MicroUsd::plus);
+                    owedByLicense.merge(licenseId, finalShare, MicroUsd::plus);
                     authorByLicense.put(licenseId, rs.getString(3));
                     if (k.obligationApplies(useClass, f)) obligationOn.add(licenseId);
                 }
@@ -198,12 +211,12 @@ public final class StatementService {
 
         Instant start = Periods.start(period);
         List<PendingTransaction> txs = new ArrayList<>();
-        long adjustmentMicros = 0;
-        for (Map.Entry<LineKey, Long> d : deltas.entrySet()) {
-            long delta = d.getValue();
-            if (delta == 0) continue;
+        MicroUsd adjustmentMicros = MicroUsd.ZERO;
+        for (Map.Entry<LineKey, MicroUsd> d : deltas.entrySet()) {
+            MicroUsd delta = d.getValue();
+            if (delta.isZero()) continue;
             LineKey k = d.getKey();
-            adjustmentMicros = Math.addExact(adjustmentMicros, delta);
+            adjustmentMicros = adjustmentMicros.plus(delta);
             txs.add(new PendingTransaction("adjust:" + period + ":" + k.licenseId() + ":" + k.version() + ":" + k.useClass().wire()
                     + ":" + k.deployment(), "threshold_adjustment", null, null, period, period, start, null, k.useClass(),
                     k.deployment(), k.licenseId(), k.version(), k.authorId(), 0, 0, 0,
@@ -211,16 +224,16 @@ public final class StatementService {
         }
         int adjustments = txs.size();
 
-        long topupMicros = 0;
+        MicroUsd topupMicros = MicroUsd.ZERO;
         Instant lastInstant = Periods.end(period).minus(1, ChronoUnit.MICROS);
         for (String licenseId : owedByLicense.keySet().stream().sorted().toList()) {
             Optional<LicenseTerms> atEnd = LedgerPoster.termsAt(terms.get(licenseId), lastInstant);
             if (atEnd.isEmpty() || !obligationOn.contains(licenseId)) continue;
-            long minimum = atEnd.get().conditions().obligation().minimumMicrosPerPeriod();
-            long owed = owedByLicense.get(licenseId);
-            if (owed >= minimum) continue;
-            long topup = minimum - owed;
-            topupMicros = Math.addExact(topupMicros, topup);
+            MicroUsd minimum = MicroUsd.ofMicros(atEnd.get().conditions().obligation().minimumMicrosPerPeriod());
+            MicroUsd owed = owedByLicense.get(licenseId);
+            if (owed.compareTo(minimum) >= 0) continue;
+            MicroUsd topup = minimum.minus(owed);
+            topupMicros = topupMicros.plus(topup);
             String author = authorByLicense.get(licenseId);
             txs.add(new PendingTransaction("minimum:" + period + ":" + licenseId, "minimum_topup", null, null, period, period,
                     start, null, null, null, licenseId, atEnd.get().version(), author, 0, 0, 0,
@@ -247,17 +260,17 @@ public final class StatementService {
             check.setString(1, Periods.wire(period));
             try (ResultSet rs = check.executeQuery()) {
                 rs.next();
-                Invariants.check(rs.getLong(1) == 0, "period " + period + " balances");
+                Invariants.check(rs.getBigDecimal(1).signum() == 0, "period " + period + " balances");
             }
         }
         return new CloseReport(period, CloseResult.CLOSED, adjustments, adjustmentMicros, txs.size() - adjustments, topupMicros,
                 List.copyOf(frozen));
     }
 
-    private static List<LedgerEntry> shareEntries(String authorId, long delta) {
-        return delta > 0
+    private static List<LedgerEntry> shareEntries(String authorId, MicroUsd delta) {
+        return delta.signum() > 0
                 ? List.of(LedgerEntry.debit(LedgerEntry.OPERATOR_REVSHARE_EXPENSE, delta), LedgerEntry.credit(LedgerEntry.authorPayable(authorId), delta))
-                : List.of(LedgerEntry.debit(LedgerEntry.authorPayable(authorId), -delta), LedgerEntry.credit(LedgerEntry.OPERATOR_REVSHARE_EXPENSE, -delta));
+                : List.of(LedgerEntry.debit(LedgerEntry.authorPayable(authorId), delta.negate()), LedgerEntry.credit(LedgerEntry.OPERATOR_REVSHARE_EXPENSE, delta.negate()));
     }
 
     private static LicenseTerms version(List<LicenseTerms> versions, int version) {

@@ -5,18 +5,20 @@ import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 
 /**
- * One request's usage, stored once per {@code requestId}. Money is micro-USD: {@code providerCostMicros} is what
- * the provider charges us, {@code teamChargeMicros} what the team is charged, {@code baselineCostMicros} what the
- * same tokens would have cost on the route's closed baseline deployment. Nullable: keyId, endUser, policy, stage,
- * provider, upstreamModel, ttftMs, errorCode, licenseId. {@code time} is kept to the microsecond (PostgreSQL's
+ * One request's usage, stored once per {@code requestId}. Money is exact micro-USD ({@link MicroUsd}, fractions
+ * included, never rounded per request): {@code providerCostMicros} is what the provider charges us,
+ * {@code teamChargeMicros} what the team is charged, {@code baselineCostMicros} what the same tokens would have cost on
+ * the route's closed baseline deployment (null: no priced baseline, which is not the same as no saving).
+ * {@code tokenSource} says how the token counts were obtained. Nullable: keyId, endUser, policy, stage,
+ * provider, upstreamModel, baselineCostMicros, ttftMs, errorCode, licenseId. {@code time} is kept to the microsecond (PostgreSQL's
  * precision) so the journal and the database hold the same value.
  */
 public record UsageEvent(String requestId, Instant time, String teamId, String keyId, String endUser, String route,
                          String policy, String stage, String deployment, String provider, String upstreamModel,
                          DeploymentClass deploymentClass, long promptTokens, long completionTokens, long cachedTokens,
-                         long providerCostMicros, long teamChargeMicros, long baselineCostMicros, int latencyMs,
-                         Integer ttftMs, int httpStatus, String errorCode, boolean streamed, boolean shadow,
-                         String licenseId) {
+                         TokenSource tokenSource, MicroUsd providerCostMicros, MicroUsd teamChargeMicros,
+                         MicroUsd baselineCostMicros, int latencyMs, Integer ttftMs, int httpStatus, String errorCode,
+                         boolean streamed, boolean shadow, String licenseId) {
     /** Longest accepted request id. */
     public static final int REQUEST_ID_MAX_CHARS = 200;
 
@@ -33,7 +35,11 @@ public record UsageEvent(String requestId, Instant time, String teamId, String k
             throw new IllegalArgumentException(requestId + ": invalid token counts " + promptTokens + "/"
                     + completionTokens + "/" + cachedTokens);
         }
-        if (providerCostMicros < 0 || teamChargeMicros < 0 || baselineCostMicros < 0) {
+        Objects.requireNonNull(tokenSource, "tokenSource");
+        Objects.requireNonNull(providerCostMicros, "providerCostMicros");
+        Objects.requireNonNull(teamChargeMicros, "teamChargeMicros");
+        if (providerCostMicros.signum() < 0 || teamChargeMicros.signum() < 0
+                || (baselineCostMicros != null && baselineCostMicros.signum() < 0)) {
             throw new IllegalArgumentException(requestId + ": negative money amount");
         }
     }
@@ -48,7 +54,9 @@ public record UsageEvent(String requestId, Instant time, String teamId, String k
         private final Instant time;
         private String teamId, keyId, endUser, route, policy, stage, deployment, provider, upstreamModel, errorCode, licenseId;
         private DeploymentClass deploymentClass = DeploymentClass.CLOSED;
-        private long promptTokens, completionTokens, cachedTokens, providerCostMicros, teamChargeMicros, baselineCostMicros;
+        private long promptTokens, completionTokens, cachedTokens;
+        private TokenSource tokenSource = TokenSource.PROVIDER;
+        private MicroUsd providerCostMicros = MicroUsd.ZERO, teamChargeMicros = MicroUsd.ZERO, baselineCostMicros = MicroUsd.ZERO;
         private int latencyMs, httpStatus = 200;
         private Integer ttftMs;
         private boolean streamed, shadow;
@@ -68,7 +76,14 @@ public record UsageEvent(String requestId, Instant time, String teamId, String k
         public Builder tokens(long prompt, long completion, long cached) {
             promptTokens = prompt; completionTokens = completion; cachedTokens = cached; return this;
         }
+        public Builder tokenSource(TokenSource v) { tokenSource = v; return this; }
+        /** Whole micro-USD amounts. */
         public Builder money(long providerCostMicros, long teamChargeMicros, long baselineCostMicros) {
+            return money(MicroUsd.ofMicros(providerCostMicros), MicroUsd.ofMicros(teamChargeMicros),
+                    MicroUsd.ofMicros(baselineCostMicros));
+        }
+        /** Exact amounts; {@code baselineCostMicros} null when no baseline could be priced. */
+        public Builder money(MicroUsd providerCostMicros, MicroUsd teamChargeMicros, MicroUsd baselineCostMicros) {
             this.providerCostMicros = providerCostMicros; this.teamChargeMicros = teamChargeMicros;
             this.baselineCostMicros = baselineCostMicros; return this;
         }
@@ -80,7 +95,7 @@ public record UsageEvent(String requestId, Instant time, String teamId, String k
 
         public UsageEvent build() {
             return new UsageEvent(requestId, time, teamId, keyId, endUser, route, policy, stage, deployment, provider,
-                    upstreamModel, deploymentClass, promptTokens, completionTokens, cachedTokens, providerCostMicros,
+                    upstreamModel, deploymentClass, promptTokens, completionTokens, cachedTokens, tokenSource, providerCostMicros,
                     teamChargeMicros, baselineCostMicros, latencyMs, ttftMs, httpStatus, errorCode, streamed, shadow, licenseId);
         }
     }

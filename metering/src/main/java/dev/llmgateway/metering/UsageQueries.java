@@ -42,16 +42,25 @@ public final class UsageQueries {
     /** A dimension to group totals by; days and months are UTC. */
     public enum Grouping {
         DAY("to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD')"), MONTH("to_char(time AT TIME ZONE 'UTC', 'YYYY-MM')"),
-        TEAM("team_id"), KEY("coalesce(key_id, '')"), DEPLOYMENT("deployment"), ROUTE("route");
+        TEAM("team_id"), KEY("coalesce(key_id, '')"), DEPLOYMENT("deployment"), ROUTE("route"),
+        /** How the tokens were counted: provider, engine, estimated (or unrecorded, before migration V8). */
+        TOKEN_SOURCE("token_source");
 
         final String sql;
 
         Grouping(String sql) { this.sql = sql; }
     }
 
-    /** Summed usage; money in micro-USD. */
+    /**
+     * Summed usage, money in exact micro-USD. Team figures ({@code requests}, tokens, {@code providerCostMicros},
+     * {@code teamChargeMicros}, {@code baselineCostMicros}) cover the teams' own requests only; shadow requests (the
+     * operator's evaluation traffic, never team spend) are reported apart: {@code shadowRequests} and
+     * {@code shadowCostMicros} (what the provider charges the operator for them). {@code baselineCostMicros} sums the
+     * requests that have a priced baseline; {@code requestsWithoutBaseline} counts those that have none.
+     */
     public record Totals(long requests, long promptTokens, long completionTokens, long cachedTokens,
-                         long providerCostMicros, long teamChargeMicros, long baselineCostMicros) {}
+                         MicroUsd providerCostMicros, MicroUsd teamChargeMicros, MicroUsd baselineCostMicros,
+                         long requestsWithoutBaseline, long shadowRequests, MicroUsd shadowCostMicros) {}
 
     /** Totals for one group; {@code key} holds one value per requested grouping, in order. */
     public record Group(List<String> key, Totals totals) {}
@@ -60,17 +69,29 @@ public final class UsageQueries {
     public enum Period { DAY, MONTH }
 
     /**
-     * Savings of one route and team in one period. {@code providerCostMicros} is what was actually spent, shadow
-     * traffic included; {@code baselineCostMicros} what the non-shadow requests would have cost on the route's closed
-     * baseline; {@code savingMicros = baseline - provider cost} (negative when the migration costs more).
+     * Savings of one route and team in one period, over the teams' own (non-shadow) requests. {@code providerCostMicros}
+     * is what they actually cost; {@code shadowCostMicros} what the shadow traffic cost on top (reported apart, never
+     * team spend). {@code baselineCostMicros} is what the requests with a priced baseline would have cost on the route's
+     * closed baseline, {@code savingMicros = baseline - provider cost of those same requests} (negative when the
+     * migration costs more); both empty when no request has a priced baseline ("no baseline", not a zero saving).
+     * {@code requestsWithoutBaseline} counts requests left out of the saving for lack of a baseline price;
+     * {@code unpricedOpenRequests} counts requests served by an open deployment priced at zero (flagged: their saving
+     * would read as 100%).
      */
-    public record Saving(String route, String teamId, LocalDate periodStart, long requests, long teamChargeMicros,
-                         long providerCostMicros, long baselineCostMicros, long savingMicros) {}
+    public record Saving(String route, String teamId, LocalDate periodStart, long requests, MicroUsd teamChargeMicros,
+                         MicroUsd providerCostMicros, Optional<MicroUsd> baselineCostMicros, Optional<MicroUsd> savingMicros,
+                         long requestsWithoutBaseline, long unpricedOpenRequests, long shadowRequests,
+                         MicroUsd shadowCostMicros) {}
 
-    private static final String SUMS = "count(*)::bigint, coalesce(sum(prompt_tokens), 0)::bigint, "
-            + "coalesce(sum(completion_tokens), 0)::bigint, coalesce(sum(cached_tokens), 0)::bigint, "
-            + "coalesce(sum(provider_cost_micros), 0)::bigint, coalesce(sum(team_charge_micros), 0)::bigint, "
-            + "coalesce(sum(baseline_cost_micros), 0)::bigint";
+    private static final String SUMS = "count(*) FILTER (WHERE NOT shadow), "
+            + "coalesce(sum(prompt_tokens) FILTER (WHERE NOT shadow), 0)::bigint, "
+            + "coalesce(sum(completion_tokens) FILTER (WHERE NOT shadow), 0)::bigint, "
+            + "coalesce(sum(cached_tokens) FILTER (WHERE NOT shadow), 0)::bigint, "
+            + "coalesce(sum(provider_cost_micros) FILTER (WHERE NOT shadow), 0), "
+            + "coalesce(sum(team_charge_micros) FILTER (WHERE NOT shadow), 0), "
+            + "coalesce(sum(baseline_cost_micros) FILTER (WHERE NOT shadow), 0), "
+            + "count(*) FILTER (WHERE NOT shadow AND baseline_cost_micros IS NULL), "
+            + "count(*) FILTER (WHERE shadow), coalesce(sum(provider_cost_micros) FILTER (WHERE shadow), 0)";
 
     /** Recent traffic of one deployment: requests, errors (5xx, 408, 429), latency percentiles of the successful ones. */
     public record DeploymentTraffic(String deployment, long requests, long errors, long latencyMsP50, long latencyMsP95) {}
@@ -119,7 +140,8 @@ public final class UsageQueries {
                 for (int i = 1; i <= groupBy.length; i++) key.add(rs.getString(i));
                 int b = groupBy.length;
                 out.add(new Group(List.copyOf(key), new Totals(rs.getLong(b + 1), rs.getLong(b + 2), rs.getLong(b + 3),
-                        rs.getLong(b + 4), rs.getLong(b + 5), rs.getLong(b + 6), rs.getLong(b + 7))));
+                        rs.getLong(b + 4), money(rs, b + 5), money(rs, b + 6), money(rs, b + 7), rs.getLong(b + 8),
+                        rs.getLong(b + 9), money(rs, b + 10))));
             }
             return out;
         } catch (SQLException e) {
@@ -142,7 +164,10 @@ public final class UsageQueries {
         }
     }
 
-    /** Streams the selected events as CSV (RFC 4180, header row, UTC ISO times, money in micro-USD); returns the row count. */
+    /**
+     * Streams the selected events as CSV (RFC 4180, header row, UTC ISO times, money in exact micro-USD with every
+     * sub-micro-dollar digit, {@code shadow} and {@code token_source} columns); returns the row count.
+     */
     public long exportCsv(Filter filter, Appendable out) {
         StringBuilder sql = new StringBuilder("SELECT " + UsageEventSql.COLUMNS + " FROM usage_events");
         List<Object> params = new ArrayList<>();
@@ -159,7 +184,8 @@ public final class UsageQueries {
                     while (rs.next()) {
                         for (int i = 1; i <= n; i++) {
                             if (i > 1) out.append(',');
-                            Object v = i == 2 ? rs.getTimestamp(i).toInstant() : rs.getObject(i);
+                            Object v = i == 2 ? rs.getTimestamp(i).toInstant()
+                                    : rs.getObject(i) instanceof java.math.BigDecimal d ? new MicroUsd(d) : rs.getObject(i);
                             if (v != null) out.append(csv(v.toString()));
                         }
                         out.append("\r\n");
@@ -193,9 +219,14 @@ public final class UsageQueries {
     public List<Saving> savings(Filter filter, Period period) {
         String trunc = period == Period.DAY ? "day" : "month";
         StringBuilder sql = new StringBuilder("SELECT route, team_id, (date_trunc('" + trunc + "', time AT TIME ZONE 'UTC'))::date, "
-                + "count(*) FILTER (WHERE NOT shadow)::bigint, coalesce(sum(team_charge_micros), 0)::bigint, "
-                + "coalesce(sum(provider_cost_micros), 0)::bigint, "
-                + "coalesce(sum(baseline_cost_micros) FILTER (WHERE NOT shadow), 0)::bigint FROM usage_events");
+                + "count(*) FILTER (WHERE NOT shadow), coalesce(sum(team_charge_micros) FILTER (WHERE NOT shadow), 0), "
+                + "coalesce(sum(provider_cost_micros) FILTER (WHERE NOT shadow), 0), "
+                + "sum(baseline_cost_micros) FILTER (WHERE NOT shadow AND baseline_cost_micros IS NOT NULL), "
+                + "sum(provider_cost_micros) FILTER (WHERE NOT shadow AND baseline_cost_micros IS NOT NULL), "
+                + "count(*) FILTER (WHERE NOT shadow AND baseline_cost_micros IS NULL), "
+                + "count(*) FILTER (WHERE NOT shadow AND deployment_class = 'open' AND provider_cost_micros = 0 "
+                + "AND team_charge_micros = 0 AND prompt_tokens + completion_tokens > 0), "
+                + "count(*) FILTER (WHERE shadow), coalesce(sum(provider_cost_micros) FILTER (WHERE shadow), 0) FROM usage_events");
         List<Object> params = new ArrayList<>();
         where(filter.shadow(null), sql, params);
         sql.append(" GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
@@ -203,10 +234,12 @@ public final class UsageQueries {
              ResultSet rs = ps.executeQuery()) {
             List<Saving> out = new ArrayList<>();
             while (rs.next()) {
-                long provider = rs.getLong(6);
-                long baseline = rs.getLong(7);
+                Optional<MicroUsd> baseline = Optional.ofNullable(rs.getBigDecimal(7)).map(MicroUsd::new);
+                Optional<MicroUsd> baselinedCost = Optional.ofNullable(rs.getBigDecimal(8)).map(MicroUsd::new);
+                Optional<MicroUsd> saving = baseline.map(b -> b.minus(baselinedCost.orElseThrow()));
                 out.add(new Saving(rs.getString(1), rs.getString(2), rs.getObject(3, LocalDate.class), rs.getLong(4),
-                        rs.getLong(5), provider, baseline, Math.subtractExact(baseline, provider)));
+                        money(rs, 5), money(rs, 6), baseline, saving, rs.getLong(9), rs.getLong(10), rs.getLong(11),
+                        money(rs, 12)));
             }
             return out;
         } catch (SQLException e) {
@@ -234,13 +267,17 @@ public final class UsageQueries {
 
     private static String csv(String s) { return CsvCell.of(s); }
 
+    private static MicroUsd money(ResultSet rs, int i) throws SQLException { return new MicroUsd(rs.getBigDecimal(i)); }
+
     private static UsageEvent event(ResultSet rs) throws SQLException {
         int ttft = rs.getInt(20);
         Integer ttftMs = rs.wasNull() ? null : ttft;
+        java.math.BigDecimal baseline = rs.getBigDecimal(18);
         return new UsageEvent(rs.getString(1), rs.getTimestamp(2).toInstant(), rs.getString(3), rs.getString(4),
                 rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10),
                 rs.getString(11), DeploymentClass.fromWire(rs.getString(12)), rs.getLong(13), rs.getLong(14),
-                rs.getLong(15), rs.getLong(16), rs.getLong(17), rs.getLong(18), rs.getInt(19), ttftMs, rs.getInt(21),
+                rs.getLong(15), TokenSource.fromWire(rs.getString(26)), money(rs, 16), money(rs, 17),
+                baseline == null ? null : new MicroUsd(baseline), rs.getInt(19), ttftMs, rs.getInt(21),
                 rs.getString(22), rs.getBoolean(23), rs.getBoolean(24), rs.getString(25));
     }
 }

@@ -320,6 +320,74 @@ class BudgetGuardTest {
     }
 
     @Test
+    void aFailedAlertDeliveryIsRetriedUntilDeliveredAndRecorded() throws Exception {
+        teamBudget("t", 10 * W, BudgetPeriod.DAILY, BudgetEnforcement.SOFT, 50);
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        List<BudgetAlert> delivered = new CopyOnWriteArrayList<>();
+        BudgetGuard g = guard("a", MANUAL, alert -> {
+            if (calls.incrementAndGet() <= 2) throw new IllegalStateException("webhook down");
+            delivered.add(alert);
+        });
+        Reservation r = admitted(g.reserve("t", null, 6 * W, 0));
+        g.settle(r, 6 * W, 0);
+        g.flush();
+        assertThat(delivered).isEmpty();
+        assertThat(UsageDb.scalar(db, "SELECT count(*) FROM budget_alerts")).as("recorded before delivery").isEqualTo(1);
+        assertThat(UsageDb.scalar(db, "SELECT delivery_attempts FROM budget_alerts")).isEqualTo(1);
+        g.flush();
+        g.flush();
+        assertThat(delivered).extracting(BudgetAlert::thresholdPct).containsExactly(50);
+        assertThat(UsageDb.scalar(db, "SELECT count(*) FROM budget_alerts WHERE delivered_at IS NOT NULL")).isEqualTo(1);
+        g.flush();
+        assertThat(calls.get()).as("delivered once, not again").isEqualTo(3);
+    }
+
+    @Test
+    void anAlertThatNeverGoesThroughIsGivenUpWithARecord() {
+        teamBudget("t", 10 * W, BudgetPeriod.DAILY, BudgetEnforcement.SOFT, 50);
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        BudgetGuard g = guard("a", MANUAL, alert -> {
+            calls.incrementAndGet();
+            throw new IllegalStateException("webhook gone");
+        });
+        g.settle(admitted(g.reserve("t", null, 6 * W, 0)), 6 * W, 0);
+        for (int i = 0; i < BudgetGuard.ALERT_ATTEMPTS_MAX + 3; i++) g.flush();
+        assertThat(calls.get()).isEqualTo(BudgetGuard.ALERT_ATTEMPTS_MAX);
+        assertThat(UsageDb.scalar(db, "SELECT count(*) FROM budget_alerts WHERE gave_up_at IS NOT NULL "
+                + "AND last_error LIKE '%webhook gone%' AND delivered_at IS NULL")).isEqualTo(1);
+    }
+
+    @Test
+    void aThresholdWhoseRecordFailedIsRecordedOnTheNextFlushWithTheOnesAfterIt() throws Exception {
+        teamBudget("t", 10 * W, BudgetPeriod.DAILY, BudgetEnforcement.SOFT, 50, 80);
+        List<BudgetAlert> fired = new CopyOnWriteArrayList<>();
+        BudgetGuard g = guard("a", MANUAL, fired::add);
+        g.settle(admitted(g.reserve("t", null, 9 * W, 0)), 9 * W, 0);
+        // The alerts table refuses inserts for a moment (a database error while recording).
+        UsageWriterTest.exec(db, "CREATE FUNCTION refuse_alert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                + "RAISE EXCEPTION 'alerts unavailable'; END; $$");
+        UsageWriterTest.exec(db, "CREATE TRIGGER refuse_alert BEFORE INSERT ON budget_alerts FOR EACH ROW EXECUTE FUNCTION refuse_alert()");
+        try {
+            g.flush();
+        } catch (RuntimeException expected) {
+            // the flush reports the failure; nothing is marked as sent
+        }
+        assertThat(fired).isEmpty();
+        UsageWriterTest.exec(db, "DROP TRIGGER refuse_alert ON budget_alerts");
+        g.flush();
+        assertThat(fired).extracting(BudgetAlert::thresholdPct).containsExactlyInAnyOrder(50, 80);
+    }
+
+    @Test
+    void exactChargesBelowAMicroDollarAreSummedPerLeaseAndRoundedUpOnce() {
+        teamBudget("t", 10 * W, BudgetPeriod.DAILY, BudgetEnforcement.HARD);
+        BudgetGuard g = guard("a");
+        for (int i = 0; i < 100; i++) g.settle(admitted(g.reserve("t", null, 4, 0)), MicroUsd.of(38, 1), 0);
+        g.flush();
+        assertThat(money(g, "t").spent()).as("100 x 3.8 = 380 exactly, not 100 x 4").isEqualTo(380);
+    }
+
+    @Test
     void aKeyBudgetLimitsOnlyItsKeyAndTheTeamBudgetStillApplies() {
         teamBudget("t", 10 * W, BudgetPeriod.DAILY, BudgetEnforcement.HARD);
         String key = teams.issueKey("t", "ci", Optional.empty()).key().id();

@@ -1,29 +1,22 @@
 package dev.llmgateway.metering;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.quicktheories.QuickTheory.qt;
-import static org.quicktheories.generators.SourceDSL.*;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.math.RoundingMode;
-import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import org.quicktheories.core.Gen;
-import org.quicktheories.generators.Generate;
 
-/** The integer cost arithmetic against an independent BigDecimal model, to the micro-USD. */
+/** The exact cost arithmetic against an independent BigInteger/BigDecimal model (seeded random, reproducible). */
 class CostPropertiesTest {
+    private static final long SEED = 0x17C057L;
     private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
 
-    /** Reference: exact decimal arithmetic, one HALF_UP rounding at the end. */
+    /** Reference: exact rational arithmetic, no rounding at all; micro-USD as a BigDecimal. */
     static BigDecimal referenceMicros(TokenCounts t, TokenPrices p, int markupBp) {
-        BigDecimal sum = BigDecimal.valueOf(t.promptTokens() - t.cachedTokens()).multiply(BigDecimal.valueOf(p.inputMicrosPerMTok()))
-                .add(BigDecimal.valueOf(t.cachedTokens()).multiply(BigDecimal.valueOf(p.cachedInputMicrosPerMTok())))
-                .add(BigDecimal.valueOf(t.completionTokens()).multiply(BigDecimal.valueOf(p.outputMicrosPerMTok())));
-        BigDecimal perMillion = sum.divide(BigDecimal.valueOf(1_000_000));
-        BigDecimal marked = perMillion.multiply(BigDecimal.valueOf(10_000L + markupBp)).divide(BigDecimal.valueOf(10_000));
-        return marked.setScale(0, RoundingMode.HALF_UP);
+        BigInteger picos = referenceScaledSum(t, p);
+        // picos * (10^4 + markup) / 10^10, divided as a fraction and checked to terminate.
+        return new BigDecimal(picos.multiply(BigInteger.valueOf(10_000L + markupBp))).divide(new BigDecimal(BigInteger.TEN.pow(10)));
     }
 
     static BigInteger referenceScaledSum(TokenCounts t, TokenPrices p) {
@@ -32,105 +25,94 @@ class CostPropertiesTest {
                 .add(BigInteger.valueOf(t.completionTokens()).multiply(BigInteger.valueOf(p.outputMicrosPerMTok())));
     }
 
+    static TokenCounts realisticTokens(SplittableRandom r) {
+        long prompt = r.nextBoolean() ? r.nextLong(0, 10_001) : r.nextLong(0, 2_000_000_001L);
+        long completion = r.nextBoolean() ? r.nextLong(0, 10_001) : r.nextLong(0, 2_000_000_001L);
+        return new TokenCounts(prompt, completion, r.nextLong(0, prompt + 1));
+    }
+
+    static TokenPrices realisticPrices(SplittableRandom r) {
+        return new TokenPrices(r.nextLong(0, 1_000_000_001L), r.nextLong(0, 1_000_000_001L), r.nextLong(0, 1_000_000_001L));
+    }
+
     @Test
     void realisticRequestsCostExactlyWhatTheDecimalModelSays() {
-        qt().withExamples(3000).forAll(realisticTokens(), realisticPrices(), integers().between(0, Cost.MARKUP_BP_MAX))
-                .checkAssert(CostPropertiesTest::realisticRequestCostsWhatTheModelSays);
-    }
-
-    private static void realisticRequestCostsWhatTheModelSays(TokenCounts tokens, TokenPrices prices, int markupBp) {
-        CostResult r = Cost.withMarkup(tokens, prices, markupBp);
-        assertThat(r.status()).isEqualTo(CostStatus.OK);
-        assertThat(BigDecimal.valueOf(r.micros())).isEqualByComparingTo(referenceMicros(tokens, prices, markupBp));
-    }
-
-    @Test
-    void hugeValuesEitherAgreeWithTheModelOrReportOverflowExactlyWhenTheyDoNotFit() {
-        qt().withExamples(3000).forAll(anyTokens(), anyPrices(), integers().between(0, Cost.MARKUP_BP_MAX))
-                .checkAssert(CostPropertiesTest::hugeValueAgreesOrOverflows);
-    }
-
-    private static void hugeValueAgreesOrOverflows(TokenCounts tokens, TokenPrices prices, int markupBp) {
-        CostResult r = Cost.withMarkup(tokens, prices, markupBp);
-        BigDecimal ref = referenceMicros(tokens, prices, markupBp);
-        boolean fits = referenceScaledSum(tokens, prices).compareTo(LONG_MAX) <= 0 && ref.toBigInteger().compareTo(LONG_MAX) <= 0;
-        if (fits) {
-            assertThat(r.status()).isEqualTo(CostStatus.OK);
-            assertThat(BigDecimal.valueOf(r.micros())).isEqualByComparingTo(ref);
-        } else {
-            assertThat(r.status()).isEqualTo(CostStatus.OVERFLOW);
+        SplittableRandom r = new SplittableRandom(SEED);
+        for (int i = 0; i < 5000; i++) {
+            TokenCounts tokens = realisticTokens(r);
+            TokenPrices prices = realisticPrices(r);
+            int markupBp = r.nextInt(0, Cost.MARKUP_BP_MAX + 1);
+            CostResult c = Cost.withMarkup(tokens, prices, markupBp);
+            assertThat(c.status()).as("try %d: %s %s %d", i, tokens, prices, markupBp).isEqualTo(CostStatus.OK);
+            assertThat(c.amount().micros()).as("try %d", i).isEqualByComparingTo(referenceMicros(tokens, prices, markupBp));
         }
     }
 
     @Test
-    void replayedUsageChargesEachTeamWhatTheModelSays() {
-        qt().withExamples(300).forAll(lists().of(realisticTokens()).ofSizeBetween(1, 200), realisticPrices(),
-                        integers().between(0, 5000))
-                .checkAssert(CostPropertiesTest::replayChargesWhatTheModelSays);
-    }
-
-    private static void replayChargesWhatTheModelSays(List<TokenCounts> requests, TokenPrices prices, int markupBp) {
-        long total = 0;
-        BigDecimal reference = BigDecimal.ZERO;
-        for (TokenCounts t : requests) {
-            total = Math.addExact(total, Cost.withMarkup(t, prices, markupBp).orThrow());
-            reference = reference.add(referenceMicros(t, prices, markupBp));
+    void hugeValuesEitherAgreeWithTheModelOrReportOverflow() {
+        SplittableRandom r = new SplittableRandom(SEED + 1);
+        int ok = 0, overflow = 0;
+        for (int i = 0; i < 5000; i++) {
+            long prompt = r.nextLong(0, Long.MAX_VALUE);
+            TokenCounts tokens = new TokenCounts(prompt, r.nextLong(0, Long.MAX_VALUE), r.nextLong(0, prompt + 1));
+            long bound = r.nextBoolean() ? 101 : Long.MAX_VALUE;
+            TokenPrices prices = new TokenPrices(r.nextLong(0, bound), r.nextLong(0, bound), r.nextLong(0, bound));
+            int markupBp = r.nextInt(0, Cost.MARKUP_BP_MAX + 1);
+            CostResult c = Cost.withMarkup(tokens, prices, markupBp);
+            BigDecimal ref = referenceMicros(tokens, prices, markupBp);
+            boolean fits = referenceScaledSum(tokens, prices).compareTo(LONG_MAX) <= 0
+                    && ref.abs().compareTo(BigDecimal.ONE.movePointRight(MicroUsd.INTEGER_DIGITS)) < 0;
+            if (fits) {
+                ok++;
+                assertThat(c.status()).as("try %d", i).isEqualTo(CostStatus.OK);
+                assertThat(c.amount().micros()).as("try %d", i).isEqualByComparingTo(ref);
+            } else {
+                overflow++;
+                assertThat(c.status()).as("try %d", i).isEqualTo(CostStatus.OVERFLOW);
+            }
         }
-        assertThat(BigDecimal.valueOf(total)).isEqualByComparingTo(reference);
+        assertThat(ok).isPositive();
+        assertThat(overflow).isPositive();
     }
 
     @Test
-    void exactHalvesRoundUp() {
-        qt().withExamples(500).forAll(integers().between(0, 1_000_000), integers().between(0, 4))
-                .checkAssert(CostPropertiesTest::exactHalfRoundsUp);
+    void replayedUsageChargesEachTeamWhatTheModelSaysWithoutPerRequestRounding() {
+        SplittableRandom r = new SplittableRandom(SEED + 2);
+        for (int run = 0; run < 300; run++) {
+            TokenPrices prices = realisticPrices(r);
+            int markupBp = r.nextInt(0, 5001);
+            MicroUsd total = MicroUsd.ZERO;
+            BigDecimal reference = BigDecimal.ZERO;
+            int n = r.nextInt(1, 201);
+            for (int i = 0; i < n; i++) {
+                TokenCounts t = realisticTokens(r);
+                total = total.plus(Cost.withMarkup(t, prices, markupBp).orThrow());
+                reference = reference.add(referenceMicros(t, prices, markupBp));
+            }
+            assertThat(total.micros()).as("run %d", run).isEqualByComparingTo(reference);
+        }
     }
 
-    private static void exactHalfRoundsUp(int k, int tokenClass) {
-        long tokens = 500_000L * (2L * k + 1); // at 1 micro-USD per 1M tokens: exactly k + 0.5 micro-USD
-        TokenCounts t = switch (tokenClass) {
-            case 0 -> new TokenCounts(tokens, 0, 0);
-            case 1 -> new TokenCounts(0, tokens, 0);
-            default -> new TokenCounts(tokens, 0, tokens);
-        };
-        assertThat(Cost.of(t, new TokenPrices(1, 1, 1)).micros()).isEqualTo(k + 1L);
-        assertThat(BigDecimal.valueOf(k + 1L)).isEqualByComparingTo(referenceMicros(t, new TokenPrices(1, 1, 1), 0));
+    @Test
+    void aFractionOfAMicroDollarIsKeptNotRounded() {
+        // 12 prompt + 7 completion tokens at 0.20 USD per 1M tokens each way: 3.8 micro-USD.
+        TokenPrices p = new TokenPrices(200_000, 200_000, 0);
+        assertThat(Cost.of(new TokenCounts(12, 7, 0), p).orThrow()).isEqualTo(MicroUsd.of(38, 1));
+        // one token at 1 micro-USD per 1M tokens with a 1 bp markup: 1.0001e-6 micro-USD, still exact.
+        assertThat(Cost.withMarkup(new TokenCounts(1, 0, 0), new TokenPrices(1, 0, 0), 1).orThrow().micros())
+                .isEqualByComparingTo("0.0000010001");
     }
 
     @Test
     void costNeverDecreasesWhenTokensGrow() {
-        qt().withExamples(1000).forAll(realisticTokens(), realisticPrices(), integers().between(0, 100_000))
-                .checkAssert(CostPropertiesTest::moreTokensNeverCostLess);
-    }
-
-    private static void moreTokensNeverCostLess(TokenCounts t, TokenPrices p, int extraCompletion) {
-        long before = Cost.of(t, p).orThrow();
-        long after = Cost.of(new TokenCounts(t.promptTokens(), t.completionTokens() + extraCompletion, t.cachedTokens()), p).orThrow();
-        assertThat(after).isGreaterThanOrEqualTo(before);
-    }
-
-    static Gen<TokenCounts> realisticTokens() {
-        return tokens(Generate.oneOf(longs().between(0, 10_000), longs().between(0, 2_000_000_000L)));
-    }
-
-    static Gen<TokenPrices> realisticPrices() {
-        Gen<Long> price = longs().between(0, 1_000_000_000L); // up to 1000 USD per 1M tokens
-        return price.zip(price, price, TokenPrices::new);
-    }
-
-    static Gen<TokenCounts> anyTokens() {
-        return tokens(longs().between(0, Long.MAX_VALUE));
-    }
-
-    static Gen<TokenPrices> anyPrices() {
-        Gen<Long> price = Generate.oneOf(longs().between(0, 100), longs().between(0, Long.MAX_VALUE));
-        return price.zip(price, price, TokenPrices::new);
-    }
-
-    /** Prompt and completion counts from {@code n}; cached tokens in {@code [0, prompt]}. */
-    private static Gen<TokenCounts> tokens(Gen<Long> n) {
-        return in -> {
-            long prompt = n.generate(in), completion = n.generate(in);
-            return new TokenCounts(prompt, completion, longs().between(0, prompt).generate(in));
-        };
+        SplittableRandom r = new SplittableRandom(SEED + 3);
+        for (int i = 0; i < 2000; i++) {
+            TokenCounts t = realisticTokens(r);
+            TokenPrices p = realisticPrices(r);
+            long extra = r.nextLong(0, 100_001);
+            MicroUsd before = Cost.of(t, p).orThrow();
+            MicroUsd after = Cost.of(new TokenCounts(t.promptTokens(), t.completionTokens() + extra, t.cachedTokens()), p).orThrow();
+            assertThat(after).as("try %d", i).isGreaterThanOrEqualTo(before);
+        }
     }
 }

@@ -29,31 +29,36 @@ class CostTest {
     void costSumsUncachedCachedAndCompletionTokens() {
         // 1000 prompt (200 cached) + 500 completion: 800*2.5 + 200*1.25 + 500*10 = 7250 micro-USD
         CostResult cost = Cost.of(new TokenCounts(1000, 500, 200), GPT);
-        assertThat(cost).isEqualTo(new CostResult(CostStatus.OK, 7250));
+        assertThat(cost).isEqualTo(new CostResult(CostStatus.OK, MicroUsd.ofMicros(7250)));
     }
 
     @Test
-    void costIsRoundedOnceHalfUpToAMicroDollar() {
+    void costIsExactBelowTheMicroDollarAndRoundedOnlyWhenPresented() {
         TokenPrices cheap = new TokenPrices(1, 3, 0); // micro-USD per 1M tokens
-        assertThat(Cost.of(new TokenCounts(499_999, 0, 0), cheap).micros()).isZero();
-        assertThat(Cost.of(new TokenCounts(500_000, 0, 0), cheap).micros()).isEqualTo(1);
-        // 0.5 + 0.5 rounded once is 1; rounding each class would give 1 + 1 = 2 or 0 + 0.
-        assertThat(Cost.of(new TokenCounts(500_000, 500_000 / 3, 0), new TokenPrices(1, 3, 0)).micros()).isEqualTo(1);
+        assertThat(Cost.of(new TokenCounts(499_999, 0, 0), cheap).amount().micros()).isEqualByComparingTo("0.499999");
+        assertThat(Cost.of(new TokenCounts(500_000, 0, 0), cheap).amount().micros()).isEqualByComparingTo("0.5");
+        assertThat(Cost.of(new TokenCounts(499_999, 0, 0), cheap).amount().roundedMicros()).isZero();
+        // half-even where presented: 0.5 -> 0, 1.5 -> 2
+        assertThat(Cost.of(new TokenCounts(500_000, 0, 0), cheap).amount().roundedMicros()).isZero();
+        assertThat(Cost.of(new TokenCounts(1_500_000, 0, 0), cheap).amount().roundedMicros()).isEqualTo(2);
+        assertThat(Cost.of(new TokenCounts(500_000, 500_000 / 3, 0), new TokenPrices(1, 3, 0)).amount().micros())
+                .isEqualByComparingTo("0.999998");
     }
 
     @Test
     void markupIsAppliedBeforeTheSingleRounding() {
-        // 7250 * 1.015 = 7358.75 -> 7359
-        assertThat(Cost.withMarkup(new TokenCounts(1000, 500, 200), GPT, 150).micros()).isEqualTo(7359);
-        // 1 token at 1 micro/1M = 0.000001 micro; with 10000% markup 0.000101 -> 0
-        assertThat(Cost.withMarkup(new TokenCounts(1, 0, 0), new TokenPrices(1, 0, 0), Cost.MARKUP_BP_MAX).micros()).isZero();
+        // 7250 * 1.015 = 7358.75, kept exactly
+        assertThat(Cost.withMarkup(new TokenCounts(1000, 500, 200), GPT, 150).amount().micros()).isEqualByComparingTo("7358.75");
+        // 1 token at 1 micro/1M = 0.000001 micro; with 10000% markup 0.000101, kept exactly
+        assertThat(Cost.withMarkup(new TokenCounts(1, 0, 0), new TokenPrices(1, 0, 0), Cost.MARKUP_BP_MAX).amount().micros())
+                .isEqualByComparingTo("0.000101");
     }
 
     @Test
     void overflowIsReportedInsteadOfWrappingAround() {
         TokenPrices expensive = new TokenPrices(Long.MAX_VALUE / 2, 0, 0);
         assertThat(Cost.of(new TokenCounts(3, 0, 0), expensive).status()).isEqualTo(CostStatus.OVERFLOW);
-        assertThat(Cost.of(new TokenCounts(3, 0, 0), expensive).micros()).isZero();
+        assertThat(Cost.of(new TokenCounts(3, 0, 0), expensive).amount().isZero()).isTrue();
         assertThatThrownBy(() -> Cost.of(new TokenCounts(3, 0, 0), expensive).orThrow()).isInstanceOf(ArithmeticException.class);
     }
 

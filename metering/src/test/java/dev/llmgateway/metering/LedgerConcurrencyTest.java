@@ -47,10 +47,11 @@ class LedgerConcurrencyTest {
         assertThat(f.scalar("SELECT count(*) FROM ledger_transactions WHERE kind = 'usage'")).isEqualTo(400);
         assertThat(f.scalar("SELECT active_users FROM license_period_figures")).isEqualTo(50);
         Statement jan = f.statements(Instant.parse("2025-06-01T00:00:00Z")).close(YearMonth.of(2025, 1)).statements().getFirst();
-        long charges = events.stream().mapToLong(UsageEvent::teamChargeMicros).sum();
+        MicroUsd charges = events.stream().map(UsageEvent::teamChargeMicros).reduce(MicroUsd.ZERO, MicroUsd::plus);
         assertThat(jan.billedMicros()).isEqualTo(charges);
-        // 50 users > 10: the whole month owes 10% of every charge, each rounded half-up per request.
-        long expectedShare = events.stream().mapToLong(e -> RevenueShare.shareMicros(new LicenseObligation(1000, 0, 0), e.teamChargeMicros(), 0)).sum();
+        // 50 users > 10: the whole month owes 10% of every charge, exactly.
+        MicroUsd expectedShare = events.stream().map(e -> RevenueShare.share(new LicenseObligation(1000, 0, 0), e.teamChargeMicros(), 0))
+                .reduce(MicroUsd.ZERO, MicroUsd::plus);
         assertThat(jan.shareMicros()).isEqualTo(expectedShare);
         assertThat(f.ledger.trialBalance().balanced()).isTrue();
         assertThat(Set.copyOf(f.ledger.balances().keySet())).contains("team:acme:receivable", "team:globex:receivable");

@@ -34,7 +34,9 @@ class LedgerTest {
         assertThat(tx.period()).isEqualTo("2025-01");
         assertThat(tx.entries()).containsExactly(
                 LedgerEntry.debit("team:acme:receivable", 4205), LedgerEntry.credit("operator:revenue", 4205),
-                LedgerEntry.debit("operator:revshare_expense", 421), LedgerEntry.credit("author:mistral:payable", 421));
+                // 10% of 4205 is 420.5 micro-USD, kept exactly (no per-request rounding)
+                LedgerEntry.debit("operator:revshare_expense", MicroUsd.of(4205, 1)),
+                LedgerEntry.credit("author:mistral:payable", MicroUsd.of(4205, 1)));
         assertThat(f.ledger.trialBalance().balanced()).isTrue();
     }
 
@@ -46,13 +48,13 @@ class LedgerTest {
                 open("r2", "2025-01-11T10:00:00Z", "acme", "u2", "cloud-share", 2000),
                 open("r2", "2025-01-11T10:00:00Z", "acme", "u2", "cloud-share", 2000));
         f.poster.post(batch);
-        Map<String, Long> before = f.ledger.balances();
+        Map<String, MicroUsd> before = f.ledger.balances();
 
         LedgerPoster.PostReport replay = f.poster.post(batch);
 
         assertThat(replay.posted()).isZero();
         assertThat(replay.alreadyPosted()).isEqualTo(3);
-        assertThat(f.ledger.balances()).isEqualTo(before).containsEntry("author:mistral:payable", -300L);
+        assertThat(f.ledger.balances()).isEqualTo(before).containsEntry("author:mistral:payable", MicroUsd.ofMicros(-300));
         assertThat(f.scalar("SELECT count(*) FROM ledger_transactions")).isEqualTo(2);
     }
 
@@ -66,8 +68,8 @@ class LedgerTest {
         assertThat(f.ledger.forRequest("r1").orElseThrow().entries()).containsExactly(
                 LedgerEntry.debit("team:lab:receivable", 5000), LedgerEntry.credit("operator:revenue", 5000));
         Statement s = f.statements(JUNE).statements(JAN).getFirst();
-        assertThat(s.shareMicros()).isZero();
-        assertThat(s.billedMicros()).isEqualTo(5000);
+        assertThat(s.shareMicros()).isEqualTo(MicroUsd.ZERO);
+        assertThat(s.billedMicros()).isEqualTo(MicroUsd.ofMicros(5000));
         assertThat(s.lines().getFirst().useClass()).contains(UseClass.RESEARCH);
     }
 
@@ -79,7 +81,7 @@ class LedgerTest {
         f.poster.post(List.of(open("r1", "2025-01-10T10:00:00Z", "acme", "u1", "apache-model", 5000)));
         StatementService.CloseReport close = f.statements(JUNE).close(JAN);
 
-        assertThat(close.statements().getFirst().shareMicros()).isZero();
+        assertThat(close.statements().getFirst().shareMicros()).isEqualTo(MicroUsd.ZERO);
         assertThat(f.ledger.balances()).doesNotContainKey("author:apache-lab:payable");
     }
 
@@ -149,7 +151,7 @@ class LedgerTest {
         assertThat(f.ledger.balances()).doesNotContainKey("author:meta:payable");
         f.poster.post(List.of(open("j3", "2025-01-20T00:00:00Z", "acme", "u3", "llama", 10_000)));
         // Provisional: only the request that crossed owes so far.
-        assertThat(f.ledger.balances()).containsEntry("author:meta:payable", -1000L);
+        assertThat(f.ledger.balances()).containsEntry("author:meta:payable", MicroUsd.ofMicros(-1000));
         // February: two users only, never above the threshold.
         f.poster.post(List.of(open("f1", "2025-02-05T00:00:00Z", "acme", "u1", "llama", 10_000),
                 open("f2", "2025-02-06T00:00:00Z", "globex", "u1", "llama", 10_000)));
@@ -158,12 +160,12 @@ class LedgerTest {
         StatementService.CloseReport jan = statements.close(JAN);
         StatementService.CloseReport feb = statements.close(FEB);
 
-        assertThat(jan.thresholdAdjustmentMicros()).isEqualTo(2000);
-        assertThat(jan.statements().getFirst().shareMicros()).isEqualTo(3000);
+        assertThat(jan.thresholdAdjustmentMicros()).isEqualTo(MicroUsd.ofMicros(2000));
+        assertThat(jan.statements().getFirst().shareMicros()).isEqualTo(MicroUsd.ofMicros(3000));
         assertThat(jan.statements().getFirst().lines()).extracting(StatementLine::kind)
                 .containsExactly(StatementLine.Kind.THRESHOLD_ADJUSTMENT, StatementLine.Kind.USAGE);
-        assertThat(feb.statements().getFirst().shareMicros()).isZero();
-        assertThat(feb.statements().getFirst().billedMicros()).isEqualTo(20_000);
+        assertThat(feb.statements().getFirst().shareMicros()).isEqualTo(MicroUsd.ZERO);
+        assertThat(feb.statements().getFirst().billedMicros()).isEqualTo(MicroUsd.ofMicros(20_000));
         assertThat(f.unbalancedTransactions()).isZero();
     }
 
@@ -175,8 +177,8 @@ class LedgerTest {
                 OptionalLong.of(3000)), new LicenseObligation(0, 1_000_000, 0), Attribution.NONE);
         assertThat(revenue.obligationApplies(UseClass.COMMERCIAL, new LicensePeriodFigures(9, 15_000, 0))).isFalse();
         assertThat(revenue.obligationApplies(UseClass.COMMERCIAL, new LicensePeriodFigures(0, 15_001, 0))).isTrue();
-        assertThat(RevenueShare.owedMicros(tokens, UseClass.COMMERCIAL, new LicensePeriodFigures(0, 0, 3000), 0, 1500)).isZero();
-        assertThat(RevenueShare.owedMicros(tokens, UseClass.COMMERCIAL, new LicensePeriodFigures(0, 0, 3001), 0, 1500)).isEqualTo(1500);
+        assertThat(RevenueShare.owed(tokens, UseClass.COMMERCIAL, new LicensePeriodFigures(0, 0, 3000), MicroUsd.ZERO, 1500)).isEqualTo(MicroUsd.ZERO);
+        assertThat(RevenueShare.owed(tokens, UseClass.COMMERCIAL, new LicensePeriodFigures(0, 0, 3001), MicroUsd.ZERO, 1500)).isEqualTo(MicroUsd.ofMicros(1500));
     }
 
     @Test
@@ -196,9 +198,9 @@ class LedgerTest {
         StatementLine late = feb.lines().stream().filter(l -> l.kind() == StatementLine.Kind.LATE_USAGE).findFirst().orElseThrow();
         assertThat(late.usageDate()).contains(LocalDate.of(2025, 1, 31));
         assertThat(late.usagePeriod()).isEqualTo(JAN);
-        assertThat(late.shareMicros()).isEqualTo(500);
-        assertThat(feb.shareMicros()).isEqualTo(700);
-        assertThat(closedJan.shareMicros() + feb.shareMicros()).isEqualTo(1700);
+        assertThat(late.shareMicros()).isEqualTo(MicroUsd.ofMicros(500));
+        assertThat(feb.shareMicros()).isEqualTo(MicroUsd.ofMicros(700));
+        assertThat(closedJan.shareMicros().plus(feb.shareMicros())).isEqualTo(MicroUsd.ofMicros(1700));
         assertThat(f.tryExecute("UPDATE statements SET share_micros = 0")).contains("closed period");
         assertThat(f.tryExecute("DELETE FROM statement_lines")).contains("closed period");
         assertThat(f.tryExecute("DELETE FROM statement_periods")).contains("closed period");
@@ -234,9 +236,9 @@ class LedgerTest {
 
         StatementService.CloseReport jan = f.statements(JUNE).close(JAN);
 
-        assertThat(jan.minimumTopupMicros()).isEqualTo(4_000);
-        assertThat(jan.statements().getFirst().shareMicros()).isEqualTo(5_000);
-        assertThat(f.ledger.balances()).containsEntry("author:mistral:payable", -5_000L).containsEntry("operator:revshare_expense", 5_000L);
+        assertThat(jan.minimumTopupMicros()).isEqualTo(MicroUsd.ofMicros(4_000));
+        assertThat(jan.statements().getFirst().shareMicros()).isEqualTo(MicroUsd.ofMicros(5_000));
+        assertThat(f.ledger.balances()).containsEntry("author:mistral:payable", MicroUsd.ofMicros(-5_000)).containsEntry("operator:revshare_expense", MicroUsd.ofMicros(5_000));
     }
 
     @Test
@@ -249,12 +251,12 @@ class LedgerTest {
 
         f.poster.reverse(original, "refunded");
 
-        assertThat(f.ledger.balances().values()).allMatch(v -> v == 0);
+        assertThat(f.ledger.balances().values()).allMatch(MicroUsd::isZero);
         Statement feb = f.statements(JUNE).statement(Statement.idOf("mistral", FEB)).orElseThrow();
         assertThat(feb.lines()).singleElement().satisfies(l -> {
             assertThat(l.kind()).isEqualTo(StatementLine.Kind.REVERSAL);
             assertThat(l.requests()).isEqualTo(-1);
-            assertThat(l.shareMicros()).isEqualTo(-1000);
+            assertThat(l.shareMicros()).isEqualTo(MicroUsd.ofMicros(-1000));
         });
         assertThatThrownBy(() -> f.poster.reverse(original, "again")).hasMessageContaining("already reversed");
     }
@@ -280,7 +282,7 @@ class LedgerTest {
         f.registry.addTerms("unregistered", LedgerFixtures.TERMS_FROM, LedgerFixtures.revenueShare(500, Set.of()));
         assertThat(f.poster.postPending().posted()).isEqualTo(1);
         assertThat(f.poster.postPending().posted()).isZero();
-        assertThat(f.ledger.balances()).containsEntry("author:mistral:payable", -450L);
+        assertThat(f.ledger.balances()).containsEntry("author:mistral:payable", MicroUsd.ofMicros(-450));
     }
 
     @Test
@@ -297,7 +299,7 @@ class LedgerTest {
                 open("b", "2025-01-16T12:00:00Z", "acme", "u1", "cloud-share", 10_000)));
         Statement jan = f.statements(JUNE).statements(JAN).getFirst();
         assertThat(jan.lines()).extracting(StatementLine::licenseVersion, StatementLine::shareMicros)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(1, 1000L), org.assertj.core.groups.Tuple.tuple(2, 2000L));
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1, MicroUsd.ofMicros(1000)), org.assertj.core.groups.Tuple.tuple(2, MicroUsd.ofMicros(2000)));
         assertThat(f.registry.terms("cloud-share")).hasSize(2);
         assertThat(f.registry.authors()).extracting(Author::id).containsExactly("mistral");
         assertThat(f.registry.createLicense(new License("x", "nobody", "x", null))).isEqualTo(LicenseRegistry.CreateResult.UNKNOWN_AUTHOR);
@@ -309,14 +311,14 @@ class LedgerTest {
         f.license("lab", "cloud-share", LedgerFixtures.revenueShare(1000, Set.of(UseClass.RESEARCH)));
         PriceVersion price = new PriceVersion(1, "open-8b", DeploymentClass.OPEN, LedgerFixtures.TERMS_FROM,
                 TokenPrices.parseUsdPerMTok("0.20", "0.60", "0.20"), Optional.empty(), 0);
-        long charge = price.teamCharge(new TokenCounts(1200, 300, 0)).orThrow();
-        assertThat(charge).isEqualTo(420);
+        MicroUsd charge = price.teamCharge(new TokenCounts(1200, 300, 0)).orThrow();
+        assertThat(charge).isEqualTo(MicroUsd.ofMicros(420));
         List<UsageEvent> thousand = new java.util.ArrayList<>();
         for (int i = 0; i < 1000; i++) {
             thousand.add(UsageEvent.builder("req-" + i, Instant.parse("2025-03-01T00:00:00Z").plusSeconds(i))
                     .team("acme", "key_acme").endUser("u" + (i % 7)).route("chat", null, null)
                     .deployment("open-8b", "vllm", null, DeploymentClass.OPEN).tokens(1200, 300, 0)
-                    .money(0, charge, 0).licenseId("cloud-share").build());
+                    .money(MicroUsd.ZERO, charge, MicroUsd.ZERO).licenseId("cloud-share").build());
         }
         f.poster.post(thousand);
 
@@ -325,12 +327,42 @@ class LedgerTest {
         assertThat(march.requests()).isEqualTo(1000);
         assertThat(march.promptTokens()).isEqualTo(1_200_000);
         assertThat(march.completionTokens()).isEqualTo(300_000);
-        assertThat(march.billedMicros()).isEqualTo(420_000);
-        assertThat(march.shareMicros()).isEqualTo(42_000);
+        assertThat(march.billedMicros()).isEqualTo(MicroUsd.ofMicros(420_000));
+        assertThat(march.shareMicros()).isEqualTo(MicroUsd.ofMicros(42_000));
         StringBuilder csv = new StringBuilder();
         assertThat(StatementService.exportCsv(march, csv)).isEqualTo(1);
         assertThat(csv.toString()).isEqualTo(StatementService.CSV_HEADER + "\r\n"
                 + "st-2025-03-lab,lab,2025-03,closed,1,usage,open-8b,cloud-share,1,commercial,2025-03,,1000,1200000,300000,"
-                + "420000,42000,0.420000,0.042000\r\n");
+                + "420000,42000,0.420000,0.042000\r\n"
+                + "st-2025-03-lab,lab,2025-03,closed,,total,,,,,,,1000,1200000,300000,420000,42000,0.420000,0.042000\r\n");
+    }
+
+    @Test
+    void aHundredRequestsOfThreePointEightMicrosAreBilledThreeHundredEightyAndOweThirtyEight() {
+        // The example: 12 prompt + 7 completion tokens at 0.20 USD per 1M tokens each way, 10% revenue share.
+        LedgerFixtures f = new LedgerFixtures();
+        f.license("lab", "cloud-share", LedgerFixtures.revenueShare(1000, Set.of(UseClass.RESEARCH)));
+        PriceVersion price = new PriceVersion(1, "open-8b", DeploymentClass.OPEN, LedgerFixtures.TERMS_FROM,
+                TokenPrices.parseUsdPerMTok("0.20", "0.20", "0.20"), Optional.empty(), 0);
+        MicroUsd charge = price.teamCharge(new TokenCounts(12, 7, 0)).orThrow();
+        assertThat(charge).isEqualTo(MicroUsd.of(38, 1));
+        List<UsageEvent> hundred = new java.util.ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            hundred.add(UsageEvent.builder("tiny-" + i, Instant.parse("2025-03-01T00:00:00Z").plusSeconds(i))
+                    .team("acme", "key_acme").route("chat", null, null)
+                    .deployment("open-8b", "vllm", null, DeploymentClass.OPEN).tokens(12, 7, 0)
+                    .money(charge, charge, null).licenseId("cloud-share").build());
+        }
+        f.poster.post(hundred);
+        assertThat(f.ledger.balances()).containsEntry("team:acme:receivable", MicroUsd.ofMicros(380))
+                .containsEntry("author:lab:payable", MicroUsd.ofMicros(-38));
+
+        Statement march = f.statements(JUNE).close(YearMonth.of(2025, 3)).statements().getFirst();
+        assertThat(march.billedMicros()).isEqualTo(MicroUsd.ofMicros(380));
+        assertThat(march.shareMicros()).isEqualTo(MicroUsd.ofMicros(38));
+        assertThat(march.shareMicros().roundedMicros()).isEqualTo(38L);
+        StringBuilder csv = new StringBuilder();
+        StatementService.exportCsv(march, csv);
+        assertThat(csv.toString()).endsWith(",total,,,,,,,100,1200,700,380,38,0.000380,0.000038\r\n");
     }
 }

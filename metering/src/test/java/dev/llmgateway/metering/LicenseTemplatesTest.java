@@ -42,15 +42,15 @@ class LicenseTemplatesTest {
     void commercialCloudTemplateSharesRevenueExceptWithFreeUseClasses() {
         LicenseConditions cloud = LicenseTemplates.get("commercial-cloud-revenue-share").orElseThrow().conditions();
         assertThat(cloud.freeUseClasses()).containsExactlyInAnyOrder(UseClass.INDIVIDUAL, UseClass.NON_COMMERCIAL, UseClass.RESEARCH);
-        assertThat(RevenueShare.owedMicros(cloud, UseClass.COMMERCIAL, LicensePeriodFigures.ZERO, 420, 1500)).isEqualTo(42);
-        assertThat(RevenueShare.owedMicros(cloud, UseClass.RESEARCH, LicensePeriodFigures.ZERO, 420, 1500)).isZero();
+        assertThat(RevenueShare.owed(cloud, UseClass.COMMERCIAL, LicensePeriodFigures.ZERO, MicroUsd.ofMicros(420), 1500)).isEqualTo(MicroUsd.ofMicros(42));
+        assertThat(RevenueShare.owed(cloud, UseClass.RESEARCH, LicensePeriodFigures.ZERO, MicroUsd.ofMicros(420), 1500)).isEqualTo(MicroUsd.ZERO);
     }
 
     @Test
     void permissiveTemplateOwesNothingToAnyone() {
         LicenseConditions permissive = LicenseTemplates.get("permissive").orElseThrow().conditions();
         for (UseClass c : UseClass.values()) {
-            assertThat(RevenueShare.owedMicros(permissive, c, new LicensePeriodFigures(Long.MAX_VALUE, Long.MAX_VALUE, 0), 1_000_000, 0)).isZero();
+            assertThat(RevenueShare.owed(permissive, c, new LicensePeriodFigures(Long.MAX_VALUE, Long.MAX_VALUE, 0), MicroUsd.ofMicros(1_000_000), 0)).isEqualTo(MicroUsd.ZERO);
         }
         assertThat(LicenseConditions.permissive().obligation().none()).isTrue();
     }

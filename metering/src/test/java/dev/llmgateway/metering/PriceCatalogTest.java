@@ -47,8 +47,8 @@ class PriceCatalogTest {
         PriceVersion february = catalog.priceAt("gpt-4o", Instant.parse("2025-02-15T12:00:00Z")).orElseThrow();
         PriceVersion april = catalog.priceAt("gpt-4o", Instant.parse("2025-04-01T00:00:00Z")).orElseThrow();
 
-        assertThat(february.providerCost(tokens).micros()).isEqualTo(20_000_000);
-        assertThat(april.providerCost(tokens).micros()).isEqualTo(12_500_000);
+        assertThat(february.providerCost(tokens).orThrow()).isEqualTo(MicroUsd.ofMicros(20_000_000));
+        assertThat(april.providerCost(tokens).orThrow()).isEqualTo(MicroUsd.ofMicros(12_500_000));
         assertThat(catalog.priceAt("gpt-4o", MAR).orElseThrow().effectiveFrom()).isEqualTo(MAR);
         assertThat(catalog.priceAt("gpt-4o", MAR.minusNanos(1000)).orElseThrow().providerPrices()).isEqualTo(GPT_OLD);
         assertThat(catalog.priceAt("gpt-4o", JAN.minusSeconds(1))).isEmpty();
@@ -64,9 +64,9 @@ class PriceCatalogTest {
         PriceVersion llama = catalog.priceAt("llama-70b", MAR).orElseThrow();
 
         assertThat(gpt.markupBp()).isEqualTo(200);
-        assertThat(gpt.teamCharge(tokens).micros()).isEqualTo(2_550_000);
-        assertThat(llama.providerCost(tokens).micros()).isEqualTo(200_000);
-        assertThat(llama.teamCharge(tokens).micros()).isEqualTo(900_000);
+        assertThat(gpt.teamCharge(tokens).orThrow()).isEqualTo(MicroUsd.ofMicros(2_550_000));
+        assertThat(llama.providerCost(tokens).orThrow()).isEqualTo(MicroUsd.ofMicros(200_000));
+        assertThat(llama.teamCharge(tokens).orThrow()).isEqualTo(MicroUsd.ofMicros(900_000));
     }
 
     @Test

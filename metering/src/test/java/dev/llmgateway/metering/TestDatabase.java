@@ -21,15 +21,20 @@ public final class TestDatabase {
 
     /** A new, empty database with the full schema applied. */
     public static synchronized DataSource fresh() {
+        DataSource ds = empty();
+        Schema.migrate(ds);
+        return ds;
+    }
+
+    /** A new database without any schema (for migration tests). */
+    public static synchronized DataSource empty() {
         try {
             if (server == null) server = EmbeddedPostgres.builder().start();
             String name = "t" + ProcessHandle.current().pid() + "_" + SEQ.incrementAndGet();
             try (Connection c = server.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
                 s.execute("CREATE DATABASE " + name);
             }
-            DataSource ds = server.getDatabase("postgres", name);
-            Schema.migrate(ds);
-            return ds;
+            return server.getDatabase("postgres", name);
         } catch (IOException e) {
             throw new UncheckedIOException("starting embedded PostgreSQL", e);
         } catch (SQLException e) {

@@ -48,13 +48,16 @@ class UsageQueriesTest {
 
     @Test
     void totalsFollowTheFilters() {
-        assertThat(queries.total(UsageQueries.Filter.all()).requests()).isEqualTo(6);
-        assertThat(queries.total(UsageQueries.Filter.all().team("search")).teamChargeMicros()).isEqualTo(1620);
+        // team requests and shadow requests are counted apart
+        assertThat(queries.total(UsageQueries.Filter.all()).requests()).isEqualTo(5);
+        assertThat(queries.total(UsageQueries.Filter.all()).shadowRequests()).isEqualTo(1);
+        assertThat(queries.total(UsageQueries.Filter.all().team("search")).teamChargeMicros()).isEqualTo(MicroUsd.ofMicros(1620));
         assertThat(queries.total(UsageQueries.Filter.all().team("search").shadow(false)).requests()).isEqualTo(3);
-        assertThat(queries.total(UsageQueries.Filter.all().deployment("gpt-4o")).providerCostMicros()).isEqualTo(3000);
+        assertThat(queries.total(UsageQueries.Filter.all().deployment("gpt-4o")).providerCostMicros()).isEqualTo(MicroUsd.ofMicros(3000));
         assertThat(queries.total(UsageQueries.Filter.all().route("summarize").key("k-ads")).requests()).isEqualTo(1);
-        assertThat(queries.total(UsageQueries.Filter.all().between(D2, JULY)).requests()).isEqualTo(3); // to is exclusive
-        assertThat(queries.total(UsageQueries.Filter.all().team("nobody"))).isEqualTo(new UsageQueries.Totals(0, 0, 0, 0, 0, 0, 0));
+        assertThat(queries.total(UsageQueries.Filter.all().between(D2, JULY)).requests()).isEqualTo(2); // to is exclusive
+        assertThat(queries.total(UsageQueries.Filter.all().team("nobody"))).isEqualTo(new UsageQueries.Totals(0, 0, 0, 0,
+                MicroUsd.ZERO, MicroUsd.ZERO, MicroUsd.ZERO, 0, 0, MicroUsd.ZERO));
     }
 
     @Test
@@ -62,11 +65,12 @@ class UsageQueriesTest {
         List<UsageQueries.Group> byDayTeam = queries.totals(UsageQueries.Filter.all(), UsageQueries.Grouping.DAY, UsageQueries.Grouping.TEAM);
         assertThat(byDayTeam).extracting(UsageQueries.Group::key).containsExactly(
                 List.of("2025-06-01", "search"), List.of("2025-06-02", "ads"), List.of("2025-06-02", "search"), List.of("2025-07-01", "ads"));
-        assertThat(byDayTeam.get(2).totals().requests()).isEqualTo(2);
+        assertThat(byDayTeam.get(2).totals().requests()).isEqualTo(1);
+        assertThat(byDayTeam.get(2).totals().shadowRequests()).isEqualTo(1);
 
         List<UsageQueries.Group> byDeployment = queries.totals(UsageQueries.Filter.all().route("chat"), UsageQueries.Grouping.DEPLOYMENT);
         assertThat(byDeployment).extracting(g -> g.key().get(0) + "=" + g.totals().providerCostMicros())
-                .containsExactly("gpt-4o=1000", "llama-70b=350");
+                .containsExactly("gpt-4o=1000", "llama-70b=250");
         assertThat(queries.totals(UsageQueries.Filter.all(), UsageQueries.Grouping.ROUTE)).hasSize(2);
     }
 
@@ -77,7 +81,7 @@ class UsageQueriesTest {
         String[] lines = out.toString().split("\r\n");
         assertThat(rows).isEqualTo(4);
         assertThat(lines).hasSize(5);
-        assertThat(lines[0]).startsWith("request_id,time,team_id,key_id").endsWith("license_id");
+        assertThat(lines[0]).startsWith("request_id,time,team_id,key_id").endsWith("license_id,token_source");
         assertThat(lines[1]).startsWith("1,2025-06-01T10:00:00Z,search,k-search,,chat,gradual,50%,gpt-4o,p,m,closed,100,10,0,1000,1020,1000,10,,200,,false,false,");
 
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -101,12 +105,41 @@ class UsageQueriesTest {
     void savingsCompareActualCostWithTheClosedBaselinePerRouteTeamAndPeriod() {
         List<UsageQueries.Saving> monthly = queries.savings(UsageQueries.Filter.all(), UsageQueries.Period.MONTH);
         assertThat(monthly).containsExactly(
-                new UsageQueries.Saving("chat", "ads", LocalDate.of(2025, 7, 1), 1, 150, 50, 500, 450),
-                // shadow request: its cost counts as spent, its baseline does not (nobody would have paid for it)
-                new UsageQueries.Saving("chat", "search", LocalDate.of(2025, 6, 1), 3, 1620, 1300, 3000, 1700),
-                new UsageQueries.Saving("summarize", "ads", LocalDate.of(2025, 6, 1), 1, 2040, 2000, 2000, 0));
+                saving("chat", "ads", LocalDate.of(2025, 7, 1), 1, 150, 50, 500L, 450L, 0, 0, 0, 0),
+                // shadow request: reported apart (1 request, 100 micro-USD), neither team cost nor baseline
+                saving("chat", "search", LocalDate.of(2025, 6, 1), 3, 1620, 1200, 3000L, 1800L, 0, 0, 1, 100),
+                saving("summarize", "ads", LocalDate.of(2025, 6, 1), 1, 2040, 2000, 2000L, 0L, 0, 0, 0, 0));
         List<UsageQueries.Saving> daily = queries.savings(UsageQueries.Filter.all().team("search"), UsageQueries.Period.DAY);
-        assertThat(daily).extracting(UsageQueries.Saving::savingMicros).containsExactly(900L, 800L);
+        assertThat(daily).extracting(UsageQueries.Saving::savingMicros)
+                .containsExactly(java.util.Optional.of(MicroUsd.ofMicros(900)), java.util.Optional.of(MicroUsd.ofMicros(900)));
+    }
+
+    private static UsageQueries.Saving saving(String route, String team, LocalDate start, long requests, long charge, long provider,
+                                              Long baseline, Long saving, long withoutBaseline, long unpricedOpen,
+                                              long shadowRequests, long shadowCost) {
+        return new UsageQueries.Saving(route, team, start, requests, MicroUsd.ofMicros(charge), MicroUsd.ofMicros(provider),
+                java.util.Optional.ofNullable(baseline).map(MicroUsd::ofMicros), java.util.Optional.ofNullable(saving).map(MicroUsd::ofMicros),
+                withoutBaseline, unpricedOpen, shadowRequests, MicroUsd.ofMicros(shadowCost));
+    }
+
+    @Test
+    void anUnpricedBaselineIsNoBaselineNotAZeroSavingAndAnUnpricedOpenDeploymentIsFlagged() throws Exception {
+        try (UsageJournal journal = UsageJournal.open(dir)) {
+            UsageJournalTest.appendAll(journal, List.of(
+                    UsageEvent.builder("nb-1", D1).team("lab", null).route("free", null, null)
+                            .deployment("llama-70b", "p", "m", DeploymentClass.OPEN).tokens(100, 10, 0)
+                            .money(MicroUsd.ZERO, MicroUsd.ZERO, null).build(),
+                    UsageEvent.builder("nb-2", D1).team("lab", null).route("free", null, null)
+                            .deployment("llama-70b", "p", "m", DeploymentClass.OPEN).tokens(100, 10, 0)
+                            .money(MicroUsd.of(38, 1), MicroUsd.of(38, 1), null).build()));
+            new UsageWriter(journal, db).storeOneBatch();
+        }
+        assertThat(queries.savings(UsageQueries.Filter.all().team("lab"), UsageQueries.Period.MONTH)).containsExactly(
+                new UsageQueries.Saving("free", "lab", LocalDate.of(2025, 6, 1), 2, MicroUsd.of(38, 1), MicroUsd.of(38, 1),
+                        java.util.Optional.empty(), java.util.Optional.empty(), 2, 1, 0, MicroUsd.ZERO));
+        assertThat(queries.total(UsageQueries.Filter.all().team("lab")).requestsWithoutBaseline()).isEqualTo(2);
+        assertThat(queries.byRequestId("nb-2").orElseThrow().baselineCostMicros()).isNull();
+        assertThat(queries.byRequestId("nb-2").orElseThrow().teamChargeMicros()).isEqualTo(MicroUsd.of(38, 1));
     }
 
     @Test

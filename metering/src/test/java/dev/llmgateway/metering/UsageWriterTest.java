@@ -38,7 +38,7 @@ class UsageWriterTest {
         assertThat(UsageDb.rows(db)).isEqualTo(2000);
         UsageQueries queries = new UsageQueries(db);
         for (UsageEvent e : events.subList(0, 50)) assertThat(queries.byRequestId(e.requestId())).contains(e);
-        long charged = events.stream().mapToLong(UsageEvent::teamChargeMicros).sum();
+        MicroUsd charged = events.stream().filter(e -> !e.shadow()).map(UsageEvent::teamChargeMicros).reduce(MicroUsd.ZERO, MicroUsd::plus);
         assertThat(queries.total(UsageQueries.Filter.all()).teamChargeMicros()).isEqualTo(charged);
     }
 
@@ -56,7 +56,7 @@ class UsageWriterTest {
             assertThat(writer.duplicateRecords()).isEqualTo(2);
         }
         assertThat(UsageDb.rows(db)).isEqualTo(2);
-        assertThat(new UsageQueries(db).total(UsageQueries.Filter.all().team("search")).teamChargeMicros()).isEqualTo(111);
+        assertThat(new UsageQueries(db).total(UsageQueries.Filter.all().team("search")).teamChargeMicros()).isEqualTo(MicroUsd.ofMicros(111));
     }
 
     @Test

@@ -20,12 +20,12 @@ public class CostBenchmark {
     private TokenCounts tokens = new TokenCounts(1834, 412, 1024);
 
     @Benchmark
-    public long providerCost() {
-        return Cost.of(tokens, prices).micros();
+    public dev.llmgateway.metering.MicroUsd providerCost() {
+        return Cost.of(tokens, prices).amount();
     }
 
     @Benchmark
-    public long teamChargeWithMarkup() {
-        return Cost.withMarkup(tokens, prices, 250).micros();
+    public dev.llmgateway.metering.MicroUsd teamChargeWithMarkup() {
+        return Cost.withMarkup(tokens, prices, 250).amount();
     }
 }

@@ -193,9 +193,11 @@ public class LicensingResource {
         m.put("period", r.period().toString());
         m.put("result", r.result().name().toLowerCase(Locale.ROOT));
         m.put("threshold_adjustments", r.thresholdAdjustments());
-        m.put("threshold_adjustment_micros", r.thresholdAdjustmentMicros());
+        m.put("threshold_adjustment_micros", r.thresholdAdjustmentMicros().roundedMicros());
+        m.put("threshold_adjustment_usd", Money.formatUsd(r.thresholdAdjustmentMicros()));
         m.put("minimum_topups", r.minimumTopups());
-        m.put("minimum_topup_micros", r.minimumTopupMicros());
+        m.put("minimum_topup_micros", r.minimumTopupMicros().roundedMicros());
+        m.put("minimum_topup_usd", Money.formatUsd(r.minimumTopupMicros()));
         m.put("statements", r.statements().stream().map(st -> statement(st, false)).toList());
         return Response.ok(m).build();
     }
@@ -263,11 +265,13 @@ public class LicensingResource {
         m.put("requests", s.requests());
         m.put("prompt_tokens", s.promptTokens());
         m.put("completion_tokens", s.completionTokens());
-        m.put("billed_micros", s.billedMicros());
-        m.put("share_micros", s.shareMicros());
+        // *_usd: exact sums (sub-micro-dollar digits kept); *_micros: the same totals rounded once, half-even.
+        // total_usd is what is owed: the exact share total rounded once, not the sum of rounded lines or requests.
+        m.put("billed_micros", s.billedMicros().roundedMicros());
+        m.put("share_micros", s.shareMicros().roundedMicros());
         m.put("billed_usd", Money.formatUsd(s.billedMicros()));
         m.put("share_usd", Money.formatUsd(s.shareMicros()));
-        m.put("total_usd", Money.formatUsd(s.shareMicros()));
+        m.put("total_usd", Money.formatUsd(s.shareMicros().roundedMicros()));
         if (withLines) {
             List<Map<String, Object>> lines = new ArrayList<>();
             for (StatementLine l : s.lines()) {
@@ -283,8 +287,10 @@ public class LicensingResource {
                 lm.put("requests", l.requests());
                 lm.put("prompt_tokens", l.promptTokens());
                 lm.put("completion_tokens", l.completionTokens());
-                lm.put("billed_micros", l.billedMicros());
-                lm.put("share_micros", l.shareMicros());
+                lm.put("billed_micros", l.billedMicros().roundedMicros());
+                lm.put("share_micros", l.shareMicros().roundedMicros());
+                lm.put("billed_usd", Money.formatUsd(l.billedMicros()));
+                lm.put("share_usd", Money.formatUsd(l.shareMicros()));
                 lines.add(lm);
             }
             m.put("lines", lines);

@@ -86,7 +86,7 @@ public class MigrationsResource {
                 "wins", e.shadow().wins(), "ties", e.shadow().ties(), "losses", e.shadow().losses()));
         evidence.put("traffic", Map.of("open", side(e.open()), "closed", side(e.closed())));
         m.put("evidence", evidence);
-        m.put("savings_usd", Money.formatUsd(runtime.migrations().savingsMicros(route)));
+        m.put("savings_usd", runtime.migrations().savingsMicros(route).map(Money::formatUsd).orElse(null));
         List<Map<String, Object>> history = new ArrayList<>();
         for (StoredMigrationTransition t : runtime.migrations().history(route)) {
             Map<String, Object> h = new LinkedHashMap<>();

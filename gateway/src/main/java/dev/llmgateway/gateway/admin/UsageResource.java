@@ -1,6 +1,7 @@
 package dev.llmgateway.gateway.admin;
 
 import dev.llmgateway.gateway.GatewayRuntime;
+import dev.llmgateway.metering.MicroUsd;
 import dev.llmgateway.metering.Money;
 import dev.llmgateway.metering.UsageEvent;
 import dev.llmgateway.metering.UsageQueries;
@@ -53,7 +54,7 @@ public class UsageResource {
                 try {
                     groupings.add(Grouping.valueOf(g.trim().toUpperCase(Locale.ROOT)));
                 } catch (IllegalArgumentException e) {
-                    throw AdminErrors.bad("'group_by' takes day, month, team, key, deployment, route; got '" + g + "'", "group_by");
+                    throw AdminErrors.bad("'group_by' takes day, month, team, key, deployment, route, token_source; got '" + g + "'", "group_by");
                 }
             }
             List<Map<String, Object>> groups = new ArrayList<>();
@@ -89,9 +90,11 @@ public class UsageResource {
         m.put("prompt_tokens", e.promptTokens());
         m.put("completion_tokens", e.completionTokens());
         m.put("cached_tokens", e.cachedTokens());
+        m.put("token_source", e.tokenSource().wire());
+        // Exact: a single request is not rounded (3.8 micro-USD is "0.0000038"); see docs/billing.md.
         m.put("provider_cost_usd", Money.formatUsd(e.providerCostMicros()));
         m.put("team_charge_usd", Money.formatUsd(e.teamChargeMicros()));
-        m.put("baseline_cost_usd", Money.formatUsd(e.baselineCostMicros()));
+        m.put("baseline_cost_usd", e.baselineCostMicros() == null ? null : Money.formatUsd(e.baselineCostMicros()));
         m.put("latency_ms", e.latencyMs());
         m.put("ttft_ms", e.ttftMs());
         m.put("status", e.httpStatus());
@@ -113,8 +116,11 @@ public class UsageResource {
             throw AdminErrors.bad("'period' must be day or month", "period");
         }
         List<Map<String, Object>> rows = new ArrayList<>();
-        long actual = 0;
-        long baseline = 0;
+        MicroUsd actual = MicroUsd.ZERO;
+        MicroUsd shadowCost = MicroUsd.ZERO;
+        java.util.Optional<MicroUsd> baseline = java.util.Optional.empty();
+        java.util.Optional<MicroUsd> saving = java.util.Optional.empty();
+        long withoutBaseline = 0, unpricedOpen = 0, shadowRequests = 0;
         for (UsageQueries.Saving s : queries().savings(filter(team, null, route, null, from, to), p)) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("route", s.route());
@@ -123,19 +129,38 @@ public class UsageResource {
             m.put("requests", s.requests());
             m.put("actual_cost_usd", Money.formatUsd(s.providerCostMicros()));
             m.put("team_charge_usd", Money.formatUsd(s.teamChargeMicros()));
-            m.put("baseline_cost_usd", Money.formatUsd(s.baselineCostMicros()));
-            m.put("saving_usd", Money.formatUsd(s.savingMicros()));
+            // null: no priced baseline ("no baseline"), which is not a zero saving
+            m.put("baseline_cost_usd", s.baselineCostMicros().map(Money::formatUsd).orElse(null));
+            m.put("saving_usd", s.savingMicros().map(Money::formatUsd).orElse(null));
+            m.put("requests_without_baseline", s.requestsWithoutBaseline());
+            m.put("unpriced_open_requests", s.unpricedOpenRequests());
+            m.put("shadow_requests", s.shadowRequests());
+            m.put("shadow_cost_usd", Money.formatUsd(s.shadowCostMicros()));
             rows.add(m);
-            actual = Math.addExact(actual, s.providerCostMicros());
-            baseline = Math.addExact(baseline, s.baselineCostMicros());
+            actual = actual.plus(s.providerCostMicros());
+            shadowCost = shadowCost.plus(s.shadowCostMicros());
+            baseline = plus(baseline, s.baselineCostMicros());
+            saving = plus(saving, s.savingMicros());
+            withoutBaseline += s.requestsWithoutBaseline();
+            unpricedOpen += s.unpricedOpenRequests();
+            shadowRequests += s.shadowRequests();
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("object", "savings");
         body.put("data", rows);
         body.put("actual_cost_usd", Money.formatUsd(actual));
-        body.put("baseline_cost_usd", Money.formatUsd(baseline));
-        body.put("saving_usd", Money.formatUsd(Math.subtractExact(baseline, actual)));
+        body.put("baseline_cost_usd", baseline.map(Money::formatUsd).orElse(null));
+        body.put("saving_usd", saving.map(Money::formatUsd).orElse(null));
+        body.put("requests_without_baseline", withoutBaseline);
+        body.put("unpriced_open_requests", unpricedOpen);
+        body.put("shadow_requests", shadowRequests);
+        body.put("shadow_cost_usd", Money.formatUsd(shadowCost));
         return body;
+    }
+
+    private static java.util.Optional<MicroUsd> plus(java.util.Optional<MicroUsd> a, java.util.Optional<MicroUsd> b) {
+        if (b.isEmpty()) return a;
+        return java.util.Optional.of(a.orElse(MicroUsd.ZERO).plus(b.get()));
     }
 
     static Map<String, Object> totals(UsageQueries.Totals t) {
@@ -144,9 +169,17 @@ public class UsageResource {
         m.put("prompt_tokens", t.promptTokens());
         m.put("completion_tokens", t.completionTokens());
         m.put("cached_tokens", t.cachedTokens());
+        // Exact sums; the *_micros figures are the same totals rounded once (half-even), never per request.
         m.put("provider_cost_usd", Money.formatUsd(t.providerCostMicros()));
+        m.put("provider_cost_micros", t.providerCostMicros().roundedMicros());
         m.put("team_charge_usd", Money.formatUsd(t.teamChargeMicros()));
+        m.put("team_charge_micros", t.teamChargeMicros().roundedMicros());
         m.put("baseline_cost_usd", Money.formatUsd(t.baselineCostMicros()));
+        m.put("requests_without_baseline", t.requestsWithoutBaseline());
+        // Shadow and judge calls: the operator's evaluation traffic, reported apart, never team spend.
+        m.put("shadow_requests", t.shadowRequests());
+        m.put("shadow_cost_usd", Money.formatUsd(t.shadowCostMicros()));
+        m.put("shadow_cost_micros", t.shadowCostMicros().roundedMicros());
         return m;
     }
 

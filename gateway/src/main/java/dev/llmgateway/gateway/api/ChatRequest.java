@@ -97,6 +97,45 @@ public record ChatRequest(ObjectNode raw, String model, ArrayNode messages, bool
         return out;
     }
 
+    /** Tokens an image part is estimated at: OpenAI's price of a 1024x1024 image in high detail (85 + 4 tiles x 170). */
+    public static final int IMAGE_TOKENS_ESTIMATE = 765;
+    /** Tokens an image part with {@code detail: low} is estimated at (OpenAI's flat rate). */
+    public static final int IMAGE_LOW_DETAIL_TOKENS_ESTIMATE = 85;
+    /** Per-message tokens for role and separators, as OpenAI documents for its chat format. */
+    public static final int MESSAGE_OVERHEAD_TOKENS_ESTIMATE = 3;
+
+    /**
+     * An estimate of the prompt's tokens for when the provider reports none (a stream cut before its usage chunk):
+     * about four characters a token over message text, tool calls and their results, and the tool definitions, plus a
+     * fixed amount per image and per message. Rough, and recorded as {@code estimated}.
+     */
+    public int estimatedPromptTokens() {
+        long chars = 0;
+        long fixed = 0;
+        for (JsonNode m : messages) {
+            fixed += MESSAGE_OVERHEAD_TOKENS_ESTIMATE;
+            JsonNode content = m.get("content");
+            chars += textOf(content).length();
+            if (content != null && content.isArray()) {
+                for (JsonNode part : content) {
+                    if ("image_url".equals(part.path("type").asText())) {
+                        fixed += "low".equals(part.path("image_url").path("detail").asText()) ? IMAGE_LOW_DETAIL_TOKENS_ESTIMATE
+                                : IMAGE_TOKENS_ESTIMATE;
+                    }
+                }
+            }
+            JsonNode calls = m.get("tool_calls");
+            if (calls != null && calls.isArray()) chars += calls.toString().length();
+            if (m.has("function_call")) chars += m.get("function_call").toString().length();
+        }
+        JsonNode tools = raw.get("tools");
+        if (tools != null && tools.isArray()) chars += tools.toString().length();
+        JsonNode functions = raw.get("functions");
+        if (functions != null && functions.isArray()) chars += functions.toString().length();
+        long tokens = fixed + (chars == 0 ? 0 : Math.max(1, (chars + 3) / 4));
+        return (int) Math.min(Integer.MAX_VALUE, tokens);
+    }
+
     /** Text of a message content that is a string or an array of parts (text parts only). */
     public static String textOf(JsonNode content) {
         if (content == null || content.isNull()) return "";

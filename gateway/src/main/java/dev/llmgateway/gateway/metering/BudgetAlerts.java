@@ -23,6 +23,16 @@ public final class BudgetAlerts implements BudgetAlertListener {
 
     @Override
     public void onAlert(BudgetAlert a) {
+        deliver(a);
+    }
+
+    /**
+     * Logs the alert and hands it to the webhook sender; completes once the delivery is recorded (the sender then
+     * signs it and retries it with backoff, GET /admin/webhooks/deliveries shows the outcome), so the budget guard
+     * marks the threshold sent only after that, and retries the hand-over on a later flush if it failed.
+     */
+    @Override
+    public java.util.concurrent.CompletionStage<Void> deliver(BudgetAlert a) {
         boolean money = a.unit() == dev.llmgateway.metering.BudgetUnit.MICROS_USD;
         JsonObject body = new JsonObject()
                 .put("type", "budget.threshold")
@@ -35,7 +45,9 @@ public final class BudgetAlerts implements BudgetAlertListener {
                 .put("period_start", a.periodStart().toString())
                 .put("fired_at", a.firedAt().toString());
         LOG.warnf("Budget alert: team %s reached %d%% of its %s budget", a.teamId(), a.thresholdPct(), money ? "money" : "token");
-        // Signed, with a timeout per attempt and retries with backoff; GET /admin/webhooks/deliveries shows the outcome.
-        webhook.ifPresent(w -> w.send("budget.threshold", body));
+        if (webhook.isEmpty()) return java.util.concurrent.CompletableFuture.completedFuture(null);
+        return webhook.get().send("budget.threshold", body).<Void>mapEmpty()
+                .onFailure(e -> LOG.warnf("budget alert webhook delivery not recorded: %s", e.getMessage()))
+                .toCompletionStage();
     }
 }

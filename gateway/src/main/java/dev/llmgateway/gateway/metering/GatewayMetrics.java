@@ -57,10 +57,10 @@ public final class GatewayMetrics {
                 .register(registry).increment(e.promptTokens());
         Counter.builder("gateway_tokens_total").tag("deployment", e.deployment()).tag("kind", "completion")
                 .register(registry).increment(e.completionTokens());
-        // Exported as micro-USD so that sums stay exact integers in Prometheus.
+        // Exported as micro-USD (a double: Prometheus counters are approximate; the exact figures are in PostgreSQL).
         Counter.builder("gateway_team_charge_micros_usd_total").tag("team", e.teamId()).tag("deployment", e.deployment())
-                .register(registry).increment(e.teamChargeMicros());
+                .register(registry).increment(e.teamChargeMicros().micros().doubleValue());
         Counter.builder("gateway_provider_cost_micros_usd_total").tag("deployment", e.deployment())
-                .register(registry).increment(e.providerCostMicros());
+                .register(registry).increment(e.providerCostMicros().micros().doubleValue());
     }
 }

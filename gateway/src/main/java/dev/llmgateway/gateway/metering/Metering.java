@@ -5,9 +5,11 @@ import dev.llmgateway.gateway.config.GatewayConfig.Deployment;
 import dev.llmgateway.gateway.pipeline.Exchange;
 import dev.llmgateway.gateway.providers.Usage;
 import dev.llmgateway.metering.CostResult;
+import dev.llmgateway.metering.MicroUsd;
 import dev.llmgateway.metering.PriceCatalog;
 import dev.llmgateway.metering.PriceVersion;
 import dev.llmgateway.metering.TokenCounts;
+import dev.llmgateway.metering.TokenSource;
 import dev.llmgateway.metering.UsageEvent;
 import dev.llmgateway.metering.UsageJournal;
 import dev.llmgateway.metering.UsageWriter;
@@ -38,9 +40,25 @@ public final class Metering implements AutoCloseable {
         this.prices = new PriceCatalog(db);
         var report = prices.syncFromConfig(config.pricing(), Instant.now());
         if (!report.newVersions().isEmpty()) LOG.infof("New price versions for %s", report.newVersions());
+        warnAboutUnpricedOpenDeployments(config);
         this.journal = journal;
         this.writer = new UsageWriter(journal, db).start();
         this.baselineOfRoute = baselineOfRoute;
+    }
+
+    /**
+     * Flags open deployments left without a price: their usage costs nothing and a savings report would read as a 100%
+     * saving (the report counts them as {@code unpriced_open_requests}).
+     */
+    private static void warnAboutUnpricedOpenDeployments(GatewayConfig config) {
+        for (var d : config.pricing().deployments()) {
+            boolean unpriced = d.providerPrices().equals(dev.llmgateway.metering.TokenPrices.FREE)
+                    && d.listPrices().map(dev.llmgateway.metering.TokenPrices.FREE::equals).orElse(true);
+            if (d.deploymentClass() == dev.llmgateway.metering.DeploymentClass.OPEN && unpriced) {
+                LOG.warnf("open deployment '%s' has no price: its usage is recorded at 0 USD and savings against a baseline "
+                        + "will read as 100%% (set prices in gateway.yaml; /admin/savings flags it as unpriced_open_requests)", d.deployment());
+            }
+        }
     }
 
     /** Records new price versions for what changed in a reloaded configuration (old usage keeps its old prices). */
@@ -54,22 +72,30 @@ public final class Metering implements AutoCloseable {
     public boolean journalFull() { return journal.totalBytes() >= journal.maxTotalBytes(); }
 
     /**
-     * Money of one answer: what the provider charges, what the team is charged, and what the same tokens would have
-     * cost at the provider of the route's closed baseline (the actual provider cost when the route has none).
+     * Money of one answer, exact (fractions of a micro-USD kept): what the provider charges, what the team is charged,
+     * and what the same tokens would have cost at the provider of the route's closed baseline; {@code baselineCostMicros}
+     * is null when there is no priced baseline (the route has none, or its baseline deployment has no price), which
+     * reports as "no baseline", never as a zero saving.
      */
-    public record Charge(long providerCostMicros, long teamChargeMicros, long baselineCostMicros) {}
+    public record Charge(MicroUsd providerCostMicros, MicroUsd teamChargeMicros, MicroUsd baselineCostMicros) {}
 
     public Charge charge(Deployment d, String route, Usage usage, Instant at) {
         TokenCounts tokens = new TokenCounts(usage.promptTokens(), usage.completionTokens(), Math.min(usage.cachedTokens(), usage.promptTokens()));
         PriceVersion price = prices.priceAt(d.name(), at).orElseThrow(() -> new IllegalStateException("no price for " + d.name()));
-        long provider = price.providerCost(tokens).orThrow();
-        long team = price.teamCharge(tokens).orThrow();
-        long baseline = baselineOfRoute.apply(route)
+        MicroUsd provider = price.providerCost(tokens).orThrow();
+        MicroUsd team = price.teamCharge(tokens).orThrow();
+        MicroUsd baseline = baselineOfRoute.apply(route)
                 .flatMap(b -> prices.priceAt(b, at))
                 .map(p -> p.providerCost(tokens))
                 .map(CostResult::orThrow)
-                .orElse(provider);
+                .orElse(null);
         return new Charge(provider, team, baseline);
+    }
+
+    /** How an answer's token counts were obtained: our estimate, the embedded engine's count, or the provider's report. */
+    public static TokenSource tokenSource(Deployment d, Usage usage) {
+        if (usage.estimated()) return TokenSource.ESTIMATED;
+        return d.engine().isPresent() ? TokenSource.ENGINE : TokenSource.PROVIDER;
     }
 
     /** Builds the usage event of an exchange that reached a deployment (or tried to). */
@@ -84,6 +110,7 @@ public final class Metering implements AutoCloseable {
                 .route(x.plan().route(), x.plan().policy(), x.plan().stage().orElse(null))
                 .deployment(d.name(), d.provider(), d.model(), d.deploymentClass().forMetering())
                 .tokens(x.usage().promptTokens(), x.usage().completionTokens(), Math.min(x.usage().cachedTokens(), x.usage().promptTokens()))
+                .tokenSource(tokenSource(d, x.usage()))
                 .money(c.providerCostMicros(), c.teamChargeMicros(), c.baselineCostMicros())
                 .timing((int) Math.min(Integer.MAX_VALUE, x.elapsedMs()), ttft < 0 ? null : (int) Math.min(Integer.MAX_VALUE, ttft))
                 .outcome(httpStatus, errorCode)
@@ -93,7 +120,10 @@ public final class Metering implements AutoCloseable {
                 .build();
     }
 
-    /** The usage event of a shadow request: flagged, charged at the shadow deployment's prices, its own request id. */
+    /**
+     * The usage event of a shadow request: flagged, its own request id, the provider cost of the shadow deployment (what
+     * the operator pays) and no team charge: shadow traffic is the operator's evaluation, never team spend.
+     */
     public UsageEvent shadowEvent(Exchange x, String shadowRequestId, Deployment d, Usage usage, int latencyMs, int status, String errorCode) {
         Instant at = x.receivedAt();
         Charge c = charge(d, x.plan().route(), usage, at);
@@ -103,7 +133,8 @@ public final class Metering implements AutoCloseable {
                 .route(x.plan().route(), x.plan().policy(), x.plan().stage().orElse(null))
                 .deployment(d.name(), d.provider(), d.model(), d.deploymentClass().forMetering())
                 .tokens(usage.promptTokens(), usage.completionTokens(), Math.min(usage.cachedTokens(), usage.promptTokens()))
-                .money(c.providerCostMicros(), c.teamChargeMicros(), c.baselineCostMicros())
+                .tokenSource(tokenSource(d, usage))
+                .money(c.providerCostMicros(), MicroUsd.ZERO, null)
                 .timing(latencyMs, null)
                 .outcome(status, errorCode)
                 .streamed(false)

@@ -108,11 +108,12 @@ public final class Migrations {
                 side(traffic, dev.llmgateway.metering.DeploymentClass.OPEN), side(traffic, dev.llmgateway.metering.DeploymentClass.CLOSED));
     }
 
-    /** Money the route saved against its closed baseline, all time. */
-    public long savingsMicros(String route) {
-        long saved = 0;
+    /** Money the route saved against its closed baseline, all time, exactly; empty when no request has a priced baseline. */
+    public java.util.Optional<dev.llmgateway.metering.MicroUsd> savingsMicros(String route) {
+        java.util.Optional<dev.llmgateway.metering.MicroUsd> saved = java.util.Optional.empty();
         for (UsageQueries.Saving s : usage.savings(UsageQueries.Filter.all().route(route), UsageQueries.Period.MONTH)) {
-            saved = Math.addExact(saved, s.savingMicros());
+            if (s.savingMicros().isEmpty()) continue;
+            saved = java.util.Optional.of(saved.orElse(dev.llmgateway.metering.MicroUsd.ZERO).plus(s.savingMicros().get()));
         }
         return saved;
     }

@@ -54,7 +54,7 @@ public final class AdmitStage implements Stage {
                             + " per minute.", l.retryAfter())));
         }
         long worstMicros = worstCaseMicros(x, promptBound, outputBound);
-        return blocking.apply(() -> budgets.reserve(x.team().id(), x.key().id(), worstMicros, worstTokens)).recover(e -> {
+        return blocking.apply(() -> budgets.reserve(x.team().id(), x.key().id(), worstMicros, worstTokens, x.receivedAt())).recover(e -> {
             rates.adjustTokens(x.team().id(), x.key().id(), -worstTokens);
             if (e instanceof dev.llmgateway.metering.StoreException) {
                 return Future.failedFuture(new GatewayError.Failure(new GatewayError.ServiceUnavailable(
@@ -85,9 +85,10 @@ public final class AdmitStage implements Stage {
     private void settle(Exchange x, Reservation reservation, long reservedTokens) {
         long tokens = (long) x.usage().promptTokens() + x.usage().completionTokens();
         rates.adjustTokens(x.team().id(), x.key().id(), tokens - reservedTokens);
-        long charged = x.chargedMicros();
+        // The exact charge: each lease sums them exactly and rounds the sum up once (a hard limit is never overspent).
+        dev.llmgateway.metering.MicroUsd charged = x.chargedMicros();
         settleExecutor.execute(() -> {
-            if (charged == 0 && tokens == 0) budgets.release(reservation);
+            if (charged.isZero() && tokens == 0) budgets.release(reservation);
             else budgets.settle(reservation, charged, tokens);
         });
     }
@@ -114,7 +115,7 @@ public final class AdmitStage implements Stage {
         long worst = 0;
         Usage usage = new Usage(promptTokens, outputTokens, 0, true);
         for (Deployment d : x.plan().candidates()) {
-            worst = Math.max(worst, metering.charge(d, x.plan().route(), usage, x.receivedAt()).teamChargeMicros());
+            worst = Math.max(worst, metering.charge(d, x.plan().route(), usage, x.receivedAt()).teamChargeMicros().ceilMicros());
         }
         return worst;
     }

@@ -45,7 +45,7 @@ public final class Exchange {
     private long firstByteNanos;
     private boolean streamed;
     private StringBuilder outputText;
-    private long chargedMicros;
+    private dev.llmgateway.metering.MicroUsd chargedMicros = dev.llmgateway.metering.MicroUsd.ZERO;
     private java.util.OptionalDouble budgetUsedFraction = java.util.OptionalDouble.empty();
     private Reply reply;
     private java.util.function.Supplier<io.vertx.core.Future<Void>> beforeFinish = io.vertx.core.Future::succeededFuture;
@@ -73,6 +73,7 @@ public final class Exchange {
     public ClientChannel client() { return client; }
     /** Routing hints the client sent as x-gateway-* request headers (lower-case names). */
     public Map<String, String> hints() { return hints; }
+    /** When the request arrived: its one accounting instant (price version, budget period, usage month, ledger period). */
     public Instant receivedAt() { return receivedAt; }
     public long startNanos() { return startNanos; }
     public CancelToken cancel() { return cancel; }
@@ -144,9 +145,9 @@ public final class Exchange {
     public void appendOutputText(String text) { if (outputText != null) outputText.append(text); }
     public String outputText() { return outputText == null ? "" : outputText.toString(); }
 
-    /** What the team was charged for this request, set by Meter (0 until then). */
-    public long chargedMicros() { return chargedMicros; }
-    public void charged(long micros) { this.chargedMicros = micros; }
+    /** What the team was charged for this request, exactly, set by Meter (0 until then). */
+    public dev.llmgateway.metering.MicroUsd chargedMicros() { return chargedMicros; }
+    public void charged(dev.llmgateway.metering.MicroUsd micros) { this.chargedMicros = micros; }
 
     public boolean streamed() { return streamed; }
     public void streaming() { this.streamed = true; }

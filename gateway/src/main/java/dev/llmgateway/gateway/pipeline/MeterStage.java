@@ -39,6 +39,7 @@ public final class MeterStage implements Stage {
         x.beforeFinish(() -> {
             recorded[0] = true;
             UsageEvent e = metering.event(x, 200, null);
+            // Exact, sub-micro-dollar digits included: the request is not rounded on its own (see docs/billing.md).
             x.responseHeaders().put("x-gateway-cost", dev.llmgateway.metering.Money.formatUsd(e.teamChargeMicros()));
             return record(x, e).recover(err -> {
                 // The answer exists and was paid for upstream; withholding it would not bring the record back.

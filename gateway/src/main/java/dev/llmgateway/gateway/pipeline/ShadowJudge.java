@@ -65,7 +65,8 @@ public final class ShadowJudge {
         ObjectNode body = request(x, shadowFirst ? shadowAnswer : primaryAnswer, shadowFirst ? primaryAnswer : shadowAnswer);
         ProviderCall call = new ProviderCall(x.requestId() + "-judge", judgeDeployment, body, ChatRequest.parse(body), new CancelToken());
         return backends.forProvider(judgeDeployment.provider()).complete(call).map(c -> {
-            long cost = metering.charge(judgeDeployment, x.plan().route(), c.usage(), Instant.now()).providerCostMicros();
+            // The exact judge cost is in its (shadow) usage record; the daily cap counts it rounded up so it is never exceeded.
+            long cost = metering.charge(judgeDeployment, x.plan().route(), c.usage(), Instant.now()).providerCostMicros().ceilMicros();
             spent.addAndGet(cost);
             metering.record(metering.shadowEvent(x, x.requestId() + "-judge", judgeDeployment, c.usage(), 0, 200, null));
             String said = verdictWord(dev.llmgateway.gateway.api.OpenAiJson.choiceText(c.body(), "message"));

@@ -29,10 +29,11 @@ async function budgetOf(team) {
 export async function spendPage({ rerender }) {
   defaults();
   const q = `from=${state.from}&to=${nextDay(state.to)}`;
-  const [usage, teams, savings] = await Promise.all([
+  const [usage, teams, savings, sources] = await Promise.all([
     api(`/admin/usage?group_by=day,team&${q}`),
     api('/admin/teams'),
     api(`/admin/savings?period=day&${q}`).catch((e) => ({ error: e })),
+    api(`/admin/usage?group_by=token_source&${q}`).catch(() => null),
   ]);
   const groups = usage.groups || [];
   const teamNames = [...new Set([...teams.data.map((t) => t.id), ...groups.map((g) => g.team)])].sort();
@@ -43,6 +44,7 @@ export async function spendPage({ rerender }) {
     controls(rerender),
     chart(groups, teamNames, budgets),
     spendTable(groups, usage.total),
+    tokenSources(sources),
     savingsReport(savings));
 }
 
@@ -170,17 +172,38 @@ function spendTable(groups, total) {
   { id: 'spend-table' });
   if (groups.length) t.append(foot);
   return h('div', { class: 'scroll' }, t,
-    total ? h('p', { class: 'hint' }, `Gateway total for the period: ${total.requests} requests, team charge ${dollars(total.team_charge_usd)}, provider cost ${dollars(total.provider_cost_usd)}.`) : null);
+    total ? h('p', { class: 'hint' }, `Gateway total for the period: ${total.requests} requests, team charge ${dollars(total.team_charge_usd)}, provider cost ${dollars(total.provider_cost_usd)}.`) : null,
+    total ? h('p', { class: 'hint', id: 'shadow-total' }, `Shadow and judge calls (the operator's evaluation, never team spend, not in the figures above): ${total.shadow_requests ?? 0} requests, provider cost ${dollars(total.shadow_cost_usd)}.`) : null);
 }
+
+/** How the period's token counts were obtained: provider reports, the embedded engine's counts, or estimates. */
+function tokenSources(sources) {
+  const groups = (sources && sources.groups) || [];
+  if (!groups.length) return null;
+  const parts = groups.map((g) => `${g.requests} ${g.token_source}`);
+  return h('p', { class: 'hint', id: 'token-sources' }, `Token counts of these requests: ${parts.join(', ')} `
+    + '(provider: reported by the provider; engine: counted by the embedded engine; estimated: the provider reported none, e.g. a stream cut short).');
+}
+
+/** An amount, or "no baseline" when the API has none (not a zero saving). */
+function orNoBaseline(v) { return v == null ? 'no baseline' : dollars(v); }
 
 function savingsReport(savings) {
   const section = h('section', { 'aria-labelledby': 'savings-title', id: 'savings' }, h('h3', { id: 'savings-title' }, 'Savings against the closed baseline'));
   if (savings.error) return fill(section, section.firstChild, notice(`Savings report unavailable: ${savings.error.message}`, 'error'));
   const rows = (savings.data || []).map((r) => h('tr', { 'data-route': r.route, 'data-team': r.team },
     td(r.period_start), td(r.route), td(r.team), td(r.requests, true), td(dollars(r.actual_cost_usd), true),
-    td(dollars(r.team_charge_usd), true), td(dollars(r.baseline_cost_usd), true), td(dollars(r.saving_usd), true, { class: micros(r.saving_usd) < 0n ? 'neg' : null })));
+    td(dollars(r.team_charge_usd), true), td(orNoBaseline(r.baseline_cost_usd), true),
+    td(orNoBaseline(r.saving_usd), true, { class: r.saving_usd != null && micros(r.saving_usd) < 0n ? 'neg' : null })));
+  const flags = [];
+  if (savings.requests_without_baseline) flags.push(`${savings.requests_without_baseline} requests have no priced baseline and are left out of the saving`);
+  if (savings.unpriced_open_requests) flags.push(`${savings.unpriced_open_requests} requests ran on an open deployment without a price (their saving reads as 100%)`);
+  if (savings.shadow_requests) flags.push(`shadow and judge calls cost ${dollars(savings.shadow_cost_usd)} on top (${savings.shadow_requests} requests)`);
   section.append(
-    h('p', { class: 'headline', id: 'savings-total' }, `Saved ${dollars(savings.saving_usd)}: actual provider cost ${dollars(savings.actual_cost_usd)} against ${dollars(savings.baseline_cost_usd)} on the closed baseline.`),
+    h('p', { class: 'headline', id: 'savings-total' }, savings.saving_usd == null
+      ? `No baseline: no request in this period has a priced closed baseline (actual provider cost ${dollars(savings.actual_cost_usd)}).`
+      : `Saved ${dollars(savings.saving_usd)}: actual provider cost ${dollars(savings.actual_cost_usd)} against ${dollars(savings.baseline_cost_usd)} on the closed baseline.`),
+    ...(flags.length ? [h('p', { class: 'hint', id: 'savings-flags' }, `${flags.join('; ')}. Savings re-price the served model's tokens; another tokenizer would count differently.`)] : []),
     h('div', { class: 'scroll' }, table('Savings per day, route and team', [
       { label: 'Day (UTC)' }, { label: 'Route' }, { label: 'Team' }, { label: 'Requests', num: true }, { label: 'Actual cost', num: true },
       { label: 'Team charge', num: true }, { label: 'Baseline cost', num: true }, { label: 'Saving', num: true }],

@@ -1,6 +1,8 @@
 // Statements: what is owed to the authors of open models for a month, a statement's lines, a CSV export of each,
 // and closing a month that has ended.
-import { api, apiText, dollars, fill, h, isMissingEndpoint, microsOf, notice, saveFile, shortTime, sumUsd, table, td, ApiError } from '../lib.js';
+import { api, apiText, dollars, fill, h, isMissingEndpoint, micros, microsOf, notice, saveFile, shortTime, sumUsd, table, td, ApiError } from '../lib.js';
+
+const usdOfMicros = (v) => microsOf(v);
 
 const state = { period: null };
 
@@ -81,8 +83,11 @@ async function showDetails(id, button, details, author) {
   const lines = (st.lines || []).map((l) => h('tr', { 'data-line': l.line_no },
     td(l.line_no, true), td(l.kind.replace(/_/g, ' ')), td(l.deployment || '—'), td(`${l.license_id} v${l.license_version}`),
     td(l.use_class || '—'), td(l.usage_date || l.usage_period, false, { class: 'nowrap' }), td(l.requests, true), td(l.prompt_tokens, true), td(l.completion_tokens, true),
-    td(dollars(microsOf(l.billed_micros)), true, { 'data-field': 'billed' }), td(dollars(microsOf(l.share_micros)), true, { 'data-field': 'share' })));
-  const sum = (f) => (st.lines || []).reduce((a, l) => a + microsOf(l[f]), 0n);
+    td(dollars(l.billed_usd ?? usdOfMicros(l.billed_micros)), true, { 'data-field': 'billed' }),
+    td(dollars(l.share_usd ?? usdOfMicros(l.share_micros)), true, { 'data-field': 'share' })));
+  // Exact line amounts (sub-micro-dollar digits kept); the statement's owed total is their sum rounded once.
+  const sum = (f) => (st.lines || []).reduce((a, l) => a + (l[f.replace('_micros', '_usd')] != null
+    ? micros(l[f.replace('_micros', '_usd')]) : microsOf(l[f])), 0n);
   const t = table(`Lines of ${st.id} (${author}, ${st.period}, ${st.status})`, [
     { label: '#', num: true }, { label: 'Kind' }, { label: 'Deployment' }, { label: 'License' }, { label: 'Use class' },
     { label: 'Usage (day or month)' }, { label: 'Requests', num: true }, { label: 'Prompt tokens', num: true },

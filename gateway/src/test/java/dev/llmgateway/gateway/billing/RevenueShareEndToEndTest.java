@@ -47,7 +47,7 @@ class RevenueShareEndToEndTest {
         String research = Http.newKey("lab-team");
 
         long billed = 0;
-        long share = 0;
+        java.math.BigDecimal share = java.math.BigDecimal.ZERO;
         long prompt = 0;
         long completion = 0;
         for (int i = 0; i < 3; i++) {
@@ -56,7 +56,7 @@ class RevenueShareEndToEndTest {
             long c = usage.path("completion_tokens").asLong();
             long charge = p * 20 + c * 40;                 // $20 / $40 per 1M tokens = 20 / 40 micro-USD per token
             billed += charge;
-            share += (charge * 1000 + 5_000) / 10_000;     // 10% (1000 bp), rounded half-up per request
+            share = share.add(java.math.BigDecimal.valueOf(charge).movePointLeft(1)); // 10% (1000 bp), exact, not rounded per request
             prompt += p;
             completion += c;
         }
@@ -72,15 +72,17 @@ class RevenueShareEndToEndTest {
         assertThat(st.path("status").asText()).isEqualTo("open");
         assertThat(st.path("requests").asLong() - before.path("requests").asLong()).isEqualTo(4);
         assertThat(st.path("billed_micros").asLong() - before.path("billed_micros").asLong()).isEqualTo(billed + researchCharge);
-        assertThat(st.path("share_micros").asLong() - before.path("share_micros").asLong()).isEqualTo(share);
+        assertThat(usd(st, "share_usd").subtract(usd(before, "share_usd")).movePointRight(6)).isEqualByComparingTo(share);
+        assertThat(st.path("share_micros").asLong()).as("owed: the exact total rounded once, half-even")
+                .isEqualTo(usd(st, "share_usd").movePointRight(6).setScale(0, java.math.RoundingMode.HALF_EVEN).longValueExact());
 
         JsonNode full = Http.json(Http.get(Http.gateway() + "/admin/statements/" + st.path("id").asText(), ADMIN).body());
-        long lineShare = 0;
+        java.math.BigDecimal lineShare = java.math.BigDecimal.ZERO;
         for (JsonNode l : full.path("lines")) {
             if (l.path("use_class").asText().equals("research")) assertThat(l.path("share_micros").asLong()).isZero();
-            lineShare += l.path("share_micros").asLong();
+            lineShare = lineShare.add(usd(l, "share_usd"));
         }
-        assertThat(lineShare).as("lines add up to the statement").isEqualTo(st.path("share_micros").asLong());
+        assertThat(lineShare).as("exact lines add up to the exact statement total").isEqualByComparingTo(usd(st, "share_usd"));
         assertThat(prompt).isPositive();
         assertThat(completion).isEqualTo(3 * 8);
 
@@ -92,6 +94,10 @@ class RevenueShareEndToEndTest {
         runtime.postLedger();
         JsonNode again = Http.json(Http.get(Http.gateway() + "/admin/statements/" + st.path("id").asText(), ADMIN).body());
         assertThat(again.path("share_micros").asLong()).as("replaying the ledger posts nothing twice").isEqualTo(st.path("share_micros").asLong());
+    }
+
+    private static java.math.BigDecimal usd(JsonNode n, String field) {
+        return n.hasNonNull(field) ? new java.math.BigDecimal(n.path(field).asText()) : java.math.BigDecimal.ZERO;
     }
 
     /** The current period's statement of an author, or an empty object when there is none yet. */

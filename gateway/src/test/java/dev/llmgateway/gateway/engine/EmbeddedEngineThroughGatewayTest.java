@@ -135,4 +135,41 @@ class EmbeddedEngineThroughGatewayTest {
         }
         throw new AssertionError("could not observe the busy slot: generations finished too fast");
     }
+    @Test
+    void aStreamCutByTheClientIsBilledWithTheEnginesExactCounts() throws Exception {
+        String body = "\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}]";
+        HttpResponse<String> whole = Http.post(Http.gateway() + "/v1/chat/completions", key,
+                "{\"model\":\"tiny-test\",\"max_tokens\":1," + body + "}");
+        assertThat(whole.statusCode()).isEqualTo(200);
+        long promptTokens = Http.json(whole.body()).path("usage").path("prompt_tokens").asLong();
+
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpRequest stream = HttpRequest.newBuilder(URI.create(Http.gateway() + "/v1/chat/completions"))
+                .header("authorization", "Bearer " + key)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"tiny-test\",\"stream\":true,\"temperature\":0," + body + "}")).build();
+        HttpResponse<java.io.InputStream> cut = http.send(stream, HttpResponse.BodyHandlers.ofInputStream());
+        String requestId = cut.headers().firstValue("x-gateway-request-id").orElseThrow();
+        BufferedReader reader = new BufferedReader(new InputStreamReader(cut.body(), StandardCharsets.UTF_8));
+        String line;
+        do {
+            line = reader.readLine();
+        } while (line != null && !line.startsWith("data: {"));
+        cut.body().close();
+
+        JsonNode record = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> r = Http.get(Http.gateway() + "/admin/usage/" + requestId, GatewayTestResource.ADMIN_KEY);
+            if (r.statusCode() == 200) {
+                record = Http.json(r.body());
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertThat(record).as("the cut stream has a usage record").isNotNull();
+        // Counted by the engine itself (prompt included), not estimated from characters.
+        assertThat(record.path("token_source").asText()).isEqualTo("engine");
+        assertThat(record.path("prompt_tokens").asLong()).isEqualTo(promptTokens);
+        assertThat(record.path("completion_tokens").asLong()).isPositive();
+    }
 }

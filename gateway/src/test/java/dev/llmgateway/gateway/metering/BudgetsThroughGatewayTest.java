@@ -29,7 +29,7 @@ class BudgetsThroughGatewayTest {
 
     private long spentMicros(String team) throws InterruptedException {
         assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
-        return new UsageQueries(runtime.database().dataSource()).total(UsageQueries.Filter.all().team(team)).teamChargeMicros();
+        return new UsageQueries(runtime.database().dataSource()).total(UsageQueries.Filter.all().team(team)).teamChargeMicros().ceilMicros();
     }
 
     @Test

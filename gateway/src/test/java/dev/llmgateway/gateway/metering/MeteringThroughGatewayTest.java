@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.testing.GatewayTestResource;
 import dev.llmgateway.gateway.testing.Http;
+import dev.llmgateway.metering.MicroUsd;
 import dev.llmgateway.metering.UsageEvent;
 import dev.llmgateway.metering.UsageQueries;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -42,9 +43,10 @@ class MeteringThroughGatewayTest {
         // 2 prompt tokens at $2.50/1M + 7 completion tokens at $10.00/1M = $0.000075 = 75 micro-USD
         assertThat(e.promptTokens()).isEqualTo(2);
         assertThat(e.completionTokens()).isEqualTo(7);
-        assertThat(e.providerCostMicros()).isEqualTo(75);
-        assertThat(e.teamChargeMicros()).isEqualTo(75);
-        assertThat(e.baselineCostMicros()).isEqualTo(75);
+        assertThat(e.providerCostMicros()).isEqualTo(MicroUsd.ofMicros(75));
+        assertThat(e.teamChargeMicros()).isEqualTo(MicroUsd.ofMicros(75));
+        assertThat(e.baselineCostMicros()).isEqualTo(MicroUsd.ofMicros(75));
+        assertThat(e.tokenSource()).isEqualTo(dev.llmgateway.metering.TokenSource.PROVIDER);
         assertThat(r.headers().firstValue("x-gateway-cost")).contains("0.000075");
         assertThat(e.teamId()).isEqualTo("metered-team");
         assertThat(e.endUser()).isEqualTo("alice");
@@ -73,9 +75,9 @@ class MeteringThroughGatewayTest {
                 "{\"model\":\"gpt-test\",\"messages\":[{\"role\":\"user\",\"content\":\"hi there\"}]}");
         UsageEvent e = stored(r);
         assertThat(e.deployment()).isEqualTo("backup");
-        // backup: 2 x $0.10/1M + 7 x $0.20/1M = 1.6 micro-USD -> 2 (half-up); baseline primary: 75
-        assertThat(e.teamChargeMicros()).isEqualTo(2);
-        assertThat(e.baselineCostMicros()).isEqualTo(75);
+        // backup: 2 x $0.10/1M + 7 x $0.20/1M = 1.6 micro-USD, kept exactly; baseline primary: 75
+        assertThat(e.teamChargeMicros()).isEqualTo(MicroUsd.of(16, 1));
+        assertThat(e.baselineCostMicros()).isEqualTo(MicroUsd.ofMicros(75));
     }
 
     @Test
@@ -88,7 +90,7 @@ class MeteringThroughGatewayTest {
         assertThat(e.httpStatus()).isEqualTo(400);
         assertThat(e.errorCode()).isEqualTo("upstream_rejected_request");
         assertThat(e.completionTokens()).isZero();
-        assertThat(e.teamChargeMicros()).isZero();
+        assertThat(e.teamChargeMicros()).isEqualTo(MicroUsd.ZERO);
     }
 
     @Test
@@ -117,7 +119,8 @@ class MeteringThroughGatewayTest {
 
         var grouped = Http.json(Http.get(Http.gateway() + "/admin/usage?team=" + team + "&group_by=deployment", admin).body());
         assertThat(grouped.path("total").path("requests").asLong()).isEqualTo(2);
-        assertThat(grouped.path("total").path("team_charge_usd").asText()).isEqualTo("0.000077");
+        assertThat(grouped.path("total").path("team_charge_usd").asText()).isEqualTo("0.0000766");
+        assertThat(grouped.path("total").path("team_charge_micros").asLong()).isEqualTo(77); // 76.6 rounded once
         assertThat(grouped.path("groups").findValuesAsText("deployment")).containsExactlyInAnyOrder("backup", "primary");
 
         String id = viaBackup.headers().firstValue("x-gateway-request-id").orElseThrow();
@@ -131,8 +134,8 @@ class MeteringThroughGatewayTest {
         assertThat(csv.body()).contains(id);
 
         var savings = Http.json(Http.get(Http.gateway() + "/admin/savings?team=" + team + "&period=day", admin).body());
-        // baseline 75 + 75, actual 2 + 75: the backup (open) request saved 73 micro-USD
-        assertThat(savings.path("saving_usd").asText()).isEqualTo("0.000073");
+        // baseline 75 + 75, actual 1.6 + 75: the backup (open) request saved 73.4 micro-USD
+        assertThat(savings.path("saving_usd").asText()).isEqualTo("0.0000734");
         assertThat(Http.get(Http.gateway() + "/admin/usage?group_by=planet", admin).statusCode()).isEqualTo(400);
         assertThat(Http.get(Http.gateway() + "/admin/usage/req_missing", admin).statusCode()).isEqualTo(404);
     }

@@ -74,6 +74,13 @@ public final class TestConfig {
                     class: closed
                     retry: {max_attempts: 3, backoff_initial: 10ms, backoff_max: 5s}
                     circuit_breaker: {request_volume: 1000}
+                  cheap-open:
+                    provider: fake-openai
+                    model: cheap-open
+                    class: open
+                    prices: {input: "0.20", output: "0.20"}
+                    license: cheap-share
+                    circuit_breaker: {request_volume: 1000}
                   stalling:
                     provider: fake-openai
                     model: stalling
@@ -113,6 +120,8 @@ public final class TestConfig {
                     baseline: primary
                   tiny-test:
                     deployment: tiny
+                  cheap-test:
+                    deployment: cheap-open
                   gpt-test:
                     deployment: primary
                     fallbacks: [backup]

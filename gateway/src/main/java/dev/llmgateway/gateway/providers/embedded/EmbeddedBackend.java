@@ -178,7 +178,12 @@ public final class EmbeddedBackend implements ModelBackend {
         }
 
         @Override
-        public Usage usageSoFar() { return new Usage(promptTokens, completionPieces, 0, true); }
+        public Usage usageSoFar() {
+            // The engine's own counts: completion pieces are generated tokens, exact; the prompt count is known once the
+            // engine returned (a cancelled generation returns normally with exact counts). Only before that is it a guess.
+            boolean promptKnown = promptTokens > 0;
+            return new Usage(promptKnown ? promptTokens : call.chat().estimatedPromptTokens(), completionPieces, 0, !promptKnown);
+        }
 
         @Override
         public void cancel() { cancel.cancel(); }

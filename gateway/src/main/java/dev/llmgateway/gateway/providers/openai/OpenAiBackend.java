@@ -112,6 +112,11 @@ public final class OpenAiBackend implements ModelBackend {
                 for (JsonNode c : choices) {
                     JsonNode content = c.path("delta").get("content");
                     if (content != null && content.isTextual()) chars[0] += content.asText().length();
+                    // Streamed tool calls are completion tokens too (counted when the usage chunk never comes).
+                    for (JsonNode call : c.path("delta").path("tool_calls")) {
+                        chars[0] += call.path("function").path("name").asText("").length()
+                                + call.path("function").path("arguments").asText("").length();
+                    }
                     JsonNode fr = c.get("finish_reason");
                     if (fr != null && fr.isTextual()) finish[0] = fr.asText();
                 }
@@ -159,10 +164,9 @@ public final class OpenAiBackend implements ModelBackend {
                 u.path("prompt_tokens_details").path("cached_tokens").asInt(0), false));
     }
 
+    /** Counts for a stream the provider never reported usage for: tools and images included, flagged as estimated. */
     static Usage estimate(ChatRequest chat, int completionChars) {
-        int promptChars = 0;
-        for (String t : chat.messageTexts()) promptChars += t.length();
-        return new Usage(Usage.estimateTokens(promptChars), Usage.estimateTokens(completionChars), 0, true);
+        return new Usage(chat.estimatedPromptTokens(), Usage.estimateTokens(completionChars), 0, true);
     }
 
     private static JsonNode parse(String dep, Buffer buf) {

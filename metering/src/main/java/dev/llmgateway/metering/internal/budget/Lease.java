@@ -11,6 +11,11 @@ public final class Lease {
     long grantedMicros, grantedTokens;
     long reservedMicros, reservedTokens;
     long spentMicros, spentTokens;
+    /**
+     * The exact sum of the settled requests' charges; {@code spentMicros} is it rounded up once, so the lease's whole
+     * micro-USD counters over-count by less than one micro-USD in all, not one per request.
+     */
+    dev.llmgateway.metering.MicroUsd spentExact = dev.llmgateway.metering.MicroUsd.ZERO;
     long reportedMicros, reportedTokens;
     int inFlight;
     /** Spendable until this instant (the stored expiry minus the safety margin). */
@@ -33,10 +38,11 @@ public final class Lease {
         inFlight++;
     }
 
-    void settle(long reservedM, long reservedT, long actualM, long actualT) {
+    void settle(long reservedM, long reservedT, dev.llmgateway.metering.MicroUsd actualM, long actualT) {
         reservedMicros = Math.subtractExact(reservedMicros, reservedM);
         reservedTokens = Math.subtractExact(reservedTokens, reservedT);
-        spentMicros = Math.addExact(spentMicros, actualM);
+        spentExact = spentExact.plus(actualM);
+        spentMicros = spentExact.ceilMicros();
         spentTokens = Math.addExact(spentTokens, actualT);
         inFlight--;
         BudgetInvariants.check(reservedMicros >= 0 && reservedTokens >= 0 && inFlight >= 0,

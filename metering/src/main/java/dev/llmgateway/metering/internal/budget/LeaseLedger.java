@@ -402,6 +402,63 @@ public final class LeaseLedger {
         }
     }
 
+    /** A recorded alert not yet delivered, with its delivery attempts so far. */
+    public record PendingAlert(long id, int attempts, dev.llmgateway.metering.BudgetAlert alert) {}
+
+    /**
+     * Recorded alerts neither delivered nor given up: this replica's, plus those of replicas that left them undelivered
+     * since before {@code orphanedBefore} (taken over: their replica id becomes this one, so one replica delivers each).
+     */
+    public List<PendingAlert> undeliveredAlerts(String replicaId, Instant orphanedBefore) {
+        String sql = "WITH mine AS (UPDATE budget_alerts SET replica_id = ? WHERE delivered_at IS NULL AND gave_up_at IS NULL "
+                + "AND (replica_id = ? OR fired_at < ?) RETURNING *) "
+                + "SELECT m.id, m.delivery_attempts, m.budget_id, b.team_id, b.key_id, m.threshold_pct, m.unit, m.used_amount, "
+                + "m.limit_amount, m.period_start, p.period_end, m.fired_at, m.replica_id FROM mine m "
+                + "JOIN budgets b ON b.id = m.budget_id "
+                + "LEFT JOIN budget_periods p ON p.budget_id = m.budget_id AND p.period_start = m.period_start ORDER BY m.id";
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, replicaId);
+            ps.setString(2, replicaId);
+            ps.setTimestamp(3, Timestamp.from(orphanedBefore));
+            try (ResultSet rs = ps.executeQuery()) {
+                List<PendingAlert> out = new ArrayList<>();
+                while (rs.next()) {
+                    Timestamp end = rs.getTimestamp(11);
+                    out.add(new PendingAlert(rs.getLong(1), rs.getInt(2), new dev.llmgateway.metering.BudgetAlert(rs.getLong(3),
+                            rs.getString(4), java.util.Optional.ofNullable(rs.getString(5)), rs.getInt(6), BudgetUnit.fromWire(rs.getString(7)),
+                            rs.getLong(8), rs.getLong(9), rs.getTimestamp(10).toInstant(),
+                            java.util.Optional.ofNullable(end).map(Timestamp::toInstant), rs.getTimestamp(12).toInstant(), rs.getString(13))));
+                }
+                return out;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("reading undelivered budget alerts", e);
+        }
+    }
+
+    /** Records that an alert was delivered. */
+    public void alertDelivered(long alertId, Instant at) {
+        alertUpdate("UPDATE budget_alerts SET delivered_at = ?, delivery_attempts = delivery_attempts + 1 WHERE id = ?", alertId, at, null);
+    }
+
+    /** Records a failed delivery attempt; {@code giveUp}: no more attempts (the alert stays recorded with its last error). */
+    public void alertFailed(long alertId, String error, boolean giveUp, Instant at) {
+        alertUpdate("UPDATE budget_alerts SET delivery_attempts = delivery_attempts + 1, last_error = ?, "
+                + "gave_up_at = CASE WHEN " + giveUp + " THEN ?::timestamptz END WHERE id = ?", alertId, at, error);
+    }
+
+    private void alertUpdate(String sql, long alertId, Instant at, String error) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            if (error != null) ps.setString(i++, error.length() > 500 ? error.substring(0, 500) : error);
+            ps.setTimestamp(i++, Timestamp.from(at));
+            ps.setLong(i, alertId);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("recording the delivery of budget alert " + alertId, e);
+        }
+    }
+
     /** Thresholds already recorded for the period (so a restarted replica does not try them again). */
     public List<Integer> recordedThresholds(long budgetId, Instant periodStart) {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(

@@ -195,7 +195,7 @@ public final class LeasePool {
     }
 
     /** Settles a hold with the actual spend (may exceed the hold; the excess is reported, never lost). */
-    public synchronized void settle(Hold h, long actualMicros, long actualTokens, Instant now) {
+    public synchronized void settle(Hold h, dev.llmgateway.metering.MicroUsd actualMicros, long actualTokens, Instant now) {
         h.lease().settle(h.micros(), h.tokens(), actualMicros, actualTokens);
         lastUsed = now;
     }
@@ -298,7 +298,10 @@ public final class LeasePool {
         return dropped;
     }
 
-    /** Threshold percentages newly crossed by actual plus presumed spend, each returned once per pool. */
+    /**
+     * Threshold percentages crossed by actual plus presumed spend and not yet recorded; returned again until
+     * {@link #recorded} is called for them (so a database error while recording loses no alert).
+     */
     public List<Crossing> newCrossings(BudgetDefinition def) {
         dbLock.lock();
         try {
@@ -329,12 +332,19 @@ public final class LeasePool {
                 if (lastKnown.usedTokens() >= BudgetInvariants.thresholdAmount(limit, pct) && lastKnown.usedTokens() > 0)
                     c = new Crossing(pct, BudgetUnit.TOKENS, lastKnown.usedTokens(), limit);
             }
-            if (c != null) {
-                alerted.add(pct);
-                out.add(c);
-            }
+            if (c != null) out.add(c);
         }
         return out;
+    }
+
+    /** Marks a threshold as recorded in {@code budget_alerts} (by this replica or another). */
+    public void recorded(int thresholdPct) {
+        dbLock.lock();
+        try {
+            if (alerted != null) alerted.add(thresholdPct);
+        } finally {
+            dbLock.unlock();
+        }
     }
 
     /** A threshold reached in one unit. */

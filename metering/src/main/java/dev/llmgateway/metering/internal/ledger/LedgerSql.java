@@ -79,7 +79,7 @@ public final class LedgerSql {
                     en.setLong(1, ids[i]);
                     en.setString(2, e.account());
                     en.setString(3, e.side().wire());
-                    en.setLong(4, e.amountMicros());
+                    en.setBigDecimal(4, e.amountMicros().micros());
                     en.addBatch();
                     anyEntry = true;
                 }

@@ -1,6 +1,7 @@
 package dev.llmgateway.metering.internal.ledger;
 
 import dev.llmgateway.metering.LicensePeriodFigures;
+import dev.llmgateway.metering.MicroUsd;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -39,7 +40,7 @@ public final class MonthFigures {
     public LicensePeriodFigures figures() { return figures; }
 
     /** Adds one request to the month. */
-    public LicensePeriodFigures add(String userKey, long chargeMicros, long tokens) {
+    public LicensePeriodFigures add(String userKey, MicroUsd chargeMicros, long tokens) {
         boolean fresh = !knownUsers.contains(userKey) && newUsers.add(userKey);
         figures = figures.plus(fresh, chargeMicros, tokens);
         changed = true;
@@ -55,7 +56,7 @@ public final class MonthFigures {
             ps.setString(1, licenseId);
             ps.setString(2, Periods.wire(month));
             try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) f = new LicensePeriodFigures(rs.getLong(1), rs.getLong(2), rs.getLong(3));
+                if (rs.next()) f = new LicensePeriodFigures(rs.getLong(1), new MicroUsd(rs.getBigDecimal(2)), rs.getLong(3));
             }
         }
         Set<String> known = new HashSet<>();
@@ -80,7 +81,7 @@ public final class MonthFigures {
                 + "FROM license_period_figures WHERE period = ?")) {
             ps.setString(1, Periods.wire(month));
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) out.put(rs.getString(1), new LicensePeriodFigures(rs.getLong(2), rs.getLong(3), rs.getLong(4)));
+                while (rs.next()) out.put(rs.getString(1), new LicensePeriodFigures(rs.getLong(2), new MicroUsd(rs.getBigDecimal(3)), rs.getLong(4)));
             }
         }
         return out;
@@ -95,7 +96,7 @@ public final class MonthFigures {
             ps.setString(1, licenseId);
             ps.setString(2, Periods.wire(month));
             ps.setLong(3, figures.activeUsers());
-            ps.setLong(4, figures.revenueMicros());
+            ps.setBigDecimal(4, figures.revenueMicros().micros());
             ps.setLong(5, figures.tokens());
             ps.executeUpdate();
         }

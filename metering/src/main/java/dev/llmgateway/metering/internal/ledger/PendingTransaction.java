@@ -2,6 +2,7 @@ package dev.llmgateway.metering.internal.ledger;
 
 import dev.llmgateway.metering.Invariants;
 import dev.llmgateway.metering.LedgerEntry;
+import dev.llmgateway.metering.MicroUsd;
 import dev.llmgateway.metering.UseClass;
 import java.time.Instant;
 import java.time.YearMonth;
@@ -14,11 +15,11 @@ public record PendingTransaction(String idempotencyKey, String kind, String requ
                                  long completionTokens, int requests, String memo, List<LedgerEntry> entries) {
     public PendingTransaction {
         entries = List.copyOf(entries);
-        long debits = 0, credits = 0;
+        MicroUsd debits = MicroUsd.ZERO, credits = MicroUsd.ZERO;
         for (LedgerEntry e : entries) {
-            if (e.side() == LedgerEntry.Side.DEBIT) debits = Math.addExact(debits, e.amountMicros());
-            else credits = Math.addExact(credits, e.amountMicros());
+            if (e.side() == LedgerEntry.Side.DEBIT) debits = debits.plus(e.amountMicros());
+            else credits = credits.plus(e.amountMicros());
         }
-        Invariants.check(debits == credits, "transaction " + idempotencyKey + " balances: debits " + debits + " credits " + credits);
+        Invariants.check(debits.equals(credits), "transaction " + idempotencyKey + " balances: debits " + debits + " credits " + credits);
     }
 }

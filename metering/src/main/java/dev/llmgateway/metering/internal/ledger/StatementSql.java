@@ -1,5 +1,6 @@
 package dev.llmgateway.metering.internal.ledger;
 
+import dev.llmgateway.metering.MicroUsd;
 import dev.llmgateway.metering.Statement;
 import dev.llmgateway.metering.StatementLine;
 import dev.llmgateway.metering.UseClass;
@@ -52,7 +53,7 @@ public final class StatementSql {
                             Optional.ofNullable(rs.getString(3)), rs.getString(4), rs.getInt(5),
                             Optional.ofNullable(useClass).map(UseClass::fromWire), YearMonth.parse(rs.getString(7)),
                             Optional.ofNullable(d), rs.getLong(9), rs.getLong(10), rs.getLong(11),
-                            rs.getLong(12), rs.getLong(13)));
+                            new MicroUsd(rs.getBigDecimal(12)), new MicroUsd(rs.getBigDecimal(13))));
                 }
             }
         }
@@ -63,13 +64,14 @@ public final class StatementSql {
 
     public static Statement withTotals(String authorId, YearMonth period, Statement.Status status, Optional<Instant> closedAt,
                                        List<StatementLine> lines) {
-        long requests = 0, prompt = 0, completion = 0, billed = 0, share = 0;
+        long requests = 0, prompt = 0, completion = 0;
+        MicroUsd billed = MicroUsd.ZERO, share = MicroUsd.ZERO;
         for (StatementLine l : lines) {
             requests = Math.addExact(requests, l.requests());
             prompt = Math.addExact(prompt, l.promptTokens());
             completion = Math.addExact(completion, l.completionTokens());
-            billed = Math.addExact(billed, l.billedMicros());
-            share = Math.addExact(share, l.shareMicros());
+            billed = billed.plus(l.billedMicros());
+            share = share.plus(l.shareMicros());
         }
         return new Statement(Statement.idOf(authorId, period), authorId, period, status, closedAt, requests, prompt, completion,
                 billed, share, lines);
@@ -85,8 +87,8 @@ public final class StatementSql {
             ps.setLong(4, s.requests());
             ps.setLong(5, s.promptTokens());
             ps.setLong(6, s.completionTokens());
-            ps.setLong(7, s.billedMicros());
-            ps.setLong(8, s.shareMicros());
+            ps.setBigDecimal(7, s.billedMicros().micros());
+            ps.setBigDecimal(8, s.shareMicros().micros());
             ps.setTimestamp(9, Timestamp.from(s.closedAt().orElseThrow()));
             ps.executeUpdate();
         }
@@ -107,8 +109,8 @@ public final class StatementSql {
                 ps.setLong(10, l.requests());
                 ps.setLong(11, l.promptTokens());
                 ps.setLong(12, l.completionTokens());
-                ps.setLong(13, l.billedMicros());
-                ps.setLong(14, l.shareMicros());
+                ps.setBigDecimal(13, l.billedMicros().micros());
+                ps.setBigDecimal(14, l.shareMicros().micros());
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -149,7 +151,7 @@ public final class StatementSql {
                             Optional.ofNullable(rs.getString(3)), rs.getString(4), rs.getInt(5),
                             Optional.ofNullable(useClass).map(UseClass::fromWire), YearMonth.parse(rs.getString(7)),
                             Optional.ofNullable(d), rs.getLong(9), rs.getLong(10), rs.getLong(11),
-                            rs.getLong(12), rs.getLong(13)));
+                            new MicroUsd(rs.getBigDecimal(12)), new MicroUsd(rs.getBigDecimal(13))));
                 }
             }
         }

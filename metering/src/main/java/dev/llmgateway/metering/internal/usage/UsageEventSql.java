@@ -1,6 +1,7 @@
 package dev.llmgateway.metering.internal.usage;
 
 import dev.llmgateway.metering.UsageEvent;
+import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -21,12 +22,12 @@ public final class UsageEventSql {
     public static final String COLUMNS = "request_id, time, team_id, key_id, end_user, route, policy, stage, deployment, "
             + "provider, upstream_model, deployment_class, prompt_tokens, completion_tokens, cached_tokens, "
             + "provider_cost_micros, team_charge_micros, baseline_cost_micros, latency_ms, ttft_ms, http_status, "
-            + "error_code, streamed, shadow, license_id";
+            + "error_code, streamed, shadow, license_id, token_source";
 
     private static final String INSERT = "WITH batch AS (SELECT * FROM unnest(?::text[], ?::timestamptz[], ?::text[], "
             + "?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], "
-            + "?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int4[], ?::int4[], ?::int4[], "
-            + "?::text[], ?::bool[], ?::bool[], ?::text[]) AS b(" + COLUMNS + ")), "
+            + "?::int8[], ?::int8[], ?::int8[], ?::numeric[], ?::numeric[], ?::numeric[], ?::int4[], ?::int4[], ?::int4[], "
+            + "?::text[], ?::bool[], ?::bool[], ?::text[], ?::text[]) AS b(" + COLUMNS + ")), "
             + "fresh AS (INSERT INTO usage_request_ids (request_id, time) SELECT request_id, time FROM batch "
             + "ON CONFLICT (request_id) DO NOTHING RETURNING request_id) "
             + "INSERT INTO usage_events (" + COLUMNS + ") SELECT b.* FROM batch b JOIN fresh f USING (request_id)";
@@ -41,9 +42,9 @@ public final class UsageEventSql {
         String[] requestId = new String[n], time = new String[n], team = new String[n], key = new String[n],
                 endUser = new String[n], route = new String[n], policy = new String[n], stage = new String[n],
                 deployment = new String[n], provider = new String[n], model = new String[n], cls = new String[n],
-                errorCode = new String[n], license = new String[n];
-        Long[] prompt = new Long[n], completion = new Long[n], cached = new Long[n], providerCost = new Long[n],
-                charge = new Long[n], baseline = new Long[n];
+                errorCode = new String[n], license = new String[n], tokenSource = new String[n];
+        Long[] prompt = new Long[n], completion = new Long[n], cached = new Long[n];
+        BigDecimal[] providerCost = new BigDecimal[n], charge = new BigDecimal[n], baseline = new BigDecimal[n];
         Integer[] latency = new Integer[n], ttft = new Integer[n], status = new Integer[n];
         Boolean[] streamed = new Boolean[n], shadow = new Boolean[n];
         int i = 0;
@@ -63,9 +64,10 @@ public final class UsageEventSql {
             prompt[i] = e.promptTokens();
             completion[i] = e.completionTokens();
             cached[i] = e.cachedTokens();
-            providerCost[i] = e.providerCostMicros();
-            charge[i] = e.teamChargeMicros();
-            baseline[i] = e.baselineCostMicros();
+            providerCost[i] = e.providerCostMicros().micros();
+            charge[i] = e.teamChargeMicros().micros();
+            baseline[i] = e.baselineCostMicros() == null ? null : e.baselineCostMicros().micros();
+            tokenSource[i] = e.tokenSource().wire();
             latency[i] = e.latencyMs();
             ttft[i] = e.ttftMs();
             status[i] = e.httpStatus();
@@ -80,14 +82,14 @@ public final class UsageEventSql {
             for (String[] a : new String[][] {requestId, time, team, key, endUser, route, policy, stage, deployment, provider, model, cls}) {
                 ps.setArray(p++, c.createArrayOf("text", a));
             }
-            for (Long[] a : new Long[][] {prompt, completion, cached, providerCost, charge, baseline}) {
-                ps.setArray(p++, c.createArrayOf("int8", a));
-            }
+            for (Long[] a : new Long[][] {prompt, completion, cached}) ps.setArray(p++, c.createArrayOf("int8", a));
+            for (BigDecimal[] a : new BigDecimal[][] {providerCost, charge, baseline}) ps.setArray(p++, c.createArrayOf("numeric", a));
             for (Integer[] a : new Integer[][] {latency, ttft, status}) ps.setArray(p++, c.createArrayOf("int4", a));
             ps.setArray(p++, c.createArrayOf("text", errorCode));
             ps.setArray(p++, c.createArrayOf("bool", streamed));
             ps.setArray(p++, c.createArrayOf("bool", shadow));
-            ps.setArray(p, c.createArrayOf("text", license));
+            ps.setArray(p++, c.createArrayOf("text", license));
+            ps.setArray(p, c.createArrayOf("text", tokenSource));
             return ps.executeUpdate();
         }
     }
