@@ -19,7 +19,8 @@ final class GatewayYaml {
     private GatewayYaml() {}
 
     static final Set<String> TOP_LEVEL = Set.of("providers", "deployments", "routes");
-    static final Set<String> PROVIDER_KEYS = Set.of("type", "base_url", "api_key", "headers", "max_connections", "anthropic_version");
+    static final Set<String> PROVIDER_KEYS = Set.of("type", "base_url", "api_key", "headers", "max_connections", "max_waiting", "http2",
+            "anthropic_version");
     static final Set<String> PROVIDER_TYPES = Set.of("openai", "openai-compatible", "anthropic", "embedded");
     static final Set<String> DEPLOYMENT_KEYS = Set.of("provider", "model", "class", "prices", "context_window", "license",
             "capabilities", "quality", "timeouts", "retry", "circuit_breaker", "engine");
@@ -27,7 +28,7 @@ final class GatewayYaml {
     static final Set<String> CAPABILITIES = Set.of("tools", "json_mode", "vision", "streaming", "embeddings");
     static final Map<String, Set<String>> DEPLOYMENT_SECTIONS = Map.of(
             "prices", Set.of("input", "output", "cached_input"),
-            "timeouts", Set.of("connect", "first_byte", "total"),
+            "timeouts", Set.of("connect", "first_byte", "total", "pool_wait"),
             "retry", Set.of("max_attempts", "backoff_initial", "backoff_max"),
             "circuit_breaker", Set.of("request_volume", "failure_ratio", "delay"));
     static final Set<String> ROUTE_KEYS = Set.of("deployment", "policy", "fallbacks");

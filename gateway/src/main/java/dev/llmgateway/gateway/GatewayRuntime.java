@@ -67,6 +67,9 @@ public class GatewayRuntime {
     private final java.util.List<Long> timers = new java.util.ArrayList<>();
     private volatile dev.llmgateway.routing.Router router;
     private byte[] adminKeyHash;
+    private String replica;
+    private dev.llmgateway.metering.RoutingCalibrationStore calibration;
+    private volatile dev.llmgateway.routing.OutputTokenEstimates outputTokens = dev.llmgateway.routing.OutputTokenEstimates.none();
     private final ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
 
     @PostConstruct
@@ -92,9 +95,12 @@ public class GatewayRuntime {
         breakers = new CircuitBreakers(config.deployments().values());
         router = dev.llmgateway.routing.Router.of(config.catalog());
         try {
-            var journal = dev.llmgateway.metering.UsageJournal.open(Path.of(settings.dataDir()).resolve("journal"));
+            var journal = dev.llmgateway.metering.UsageJournal.open(Path.of(settings.dataDir()).resolve("journal"),
+                    new dev.llmgateway.metering.UsageJournal.Options(settings.journalSegmentBytes(), settings.journalMaxBytes(),
+                            dev.llmgateway.metering.UsageJournal.Options.defaults().maxGroupRecords()));
             metering = new dev.llmgateway.gateway.metering.Metering(vertx, database.dataSource(), journal, config,
-                    route -> router.baseline(route).map(dev.llmgateway.routing.Deployment::name));
+                    route -> router.baseline(route).map(dev.llmgateway.routing.Deployment::name),
+                    dev.llmgateway.gateway.metering.Metering.OnJournalFailure.fromSetting(settings.onJournalFailure()));
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot open the usage journal under " + settings.dataDir() + ": " + e.getMessage(), e);
         }
@@ -105,13 +111,21 @@ public class GatewayRuntime {
         } catch (java.io.IOException e) {
             // keep the loopback-based name
         }
+        this.replica = replica;
+        calibration = new dev.llmgateway.metering.RoutingCalibrationStore(database.dataSource());
+        shareCalibration(null);
+        // Complexity calibration is shared by replicas through PostgreSQL; observed output tokens price cost_quality
+        // requests without max_tokens. Both are read from the database, so every replica uses the same numbers.
+        periodic(java.time.Duration.ofSeconds(10), () -> shareCalibration(null));
+        refreshOutputTokens();
+        periodic(java.time.Duration.ofSeconds(60), this::refreshOutputTokens);
         budgets = new dev.llmgateway.metering.BudgetGuard(database.dataSource(), replica, java.time.Clock.systemUTC(),
                 dev.llmgateway.metering.LeaseSizing.defaults(), new dev.llmgateway.gateway.metering.BudgetAlerts(webhookSender()));
         rateLimits = new dev.llmgateway.metering.RateLimitStore(database.dataSource());
         reloadRateLimits();
         periodic(java.time.Duration.ofSeconds(10), this::reloadRateLimits);
         shadows = new dev.llmgateway.metering.ShadowStore(database.dataSource(), 20_000);
-        ledger = new dev.llmgateway.metering.LedgerPoster(database.dataSource());
+        ledger = new dev.llmgateway.metering.LedgerPoster(database.dataSource(), metering.writer().deadLetters());
         // Stored usage on open, licensed deployments is posted to the revenue-share ledger within seconds (idempotent):
         // a complete pass at start-up and hourly, and every 2 s the rows stored since the previous pass, however old.
         periodic(java.time.Duration.ofSeconds(2), this::postLedger);
@@ -120,11 +134,13 @@ public class GatewayRuntime {
         config.datasets().forEach(datasets::define);
         periodic(java.time.Duration.ofHours(1), () -> datasets.purgeExpired(java.time.Instant.now()));
         migrations = new dev.llmgateway.gateway.migration.Migrations(config, database.dataSource(), shadows, java.time.Clock.systemUTC());
-        // Other replicas' migration changes are picked up within seconds; promotion rules are evaluated twice a minute.
+        // Other replicas' migration changes are picked up within seconds; each migration's promotion rule is applied
+        // every promotion.evaluation_interval (default 30 s): the ticker only checks which routes are due.
         periodic(java.time.Duration.ofSeconds(5), migrations::refresh);
-        periodic(java.time.Duration.ofSeconds(30), migrations::evaluateAll);
+        periodic(java.time.Duration.ofMillis(250), migrations::evaluateDue);
         metrics = new dev.llmgateway.gateway.metering.GatewayMetrics(registry, () -> breakers, metering, config.deployments().keySet(),
-                java.util.Optional.ofNullable(engine));
+                java.util.Optional.ofNullable(engine), () -> ledger.deadLettered());
+        metrics.registerPools(() -> backends, backends.pools().keySet());
         pipeline = buildPipeline();
         LOG.infof("Pipeline: %s", String.join(" -> ", pipeline.stageNames()));
     }
@@ -147,7 +163,8 @@ public class GatewayRuntime {
         return new Pipeline(List.of(
                 new AuthenticateStage(authenticator),
                 new ParseStage(),
-                new RouteStage(() -> config, () -> router, this::health, () -> migrations.states(), this::budgetUsedBasisPoints),
+                new RouteStage(() -> config, () -> router, this::health, () -> migrations.states(), this::budgetUsedBasisPoints,
+                        () -> outputTokens),
                 new AdmitStage(budgets, rateLimiter, metering, this::blocking, blocking),
                 new MeterStage(metering, metrics),
                 new ShadowStage(backends, metering, shadows, blocking, 16,
@@ -181,16 +198,70 @@ public class GatewayRuntime {
         metering.syncPrices(next);
         next.datasets().forEach(datasets::define);
         migrations.reconfigure(next);
+        dev.llmgateway.routing.Router previousRouter = router;
         config = next;
         router = nextRouter;
+        shareCalibration(previousRouter);
         backends = nextBackends;
         breakers = nextBreakers;
+        metrics.registerPools(() -> backends, nextBackends.pools().keySet());
         pipeline = buildPipeline();
         // Give requests still running on the old pipeline time to finish before closing its connection pools.
         vertx.setTimer(java.time.Duration.ofMinutes(15).toMillis(), id -> oldBackends.close());
         LOG.infof("Reloaded %s: routes %s", next.source(), next.routes().keySet());
         return new ReloadReport(next.source(), next.providers().size(), next.deployments().size(), next.routes().keySet());
     }
+
+    /**
+     * Publishes each complexity route's calibration window and places its cut on all fresh replicas' windows. With
+     * {@code previous} (a reload) or at start, the router's fresh calibrators are first refilled: from the previous
+     * router's window in this process, else from this replica's stored row, so calibration survives reloads.
+     */
+    private synchronized void shareCalibration(dev.llmgateway.routing.Router previous) {
+        java.time.Instant now = java.time.Instant.now();
+        dev.llmgateway.routing.Router current = router;
+        for (String route : current.routeNames()) {
+            var calibrator = current.calibrator(route);
+            if (calibrator.isEmpty()) continue;
+            try {
+                if (!seeded.containsKey(calibrator.get())) {
+                    var before = previous == null ? java.util.Optional.<dev.llmgateway.routing.ComplexityCalibrator>empty() : previous.calibrator(route);
+                    java.util.Optional<int[]> counts = before.isPresent() ? java.util.Optional.of(before.get().counts())
+                            : calibration.own(route, replica);
+                    counts.ifPresent(calibrator.get()::seed);
+                    seeded.put(calibrator.get(), Boolean.TRUE);
+                }
+                calibration.publish(route, replica, calibrator.get().counts(), now);
+                calibrator.get().useOthers(calibration.others(route, replica, now.minus(CALIBRATION_FRESH))
+                        .orElseGet(() -> new int[dev.llmgateway.routing.ComplexityCalibrator.BINS]));
+            } catch (RuntimeException e) {
+                LOG.warnf("sharing the complexity calibration of route %s failed: %s", route, e.getMessage());
+            }
+        }
+    }
+
+    /** Other replicas' windows count while they were published within this time (a stopped replica fades out). */
+    private static final java.time.Duration CALIBRATION_FRESH = java.time.Duration.ofMinutes(5);
+    private final java.util.Map<dev.llmgateway.routing.ComplexityCalibrator, Boolean> seeded =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /** Mean output tokens per deployment over the last day (at least 20 answers each), from stored usage. */
+    private void refreshOutputTokens() {
+        outputTokens = dev.llmgateway.routing.OutputTokenEstimates.of(
+                calibration.meanOutputTokens(java.time.Instant.now().minus(java.time.Duration.ofDays(1)), 20));
+    }
+
+    /** Observed output tokens currently used by cost_quality routing. */
+    public dev.llmgateway.routing.OutputTokenEstimates outputTokens() { return outputTokens; }
+
+    /** Shares complexity calibration with the other replicas now (it also runs every 10 s). */
+    public void shareCalibrationNow() { shareCalibration(null); }
+
+    /** Re-reads observed output tokens now (it also runs every minute). */
+    public void refreshOutputTokensNow() { refreshOutputTokens(); }
+
+    /** This process's replica name (host and pid). */
+    public String replica() { return replica; }
 
     /** Validates gateway.yaml text without applying it; relative paths resolve against the configured file's folder. */
     public GatewayConfig validate(String yaml) {
@@ -363,4 +434,5 @@ public class GatewayRuntime {
     public dev.llmgateway.metering.DatasetStore datasets() { return datasets; }
     public dev.llmgateway.metering.BudgetGuard budgets() { return budgets; }
     public dev.llmgateway.metering.RateLimitStore rateLimits() { return rateLimits; }
+    public dev.llmgateway.metering.LedgerPoster ledger() { return ledger; }
 }

@@ -54,6 +54,25 @@ public interface GatewaySettings {
     @WithName("project.root")
     Optional<String> projectRoot();
 
+    /** Bound of the usage journal on disk (env GATEWAY_JOURNAL_MAX_BYTES); at the bound new requests are refused. */
+    @WithName("journal-max-bytes")
+    @WithDefault("2147483648")
+    long journalMaxBytes();
+
+    /** Size of one usage-journal segment file (env GATEWAY_JOURNAL_SEGMENT_BYTES); at most a quarter of the bound. */
+    @WithName("journal-segment-bytes")
+    @WithDefault("67108864")
+    long journalSegmentBytes();
+
+    /**
+     * What to do when the usage journal cannot take a record (env GATEWAY_ON_JOURNAL_FAILURE): {@code refuse} (default:
+     * 503 metering_unavailable before any upstream call, readiness DOWN) or {@code serve-unmetered} (answer anyway;
+     * every such answer is logged and counted in gateway_unmetered_answers_total).
+     */
+    @WithName("on-journal-failure")
+    @WithDefault("refuse")
+    String onJournalFailure();
+
     /** Largest accepted request body on /v1 (env GATEWAY_MAX_BODY_BYTES). */
     @WithName("max-body-bytes")
     @WithDefault("4194304")

@@ -23,12 +23,14 @@ function showApp() {
   $('login').hidden = true;
   $('app').hidden = false;
   $('logout').hidden = false;
-  if (!location.hash || !PAGES[location.hash.slice(1)]) history.replaceState(null, '', '#spend');
+  if (!location.hash || !PAGES[location.hash.slice(1).split('/')[0]]) history.replaceState(null, '', '#spend');
   render();
 }
 
 async function render() {
-  const name = location.hash.slice(1);
+  // '#migrations/<route>' is a page's sub-page (the migration report); the tab is the part before the slash.
+  const [name, ...rest] = location.hash.slice(1).split('/');
+  const arg = rest.length ? decodeURIComponent(rest.join('/')) : null;
   const page = PAGES[name] || spendPage;
   for (const key of Object.keys(PAGES)) {
     const tab = $(`tab-${key}`);
@@ -40,7 +42,7 @@ async function render() {
   const seq = ++renderSeq;
   fill(main, notice('Loading…'));
   try {
-    const content = await page({ rerender: () => { if (seq === renderSeq) render(); } });
+    const content = await page({ arg, rerender: () => { if (seq === renderSeq) render(); } });
     if (seq === renderSeq) fill(main, content);
   } catch (e) {
     if (seq !== renderSeq) return;

@@ -34,8 +34,24 @@ public final class LedgerPoster {
     public static final int PENDING_BATCH = 2000;
 
     private final DataSource db;
+    private final DeadLetters deadLetters;
+    private final java.util.concurrent.atomic.AtomicLong deadLettered = new java.util.concurrent.atomic.AtomicLong();
+    /** Requests whose dead letter went to the file (PostgreSQL refused the row): not retried by this process. */
+    private final Set<String> setAsideInFile = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    public LedgerPoster(DataSource db) { this.db = db; }
+    public LedgerPoster(DataSource db) { this(db, null); }
+
+    /**
+     * With {@code deadLetters}, {@link #postPending()} sets a request PostgreSQL refuses to post aside as a dead letter
+     * (found by bisecting its batch) and posts the others; without, the refusal propagates.
+     */
+    public LedgerPoster(DataSource db, DeadLetters deadLetters) {
+        this.db = db;
+        this.deadLetters = deadLetters;
+    }
+
+    /** Requests set aside as ledger dead letters by this poster since start. */
+    public long deadLettered() { return deadLettered.get(); }
 
     /** Why an eligible request was not posted (it stays pending and is retried by {@link #postPending()}). */
     public enum Reason { UNKNOWN_LICENSE, NO_TERMS_IN_FORCE, UNKNOWN_TEAM }
@@ -124,11 +140,35 @@ public final class LedgerPoster {
         while (true) {
             List<UsageEvent> batch = pending(fromTime, storedSince, afterTime, afterId);
             if (batch.isEmpty()) return total;
-            total = total.plus(post(batch));
+            List<UsageEvent> toPost = setAsideInFile.isEmpty() ? batch
+                    : batch.stream().filter(e -> !setAsideInFile.contains(e.requestId())).toList();
+            if (!toPost.isEmpty()) total = total.plus(postIsolating(toPost));
             UsageEvent last = batch.getLast();
             afterTime = last.time();
             afterId = last.requestId();
             if (batch.size() < PENDING_BATCH) return total;
+        }
+    }
+
+    /** {@link #post}, bisecting a batch PostgreSQL refuses for a reason in the data down to the refused requests. */
+    private PostReport postIsolating(List<UsageEvent> events) {
+        try {
+            return post(events);
+        } catch (StoreException e) {
+            if (deadLetters == null || DatabaseFailures.isTransient(e) || !(e.getCause() instanceof SQLException cause)) throw e;
+            if (events.size() == 1) {
+                try (Connection c = db.getConnection()) {
+                    if (deadLetters.record(c, DeadLetters.Kind.LEDGER, events.getFirst(), cause) == DeadLetters.Placement.FILE) {
+                        setAsideInFile.add(events.getFirst().requestId());
+                    }
+                } catch (SQLException | java.io.IOException f) {
+                    throw new StoreException("setting aside the ledger posting of " + events.getFirst().requestId(), f);
+                }
+                deadLettered.incrementAndGet();
+                return PostReport.EMPTY;
+            }
+            int half = events.size() / 2;
+            return postIsolating(events.subList(0, half)).plus(postIsolating(events.subList(half, events.size())));
         }
     }
 
@@ -292,6 +332,8 @@ public final class LedgerPoster {
                 + "AND (?::timestamptz IS NULL OR stored_at >= ?::timestamptz) "
                 + "AND (?::timestamptz IS NULL OR (time, request_id) > (?::timestamptz, ?::text)) "
                 + "AND NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.request_id = u.request_id) "
+                + "AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.kind = 'ledger' AND d.request_id = u.request_id "
+                + "AND d.status IN ('open', 'discarded')) "
                 + "ORDER BY time, request_id LIMIT " + PENDING_BATCH;
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             Timestamp after = afterTime == null ? null : Timestamp.from(afterTime);

@@ -30,10 +30,25 @@ import java.util.stream.Stream;
  * meanwhile with a single fsync. On open, a torn or corrupt tail is truncated. The total size is bounded: when
  * the bound is reached, appends fail at once with {@link JournalFullException}. {@link UsageWriter} reads stored
  * records back and moves the checkpoint, which deletes fully stored segments.
+ *
+ * <p>A failed write or fsync does not latch: the journal refuses records ({@link #accepting()} is false) while it probes
+ * the directory every {@link #PROBE_INTERVAL_MS} ms (a small file written, fsynced and deleted, then a fresh segment
+ * created); once a probe passes it accepts records again, without a restart.
  */
 public final class UsageJournal implements AutoCloseable {
     private static final Logger LOG = System.getLogger(UsageJournal.class.getName());
     private static final String SEGMENT_PREFIX = "usage-", SEGMENT_SUFFIX = ".seg";
+    /** How often a failed journal checks whether it can write again. */
+    public static final long PROBE_INTERVAL_MS = 500;
+    private static final int PROBE_BYTES = 4096;
+
+    /** Opens the journal's segment files; replaceable to inject I/O faults in tests. */
+    @FunctionalInterface
+    public interface SegmentFiles {
+        FileChannel open(Path path, java.nio.file.OpenOption... options) throws IOException;
+
+        SegmentFiles REAL = FileChannel::open;
+    }
 
     /**
      * Sizes: a segment is rotated when the next group would pass {@code segmentBytes}; appends fail when segments
@@ -72,6 +87,7 @@ public final class UsageJournal implements AutoCloseable {
 
     private final Path dir;
     private final Options options;
+    private final SegmentFiles files;
     private final CheckpointFile checkpointFile;
     private final FileChannel lockChannel;
     private final FileLock lock;
@@ -90,14 +106,17 @@ public final class UsageJournal implements AutoCloseable {
     private volatile JournalPosition stored;
     private volatile IOException failure;
     private volatile boolean closed;
+    private final AtomicLong writeFailures = new AtomicLong();
+    private long nextProbeAtNanos;
 
     private Segment active;
     private FileChannel activeChannel;
     private long activeSize;
 
-    private UsageJournal(Path dir, Options options) throws IOException {
+    private UsageJournal(Path dir, Options options, SegmentFiles files) throws IOException {
         this.dir = dir;
         this.options = options;
+        this.files = files;
         Files.createDirectories(dir);
         this.lockChannel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock l = lockChannel.tryLock();
@@ -113,7 +132,12 @@ public final class UsageJournal implements AutoCloseable {
 
     /** Opens (creating if needed) the journal in {@code dir}, truncating a torn tail left by a crash. */
     public static UsageJournal open(Path dir, Options options) throws IOException {
-        return new UsageJournal(dir, options);
+        return new UsageJournal(dir, options, SegmentFiles.REAL);
+    }
+
+    /** As {@link #open(Path, Options)}, writing segments through {@code files} (fault injection in tests). */
+    public static UsageJournal open(Path dir, Options options, SegmentFiles files) throws IOException {
+        return new UsageJournal(dir, options, files);
     }
 
     public static UsageJournal open(Path dir) throws IOException {
@@ -129,7 +153,7 @@ public final class UsageJournal implements AutoCloseable {
     public CompletableFuture<Void> append(UsageEvent event) {
         if (closed) return CompletableFuture.failedFuture(new IllegalStateException("usage journal is closed"));
         IOException f = failure;
-        if (f != null) return CompletableFuture.failedFuture(new UncheckedIOException("usage journal failed earlier", f));
+        if (f != null) return CompletableFuture.failedFuture(new UncheckedIOException("usage journal cannot write: " + f.getMessage(), f));
         byte[] payload = UsageEventCodec.encode(event);
         if (payload.length > JournalFrames.MAX_PAYLOAD_BYTES) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("usage record too large: " + payload.length + " bytes"));
@@ -150,6 +174,35 @@ public final class UsageJournal implements AutoCloseable {
         }
         return done;
     }
+
+    /** Bytes one record takes in the journal (its frame), to check {@link #hasRoomFor} before serving a request. */
+    public static long frameBytes(UsageEvent event) {
+        return JournalFrames.HEADER_BYTES + (long) UsageEventCodec.encode(event).length;
+    }
+
+    /** Largest record the journal takes, in frame bytes. */
+    public static long maxFrameBytes() { return JournalFrames.HEADER_BYTES + (long) JournalFrames.MAX_PAYLOAD_BYTES; }
+
+    /**
+     * Whether an append of a record of {@code frameBytes} would be taken now: the journal is open and writable (no
+     * unrecovered I/O failure), the record is not too large, and it fits the size bound (the same test {@link #append}
+     * applies).
+     */
+    public boolean hasRoomFor(long frameBytes) {
+        return accepting() && frameBytes <= maxFrameBytes() && totalBytes.get() + frameBytes <= options.maxTotalBytes();
+    }
+
+    /** False while a write or fsync failure is not yet cleared by a passing probe, or after close. */
+    public boolean accepting() { return failure == null && !closed; }
+
+    /** The unrecovered write failure's message, if any. */
+    public java.util.Optional<String> failureMessage() {
+        IOException f = failure;
+        return f == null ? java.util.Optional.empty() : java.util.Optional.of(String.valueOf(f.getMessage()));
+    }
+
+    /** Write or fsync failures since open (each one refuses records until a probe passes). */
+    public long writeFailures() { return writeFailures.get(); }
 
     /** Records appended but not yet fsynced. */
     public long pendingRecords() { return pendingRecords.get(); }
@@ -346,8 +399,15 @@ public final class UsageJournal implements AutoCloseable {
 
     private void openSegment(long seq) throws IOException {
         Path p = segmentPath(seq);
-        activeChannel = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        Fsync.directory(dir); // the new file's directory entry must be durable before its records are acknowledged
+        FileChannel ch = files.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try {
+            Fsync.directory(dir); // the new file's directory entry must be durable before its records are acknowledged
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            Files.deleteIfExists(p); // so that the next attempt can create it again
+            throw e;
+        }
+        activeChannel = ch;
         active = new Segment(seq, p, 0);
         activeSize = 0;
         segments.put(seq, active);
@@ -364,6 +424,7 @@ public final class UsageJournal implements AutoCloseable {
         ByteBuffer[] frames = new ByteBuffer[0];
         while (true) {
             try {
+                if (failure != null && System.nanoTime() - nextProbeAtNanos >= 0) probe();
                 Pending first = queue.poll(20, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     if (closed && queue.isEmpty()) return;
@@ -392,9 +453,12 @@ public final class UsageJournal implements AutoCloseable {
                     active.durableEnd = activeSize;
                     fsyncs.incrementAndGet();
                 } catch (IOException e) {
-                    // After a failed write or fsync the file's state is unknown: stop accepting records.
-                    LOG.log(Level.ERROR, "usage journal %s: write failed; no further usage records are accepted".formatted(dir), e);
+                    // After a failed write or fsync the segment's state is unknown: refuse records until a probe passes.
+                    LOG.log(Level.ERROR, "usage journal %s: write failed; usage records are refused until the journal can write again".formatted(dir), e);
+                    writeFailures.incrementAndGet();
                     failure = e;
+                    abandonActiveSegment();
+                    nextProbeAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROBE_INTERVAL_MS);
                 }
             }
             if (failure != null) {
@@ -413,6 +477,48 @@ public final class UsageJournal implements AutoCloseable {
             }
             java.util.Arrays.fill(frames, 0, group.size(), null);
             group.clear();
+        }
+    }
+
+    /**
+     * Seals the active segment at its last fsynced end: what a failed write may have left after it is cut off (best
+     * effort; if even that fails, the reader still stops at the durable end and a restart truncates a torn tail).
+     */
+    private void abandonActiveSegment() {
+        if (active == null || active.sealed) return;
+        try {
+            activeChannel.truncate(active.durableEnd);
+            activeChannel.force(true);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "usage journal %s: could not cut the failed tail of %s: %s".formatted(dir, active.path, e.getMessage()));
+        }
+        try {
+            activeChannel.close();
+        } catch (IOException ignored) {
+            // the channel is abandoned either way
+        }
+        activeSize = active.durableEnd;
+        active.sealed = true;
+    }
+
+    /** Writes, fsyncs and deletes a small file, then starts a fresh segment; clears the failure when all of that works. */
+    private void probe() {
+        Path probe = dir.resolve("probe.tmp");
+        try {
+            abandonActiveSegment();
+            try (FileChannel ch = files.open(probe, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer b = ByteBuffer.allocate(PROBE_BYTES);
+                while (b.hasRemaining()) ch.write(b);
+                ch.force(true);
+            } finally {
+                Files.deleteIfExists(probe);
+            }
+            openSegment(active.seq + 1);
+            LOG.log(Level.INFO, "usage journal %s: writing works again; usage records are accepted".formatted(dir));
+            failure = null;
+        } catch (IOException | RuntimeException e) {
+            failure = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+            nextProbeAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROBE_INTERVAL_MS);
         }
     }
 

@@ -98,7 +98,9 @@ public final class UsageQueries {
 
     /** Traffic per deployment since {@code since} (shadow requests included: they exercise the deployment too). */
     public List<DeploymentTraffic> deploymentTraffic(Instant since) {
-        String sql = "SELECT deployment, count(*), count(*) FILTER (WHERE http_status >= 500 OR http_status IN (408, 429)), "
+        String sql = "SELECT deployment, count(*), count(*) FILTER (WHERE (http_status >= 500 OR http_status IN (408, 429)) "
+                // a full connection pool of the gateway's own is not the deployment's error
+                + "AND error_code IS DISTINCT FROM 'gateway_capacity'), "
                 + "coalesce(round(percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE http_status = 200)), 0)::bigint, "
                 + "coalesce(round(percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE http_status = 200)), 0)::bigint "
                 + "FROM usage_events WHERE time >= ? GROUP BY deployment ORDER BY deployment";

@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -21,6 +22,8 @@ import javax.sql.DataSource;
  * batches (skipping request ids already stored), commits, then advances the journal's durable checkpoint, which
  * deletes fully stored segments. Starts by replaying whatever the journal holds. When PostgreSQL is unreachable it
  * retries the same batch with exponential backoff while the journal grows; replay is idempotent on the request id.
+ * A batch PostgreSQL refuses for a reason in the data (not a transient one, see {@link DatabaseFailures}) is bisected
+ * until the refused records are alone; those become {@link DeadLetters} and every other record is stored.
  */
 public final class UsageWriter implements AutoCloseable {
     private static final Logger LOG = System.getLogger(UsageWriter.class.getName());
@@ -47,6 +50,8 @@ public final class UsageWriter implements AutoCloseable {
     private final AtomicLong duplicateRecords = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    private final AtomicLong deadLettered = new AtomicLong();
+    private final DeadLetters deadLetters;
     private volatile String lastError;
     private volatile Instant lastStoredAt;
     private volatile boolean running;
@@ -57,6 +62,7 @@ public final class UsageWriter implements AutoCloseable {
         this.journal = journal;
         this.db = db;
         this.options = options;
+        this.deadLetters = new DeadLetters(db, journal.directory().resolve("dead-letters.log"));
     }
 
     public UsageWriter(UsageJournal journal, DataSource db) {
@@ -106,6 +112,12 @@ public final class UsageWriter implements AutoCloseable {
 
     /** Failed attempts (PostgreSQL or journal errors) since start. */
     public long failures() { return failures.get(); }
+
+    /** Usage records refused by PostgreSQL and set aside as dead letters since start. */
+    public long deadLettered() { return deadLettered.get(); }
+
+    /** Where refused records go. */
+    public DeadLetters deadLetters() { return deadLetters; }
 
     /** The last failure's message, if any attempt failed since the last success. */
     public Optional<String> lastError() { return Optional.ofNullable(lastError); }
@@ -177,18 +189,7 @@ public final class UsageWriter implements AutoCloseable {
             }
         }
         c.setAutoCommit(false);
-        int inserted;
-        try {
-            inserted = UsageEventSql.insertNew(c, batch.events());
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            try {
-                c.rollback();
-            } catch (SQLException ignored) {
-                // the connection is discarded by the caller
-            }
-            throw e;
-        }
+        int inserted = insertOrIsolate(c, batch.events());
         Invariants.check(inserted <= batch.events().size(), "a batch inserts at most one row per record");
         journal.markStored(batch); // only after the commit: a crash in between replays, and replay skips stored ids
         storedRecords.addAndGet(inserted);
@@ -198,6 +199,42 @@ public final class UsageWriter implements AutoCloseable {
         if (lastError != null) {
             LOG.log(Level.INFO, "storing usage in PostgreSQL works again; %d records waiting".formatted(journal.unstoredRecords()));
             lastError = null;
+        }
+    }
+
+    /**
+     * Inserts {@code events} in one transaction; when PostgreSQL refuses them for a reason in the data, halves the list
+     * and tries each half, down to single records, which are set aside as dead letters. Transient failures propagate
+     * (the whole batch is retried; halves already committed are skipped then, by request id).
+     */
+    private int insertOrIsolate(Connection c, List<UsageEvent> events) throws SQLException, IOException {
+        try {
+            int n = UsageEventSql.insertNew(c, events);
+            c.commit();
+            return n;
+        } catch (SQLException e) {
+            rollback(c);
+            if (DatabaseFailures.isTransient(e) || !c.isValid(2)) throw e;
+            if (events.size() == 1) {
+                c.setAutoCommit(true);
+                deadLetters.record(c, DeadLetters.Kind.USAGE, events.getFirst(), e);
+                c.setAutoCommit(false);
+                deadLettered.incrementAndGet();
+                return 0;
+            }
+            int half = events.size() / 2;
+            return insertOrIsolate(c, events.subList(0, half)) + insertOrIsolate(c, events.subList(half, events.size()));
+        } catch (RuntimeException e) {
+            rollback(c);
+            throw e;
+        }
+    }
+
+    private static void rollback(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // the connection is discarded by the caller
         }
     }
 

@@ -167,6 +167,61 @@ class UsageJournalTest {
     }
 
     @Test
+    void hasRoomForAppliesExactlyTheTestAppendApplies() throws IOException {
+        // The gateway refuses requests by hasRoomFor: it must say "full" exactly when append would fail, never later.
+        try (UsageJournal journal = UsageJournal.open(dir, SMALL)) {
+            for (UsageEvent e : events("room", 1000)) {
+                long frame = UsageJournal.frameBytes(e);
+                boolean room = journal.hasRoomFor(frame);
+                boolean taken;
+                try {
+                    journal.append(e).join();
+                    taken = true;
+                } catch (CompletionException ex) {
+                    assertThat(ex.getCause()).isInstanceOf(JournalFullException.class);
+                    taken = false;
+                }
+                assertThat(taken).as("append taken vs hasRoomFor at %d of %d bytes", journal.totalBytes(), journal.maxTotalBytes())
+                        .isEqualTo(room);
+                if (!taken) break;
+            }
+            assertThat(journal.hasRoomFor(UsageJournal.frameBytes(events("x", 1).get(0)))).isFalse();
+            assertThat(journal.hasRoomFor(UsageJournal.maxFrameBytes() + 1)).isFalse();
+        }
+    }
+
+    @Test
+    void aWriteFailureRefusesRecordsUntilAProbePassesThenTheJournalRecoversWithoutReopening() throws Exception {
+        FaultyFiles files = new FaultyFiles();
+        List<UsageEvent> before = events("ok", 20), during = events("lost", 5), after = events("again", 20);
+        try (UsageJournal journal = UsageJournal.open(dir, SMALL, files)) {
+            appendAll(journal, before);
+            files.failing.set(true);
+            assertThatThrownBy(() -> journal.append(during.get(0)).join()).rootCause().hasMessageStartingWith("No space left on device (injected)");
+            assertThat(journal.accepting()).isFalse();
+            assertThat(journal.hasRoomFor(100)).isFalse();
+            assertThat(journal.writeFailures()).isEqualTo(1);
+            assertThatThrownBy(() -> journal.append(during.get(1)).join()).hasMessageContaining("cannot write");
+            Thread.sleep(3 * UsageJournal.PROBE_INTERVAL_MS);
+            assertThat(journal.accepting()).as("still failing: probes fail too").isFalse();
+
+            files.failing.set(false);
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!journal.accepting() && System.nanoTime() < deadline) Thread.sleep(20);
+            assertThat(journal.accepting()).as("recovered by itself").isTrue();
+            appendAll(journal, after);
+            List<UsageEvent> read = readAll(journal);
+            List<UsageEvent> expected = new ArrayList<>(before);
+            expected.addAll(after);
+            assertThat(read).containsExactlyElementsOf(expected);
+        }
+        // The partial write left by the failure is gone: a reopen sees exactly the acknowledged records.
+        try (UsageJournal reopened = UsageJournal.open(dir, SMALL)) {
+            assertThat(readAll(reopened)).hasSize(before.size() + after.size());
+        }
+    }
+
+    @Test
     void appendsAfterCloseFailAndASecondProcessCannotOpenTheSameJournal() throws IOException {
         UsageJournal journal = UsageJournal.open(dir);
         journal.close();

@@ -113,15 +113,19 @@ class UsageWriterTest {
         // must be rolled back too, or the retry would skip them as duplicates and lose them.
         exec(db, "CREATE TABLE fail_once (n int); INSERT INTO fail_once VALUES (1);"
                 + "CREATE FUNCTION fail_once() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                + "IF EXISTS (SELECT 1 FROM fail_once) THEN DELETE FROM fail_once; RAISE EXCEPTION 'injected failure'; END IF; "
+                + "IF EXISTS (SELECT 1 FROM fail_once) THEN DELETE FROM fail_once; "
+                + "RAISE EXCEPTION 'injected failure' USING ERRCODE = '58030'; END IF; "
                 + "RETURN NEW; END $$;"
                 + "CREATE TRIGGER fail_once BEFORE INSERT ON usage_events FOR EACH STATEMENT EXECUTE FUNCTION fail_once();");
         // The DELETE above is rolled back with the failed statement; commit the "already failed" state separately.
+        // The failure is an I/O error in the server (class 58): transient, so the batch is retried, not dead-lettered.
         try (UsageJournal journal = UsageJournal.open(dir);
              UsageWriter writer = new UsageWriter(journal, db, FAST).start()) {
             UsageJournalTest.appendAll(journal, UsageJournalTest.events("rb", 100));
-            Thread.sleep(200);
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (writer.failures() == 0 && System.nanoTime() < deadline) Thread.sleep(20);
             assertThat(writer.failures()).isPositive();
+            assertThat(writer.deadLettered()).isZero();
             exec(db, "DELETE FROM fail_once");
             assertThat(writer.awaitDrained(Duration.ofSeconds(30))).isTrue();
         }

@@ -9,6 +9,10 @@ import java.util.OptionalDouble;
  * <p>Scores are kept in {@value #BINS} bins over [0,1]. The cut is a bin: scores above it go strong, scores
  * in it go strong for the fraction of the bin that fills the target (decided by a stable per-request hash),
  * so the share holds even when many prompts have the same score.
+ *
+ * <p>Replicas share calibration: each publishes {@link #counts()} of its own window and receives the other
+ * replicas' counts ({@link #useOthers}); the cut is placed on the sum, so every replica routes the same share of the
+ * whole traffic. {@link #seed} refills a fresh window (after a reload or restart) from stored counts.
  */
 public final class ComplexityCalibrator {
 
@@ -23,6 +27,8 @@ public final class ComplexityCalibrator {
     private int next;
     private int size;
     private int sinceRecompute;
+    private int[] others = new int[BINS];
+    private long othersSize;
     private volatile Cut cut;
 
     /** The strong/weak cut: bins above {@code bin} go strong, and {@code tieShare} of bin {@code bin}. */
@@ -81,20 +87,67 @@ public final class ComplexityCalibrator {
         window[next] = (short) b;
         counts[b]++;
         next = next + 1 == window.length ? 0 : next + 1;
-        if (size >= minSamples && (++sinceRecompute >= RECOMPUTE_EVERY || cut == null)) {
+        if (size + othersSize >= minSamples && (++sinceRecompute >= RECOMPUTE_EVERY || cut == null)) {
             sinceRecompute = 0;
             cut = computeCut();
         }
     }
 
+    /** A copy of this window's histogram ({@value #BINS} bins over [0,1]), to publish to other replicas. */
+    public synchronized int[] counts() {
+        return counts.clone();
+    }
+
+    /**
+     * Fills the window from a stored histogram (this replica's last published counts), as if those scores had just
+     * been seen; at most the window's size, oldest first overwritten by new scores.
+     */
+    public synchronized void seed(int[] histogram) {
+        checkBins(histogram);
+        for (int b = 0; b < BINS; b++) {
+            for (int i = 0; i < histogram[b]; i++) {
+                if (size == window.length) {
+                    counts[window[next]]--;
+                } else {
+                    size++;
+                }
+                window[next] = (short) b;
+                counts[b]++;
+                next = next + 1 == window.length ? 0 : next + 1;
+            }
+        }
+        cut = size + othersSize >= minSamples ? computeCut() : null;
+    }
+
+    /** The other replicas' summed histograms; the cut is placed on this window plus these. */
+    public synchronized void useOthers(int[] histogram) {
+        checkBins(histogram);
+        long total = 0;
+        for (int c : histogram) {
+            if (c < 0) {
+                throw new IllegalArgumentException("counts must be >= 0");
+            }
+            total += c;
+        }
+        others = histogram.clone();
+        othersSize = total;
+        cut = size + othersSize >= minSamples ? computeCut() : null;
+    }
+
+    private static void checkBins(int[] histogram) {
+        if (histogram.length != BINS) {
+            throw new IllegalArgumentException("expected " + BINS + " bins, got " + histogram.length);
+        }
+    }
+
     private Cut computeCut() {
-        double wanted = targetStrongShare * size;
+        double wanted = targetStrongShare * (size + othersSize);
         if (wanted <= 0) {
             return new Cut(BINS, 0);
         }
         double above = 0;
         for (int b = BINS - 1; b >= 0; b--) {
-            int c = counts[b];
+            long c = (long) counts[b] + others[b];
             if (above + c >= wanted) {
                 return new Cut(b, c == 0 ? 0 : (wanted - above) / c);
             }
@@ -123,8 +176,13 @@ public final class ComplexityCalibrator {
         return c == null ? OptionalDouble.empty() : OptionalDouble.of(c.threshold());
     }
 
-    /** Scores currently in the window. */
+    /** Scores currently in this replica's window. */
     public synchronized int samples() {
         return size;
+    }
+
+    /** Scores the cut is placed on: this window plus the other replicas'. */
+    public synchronized long sharedSamples() {
+        return size + othersSize;
     }
 }

@@ -2,8 +2,8 @@ package dev.llmgateway.routing;
 
 import dev.llmgateway.routing.MigrationTransition.Kind;
 import dev.llmgateway.routing.internal.Fmt;
-import dev.llmgateway.routing.internal.NonInferiority;
-import dev.llmgateway.routing.internal.NonInferiority.Interval;
+import dev.llmgateway.routing.internal.ConfidenceSequence;
+import dev.llmgateway.routing.internal.ConfidenceSequence.Bound;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,11 +13,13 @@ import java.util.Objects;
  * The migration state machine, as pure functions from (plan, state, evidence, time) to a verdict or a new
  * state. Nothing is stored here: the caller persists each returned {@link MigrationState}.
  *
- * <p>Automatic evaluation (only while {@link MigrationStatus#ACTIVE}) checks, in this order:
- * regressions (error rate, p50/p95 latency, quality inferior at the rule's confidence) roll back;
- * otherwise promotion needs {@code minSamples} requests on both sides, quality evidence (feedback on both
- * sides and/or shadow comparisons, each with {@code minSamples}) that is non-inferior at the rule's
- * confidence, and the stage's minimum duration. See docs/routing.md for the statistics.
+ * <p>Automatic evaluation (only while {@link MigrationStatus#ACTIVE}) checks, in this order: regressions shown by
+ * anytime-valid bounds (error rate, p50/p95 latency, feedback or shadow quality inferior beyond its margin) roll
+ * back; otherwise promotion needs {@code minSamples} requests on both sides, quality evidence (feedback from
+ * {@code minSamples} end users per side and/or shadow comparisons of {@code minSamples} end users) whose
+ * anytime-valid lower bound clears the margin, point estimates within the error and latency allowances, and the
+ * stage's minimum duration. A 100% stage completes on the open side's traffic (and shadows, if any). See
+ * docs/routing.md for the statistics.
  */
 public final class MigrationMachine {
 
@@ -44,67 +46,105 @@ public final class MigrationMachine {
                     + ", current stage is " + (state.stageIndex() + 1));
         }
         PromotionRule rule = plan.rule();
+        double c = rule.confidence();
+        double tStar = rule.tightestAtUnits();
         MigrationEvidence.SideStats open = evidence.open();
         MigrationEvidence.SideStats closed = evidence.closed();
-        boolean trafficMeasured = open.requests() >= rule.minSamples() && closed.requests() >= rule.minSamples();
+        // At a 100% stage nobody is served by the closed deployment: only the open side and shadows can be measured.
+        boolean allOpen = plan.stagesPercent().get(Math.min(state.stageIndex(), plan.lastStage())) >= 100;
+        boolean bothSidesMeasured = !allOpen && open.requests() >= rule.minSamples()
+                && closed.requests() >= rule.minSamples();
+        boolean trafficMeasured = allOpen ? open.requests() >= rule.minSamples() : bothSidesMeasured;
 
-        if (trafficMeasured) {
-            double increase = open.errorRate() - closed.errorRate();
-            if (increase > rule.maxErrorRateIncrease()) {
+        Bound errors = null;
+        if (bothSidesMeasured) {
+            errors = ConfidenceSequence.proportionDifference(open.errors(), open.requests(), closed.errors(),
+                    closed.requests(), c, tStar);
+            if (errors.lower() > rule.maxErrorRateIncrease()) {
                 return new MigrationVerdict.Rollback("error rate " + Fmt.percent(open.errorRate()) + " open vs "
-                        + Fmt.percent(closed.errorRate()) + " closed: +" + Fmt.pp(increase) + " > allowed +"
-                        + Fmt.pp(rule.maxErrorRateIncrease()));
+                        + Fmt.percent(closed.errorRate()) + " closed: increase at least +" + Fmt.pp(errors.lower())
+                        + " at " + Fmt.percent(c) + " > allowed +" + Fmt.pp(rule.maxErrorRateIncrease()));
             }
-            String latency = latencyRegression("p50", open.latencyMsP50(), closed.latencyMsP50(), rule);
-            if (latency == null) {
-                latency = latencyRegression("p95", open.latencyMsP95(), closed.latencyMsP95(), rule);
-            }
-            if (latency != null) {
-                return new MigrationVerdict.Rollback(latency);
+            for (double q : LATENCY_QUANTILES) {
+                String latency = latencyRegression(q, open, closed, rule);
+                if (latency != null) {
+                    return new MigrationVerdict.Rollback(latency);
+                }
             }
         }
-        double margin = rule.nonInferiorityMargin();
-        Interval feedback = evidence.feedbackOpen().count() >= rule.minSamples()
+        Bound feedback = !allOpen && evidence.feedbackOpen().count() >= rule.minSamples()
                 && evidence.feedbackClosed().count() >= rule.minSamples()
-                ? NonInferiority.meanDifference(evidence.feedbackOpen(), evidence.feedbackClosed(), rule.confidence())
+                ? ConfidenceSequence.meanDifference(evidence.feedbackOpen(), evidence.feedbackClosed(), c, tStar)
                 : null;
-        Interval shadow = evidence.shadow().total() >= rule.minSamples()
-                ? NonInferiority.shadowAdvantage(evidence.shadow(), rule.confidence())
+        Bound shadow = evidence.shadow().byUser().count() >= rule.minSamples()
+                ? ConfidenceSequence.meanAbove(evidence.shadow().byUser(), 0.5, c, tStar)
                 : null;
-        if (feedback != null && feedback.upper() < -margin) {
-            return new MigrationVerdict.Rollback("feedback inferior: " + describe(feedback, rule));
+        if (feedback != null && feedback.upper() < -rule.feedbackMargin()) {
+            return new MigrationVerdict.Rollback("feedback inferior: "
+                    + describe(feedback, rule.feedbackMargin(), c));
         }
-        if (shadow != null && shadow.upper() < -margin) {
-            return new MigrationVerdict.Rollback("shadow comparisons inferior: " + describe(shadow, rule));
+        if (shadow != null && shadow.upper() < -rule.winRateMargin()) {
+            return new MigrationVerdict.Rollback("shadow comparisons inferior: "
+                    + describe(shadow, rule.winRateMargin(), c));
         }
 
         if (!trafficMeasured) {
-            return new MigrationVerdict.Stay("waiting for traffic: open " + open.requests() + ", closed "
-                    + closed.requests() + " of " + rule.minSamples() + " requests each");
+            return new MigrationVerdict.Stay(allOpen
+                    ? "waiting for traffic: open " + open.requests() + " of " + rule.minSamples() + " requests"
+                    : "waiting for traffic: open " + open.requests() + ", closed " + closed.requests() + " of "
+                            + rule.minSamples() + " requests each");
         }
-        if (feedback == null && shadow == null) {
-            return new MigrationVerdict.Stay("waiting for quality evidence: feedback "
-                    + evidence.feedbackOpen().count() + "/" + evidence.feedbackClosed().count() + ", shadow "
-                    + evidence.shadow().total() + " of " + rule.minSamples() + " samples");
+        if (!allOpen && feedback == null && shadow == null) {
+            return new MigrationVerdict.Stay("waiting for quality evidence: feedback from "
+                    + evidence.feedbackOpen().count() + "/" + evidence.feedbackClosed().count() + " users, shadow "
+                    + evidence.shadow().byUser().count() + " users, of " + rule.minSamples() + " each");
         }
-        if (feedback != null && !(feedback.lower() > -margin)) {
-            return new MigrationVerdict.Stay("feedback not yet non-inferior: " + describe(feedback, rule));
+        if (feedback != null && !(feedback.lower() > -rule.feedbackMargin())) {
+            return new MigrationVerdict.Stay("feedback not yet non-inferior: "
+                    + describe(feedback, rule.feedbackMargin(), c));
         }
-        if (shadow != null && !(shadow.lower() > -margin)) {
-            return new MigrationVerdict.Stay("shadow comparisons not yet non-inferior: " + describe(shadow, rule));
+        if (shadow != null && !(shadow.lower() > -rule.winRateMargin())) {
+            return new MigrationVerdict.Stay("shadow comparisons not yet non-inferior: "
+                    + describe(shadow, rule.winRateMargin(), c));
+        }
+        if (errors != null && errors.estimate() > rule.maxErrorRateIncrease()) {
+            return new MigrationVerdict.Stay("error rate " + Fmt.percent(open.errorRate()) + " open vs "
+                    + Fmt.percent(closed.errorRate()) + " closed: +" + Fmt.pp(errors.estimate()) + " above allowed +"
+                    + Fmt.pp(rule.maxErrorRateIncrease()) + ", not yet conclusive");
+        }
+        if (!allOpen) {
+            for (double q : LATENCY_QUANTILES) {
+                double o = open.latencyMs(q);
+                double k = closed.latencyMs(q);
+                if (k > 0 && o > rule.maxLatencyRatio() * k) {
+                    return new MigrationVerdict.Stay("latency " + name(q) + " " + Math.round(o) + " ms open vs "
+                            + Math.round(k) + " ms closed above ratio " + Fmt.two(rule.maxLatencyRatio())
+                            + ", not yet conclusive");
+                }
+            }
         }
         Instant due = state.since().plus(rule.minStageDuration());
         if (now.isBefore(due)) {
             return new MigrationVerdict.Stay("evidence sufficient; stage runs until " + due);
         }
-        String why = "non-inferior at " + Fmt.percent(rule.confidence()) + ": "
-                + (feedback != null ? "feedback " + describe(feedback, rule) : "shadow " + describe(shadow, rule))
-                + "; errors +" + Fmt.pp(open.errorRate() - closed.errorRate());
+        String why;
+        if (allOpen) {
+            why = "open served " + open.requests() + " requests at 100% (error rate " + Fmt.percent(open.errorRate())
+                    + ")" + (shadow != null ? "; shadow " + describe(shadow, rule.winRateMargin(), c) : "");
+        } else {
+            why = "non-inferior at " + Fmt.percent(c) + ": "
+                    + (feedback != null ? "feedback " + describe(feedback, rule.feedbackMargin(), c) : "")
+                    + (feedback != null && shadow != null ? "; " : "")
+                    + (shadow != null ? "shadow " + describe(shadow, rule.winRateMargin(), c) : "")
+                    + "; errors +" + Fmt.pp(errors.estimate());
+        }
         if (state.stageIndex() >= plan.lastStage()) {
             return new MigrationVerdict.Promote(plan.lastStage(), true, "complete: " + why);
         }
         return new MigrationVerdict.Promote(state.stageIndex() + 1, false, why);
     }
+
+    private static final double[] LATENCY_QUANTILES = {0.5, 0.95};
 
     /** Applies a verdict: Stay keeps the state, Promote moves on (or completes), Rollback rolls back. */
     public static MigrationState apply(Policy.Migration plan, MigrationState state, MigrationVerdict verdict,
@@ -185,21 +225,36 @@ public final class MigrationMachine {
                 + state.status().name().toLowerCase() + ": " + why);
     }
 
-    private static String latencyRegression(String which, long openMs, long closedMs, PromotionRule rule) {
-        if (closedMs <= 0 || openMs <= 0) {
+    /**
+     * A latency regression shown at confidence: the open side's quantile is above {@code maxLatencyRatio} times the
+     * closed side's even at the open's lower and the closed's upper anytime-valid order-statistic bound.
+     */
+    private static String latencyRegression(double q, MigrationEvidence.SideStats open,
+                                            MigrationEvidence.SideStats closed, PromotionRule rule) {
+        if (open.latencyMsPercentiles().isEmpty() || closed.latencyMsPercentiles().isEmpty()
+                || open.successes() < rule.minSamples() || closed.successes() < rule.minSamples()) {
             return null;
         }
-        double ratio = (double) openMs / closedMs;
-        if (ratio > rule.maxLatencyRatio()) {
-            return "latency " + which + " " + openMs + " ms open vs " + closedMs + " ms closed: ratio "
-                    + Fmt.two(ratio) + " > " + Fmt.two(rule.maxLatencyRatio());
+        double openLower = open.latencyMs(q - ConfidenceSequence.quantileBand(open.successes(), q,
+                rule.confidence(), rule.tightestAtUnits()));
+        double closedUpper = closed.latencyMs(q + ConfidenceSequence.quantileBand(closed.successes(), q,
+                rule.confidence(), rule.tightestAtUnits()));
+        if (closedUpper > 0 && openLower > rule.maxLatencyRatio() * closedUpper) {
+            return "latency " + name(q) + " " + Math.round(open.latencyMs(q)) + " ms open vs "
+                    + Math.round(closed.latencyMs(q)) + " ms closed: at least " + Math.round(openLower)
+                    + " vs at most " + Math.round(closedUpper) + " ms at " + Fmt.percent(rule.confidence())
+                    + ", ratio " + Fmt.two(openLower / closedUpper) + " > " + Fmt.two(rule.maxLatencyRatio());
         }
         return null;
     }
 
-    private static String describe(Interval i, PromotionRule rule) {
-        return "diff " + Fmt.three(i.estimate()) + ", " + Fmt.percent(rule.confidence()) + " bounds ["
-                + Fmt.three(i.lower()) + ", " + Fmt.three(i.upper()) + "], margin -"
-                + Fmt.three(rule.nonInferiorityMargin()) + ", n=" + i.samples();
+    private static String name(double q) {
+        return "p" + Math.round(q * 100);
+    }
+
+    private static String describe(Bound b, double margin, double confidence) {
+        return "diff " + Fmt.three(b.estimate()) + ", " + Fmt.percent(confidence) + " anytime bounds ["
+                + Fmt.three(b.lower()) + ", " + Fmt.three(b.upper()) + "], margin -" + Fmt.three(margin) + ", "
+                + b.samples();
     }
 }

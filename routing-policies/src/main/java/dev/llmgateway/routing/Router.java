@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -57,8 +58,14 @@ public final class Router {
         return new Router(catalog, calibrationWindow, calibrationMinSamples);
     }
 
-    /** Routes one request. */
+    /** Routes one request, with no observed output token counts. */
     public Decision decide(String route, RequestFeatures f, HealthView health, MigrationStates migrations) {
+        return decide(route, f, health, migrations, OutputTokenEstimates.none());
+    }
+
+    /** Routes one request; {@code outputTokens} estimates cost_quality's output cost when max_tokens is absent. */
+    public Decision decide(String route, RequestFeatures f, HealthView health, MigrationStates migrations,
+                           OutputTokenEstimates outputTokens) {
         CompiledRoute r = routes.get(route);
         if (r == null) {
             return new Decision.NoRoute("unknown route '" + route + "'");
@@ -68,7 +75,7 @@ public final class Router {
             choice = switch (r.route.policy()) {
                 case Policy.Fixed p -> new Choice(r.fixed, "fixed", Optional.empty(), "fixed -> " + r.fixed.name(), null);
                 case Policy.Weighted p -> weighted(r, f);
-                case Policy.CostQuality p -> costQuality(r, p, f, health);
+                case Policy.CostQuality p -> costQuality(r, p, f, health, outputTokens);
                 case Policy.Complexity p -> complexity(r, p, f);
                 case Policy.Migration p -> migration(r, p, f, migrations);
             };
@@ -134,9 +141,21 @@ public final class Router {
                 + " -> " + d.name() + " (weight " + weight + "/" + r.weightTotal + ")", null);
     }
 
-    private static Choice costQuality(CompiledRoute r, Policy.CostQuality p, RequestFeatures f, HealthView health) {
-        int outputTokens = p.expectedOutputTokens() > 0
-                ? Math.min(p.expectedOutputTokens(), f.maxOutputTokens()) : f.maxOutputTokens();
+    /**
+     * Output tokens to price for a candidate: its observed mean, else the route's {@code expectedOutputTokens}, capped
+     * by the request's max_tokens; without either estimate, max_tokens (0 when the client sent none: output unknown).
+     */
+    static int outputTokensFor(Deployment d, Policy.CostQuality p, RequestFeatures f, OutputTokenEstimates observed) {
+        OptionalLong mean = observed.meanOutputTokens(d.name());
+        long expected = mean.isPresent() ? mean.getAsLong() : p.expectedOutputTokens();
+        if (f.maxOutputTokens() > 0) {
+            return expected > 0 ? (int) Math.min(expected, f.maxOutputTokens()) : f.maxOutputTokens();
+        }
+        return (int) Math.max(0, Math.min(expected, Integer.MAX_VALUE));
+    }
+
+    private static Choice costQuality(CompiledRoute r, Policy.CostQuality p, RequestFeatures f, HealthView health,
+                                      OutputTokenEstimates observed) {
         long maxCostPico = p.maxCostMicrosPerRequest().isPresent()
                 ? saturatedPicos(p.maxCostMicrosPerRequest().getAsLong()) : Long.MAX_VALUE;
         Deployment best = null;
@@ -151,7 +170,7 @@ public final class Router {
             if (q < p.qualityFloor()) {
                 continue;
             }
-            long cost = d.prices().costPicoUsd(f.promptTokens(), 0, outputTokens);
+            long cost = d.prices().costPicoUsd(f.promptTokens(), 0, outputTokensFor(d, p, f, observed));
             if (cost > maxCostPico) {
                 continue;
             }

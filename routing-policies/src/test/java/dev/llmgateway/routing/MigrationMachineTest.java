@@ -10,7 +10,7 @@ import static org.quicktheories.generators.SourceDSL.*;
 import dev.llmgateway.routing.MigrationEvidence.ScoreStats;
 import dev.llmgateway.routing.MigrationEvidence.ShadowTally;
 import dev.llmgateway.routing.MigrationEvidence.SideStats;
-import dev.llmgateway.routing.internal.NonInferiority;
+import dev.llmgateway.routing.internal.ConfidenceSequence;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,9 +27,20 @@ class MigrationMachineTest {
         return new ScoreStats(n, n * mean, (n - 1) * sd * sd + n * mean * mean);
     }
 
+    /** A side with the given latency median and p95 (a piecewise-linear latency distribution). */
+    static SideStats side(long requests, long errors, long p50, long p95) {
+        List<Long> pct = new ArrayList<>(101);
+        for (int i = 0; i <= 100; i++) {
+            double v = i <= 50 ? p50 * (0.5 + i / 100.0) : i <= 95 ? p50 + (p95 - p50) * (i - 50) / 45.0
+                    : p95 + (p95 * 0.5) * (i - 95) / 5.0;
+            pct.add(Math.round(v));
+        }
+        return new SideStats(requests, errors, pct);
+    }
+
     static MigrationEvidence good(int stage, long n) {
         return new MigrationEvidence(stage, stats(n, 0.80, 0.1), stats(n, 0.81, 0.1), ShadowTally.NONE,
-                new SideStats(n, n / 100, 800, 2000), new SideStats(n, n / 125, 700, 1800));
+                side(n, n / 100, 800, 2000), side(n, n / 125, 700, 1800));
     }
 
     static MigrationEvidence withSides(MigrationEvidence e, SideStats open, SideStats closed) {
@@ -81,8 +92,8 @@ class MigrationMachineTest {
     private void neverPromotesWhileAnySideHasFewerThanMinSamples(int scarce, int plenty, int which) {
         MigrationEvidence e = good(0, plenty);
         e = switch (which) {
-            case 0 -> withSides(e, new SideStats(scarce, 0, 800, 2000), e.closed());
-            case 1 -> withSides(e, e.open(), new SideStats(scarce, 0, 700, 1800));
+            case 0 -> withSides(e, side(scarce, 0, 800, 2000), e.closed());
+            case 1 -> withSides(e, e.open(), side(scarce, 0, 700, 1800));
             case 2 -> new MigrationEvidence(0, stats(scarce, 0.8, 0.1), e.feedbackClosed(), ShadowTally.NONE,
                     e.open(), e.closed());
             default -> new MigrationEvidence(0, e.feedbackOpen(), stats(scarce, 0.8, 0.1), ShadowTally.NONE,
@@ -95,7 +106,7 @@ class MigrationMachineTest {
     @Test
     void staysWhileQualityIsNotYetShownNonInferior() {
         MigrationEvidence noisy = new MigrationEvidence(0, stats(200, 0.76, 0.3), stats(200, 0.80, 0.3),
-                ShadowTally.NONE, new SideStats(200, 2, 800, 2000), new SideStats(200, 2, 700, 1800));
+                ShadowTally.NONE, side(200, 2, 800, 2000), side(200, 2, 700, 1800));
         MigrationVerdict v = MigrationMachine.evaluate(MIGRATION, MigrationMachine.start("chat", T0), noisy, T0);
         assertThat(v).isInstanceOf(MigrationVerdict.Stay.class);
         assertThat(v.reason()).startsWith("feedback not yet non-inferior");
@@ -103,11 +114,12 @@ class MigrationMachineTest {
 
     @Test
     void rollsBackWhenTheErrorRateRegresses() {
-        MigrationEvidence e = withSides(good(0, 1000), new SideStats(1000, 50, 800, 2000),
-                new SideStats(1000, 10, 700, 1800));
+        MigrationEvidence e = withSides(good(0, 1000), side(1000, 50, 800, 2000),
+                side(1000, 10, 700, 1800));
         MigrationVerdict v = MigrationMachine.evaluate(MIGRATION, MigrationMachine.start("chat", T0), e, T0);
         assertThat(v).isInstanceOf(MigrationVerdict.Rollback.class);
-        assertThat(v.reason()).isEqualTo("error rate 5% open vs 1% closed: +4.0 pp > allowed +1.0 pp");
+        assertThat(v.reason()).startsWith("error rate 5% open vs 1% closed: increase at least +")
+                .endsWith(" at 95% > allowed +1.0 pp");
         MigrationState s = MigrationMachine.apply(MIGRATION, MigrationMachine.start("chat", T0), v, T0);
         assertThat(s.status()).isEqualTo(MigrationStatus.ROLLED_BACK);
         assertThat(s.openPercent(MIGRATION)).isZero();
@@ -115,17 +127,18 @@ class MigrationMachineTest {
 
     @Test
     void rollsBackWhenLatencyRegresses() {
-        MigrationEvidence e = withSides(good(0, 1000), new SideStats(1000, 5, 800, 4000),
-                new SideStats(1000, 5, 700, 1800));
+        MigrationEvidence e = withSides(good(0, 1000), side(1000, 5, 800, 4000),
+                side(1000, 5, 700, 1800));
         MigrationVerdict v = MigrationMachine.evaluate(MIGRATION, MigrationMachine.start("chat", T0), e, T0);
         assertThat(v).isInstanceOf(MigrationVerdict.Rollback.class);
-        assertThat(v.reason()).isEqualTo("latency p95 4000 ms open vs 1800 ms closed: ratio 2.22 > 1.50");
+        assertThat(v.reason()).startsWith("latency p95 4000 ms open vs 1800 ms closed: at least ")
+                .endsWith(" > 1.50");
     }
 
     @Test
     void rollsBackWhenFeedbackShowsInferiorityAtConfidence() {
         MigrationEvidence e = new MigrationEvidence(0, stats(400, 0.60, 0.2), stats(400, 0.80, 0.2),
-                ShadowTally.NONE, new SideStats(400, 4, 800, 2000), new SideStats(400, 4, 700, 1800));
+                ShadowTally.NONE, side(400, 4, 800, 2000), side(400, 4, 700, 1800));
         MigrationVerdict v = MigrationMachine.evaluate(MIGRATION, MigrationMachine.start("chat", T0), e, T0);
         assertThat(v).isInstanceOf(MigrationVerdict.Rollback.class);
         assertThat(v.reason()).startsWith("feedback inferior: diff -0.200");
@@ -134,7 +147,7 @@ class MigrationMachineTest {
     @Test
     void rollsBackWhenShadowComparisonsShowInferiority() {
         MigrationEvidence e = new MigrationEvidence(0, ScoreStats.NONE, ScoreStats.NONE,
-                new ShadowTally(20, 30, 250), new SideStats(400, 4, 800, 2000), new SideStats(400, 4, 700, 1800));
+                new ShadowTally(20, 30, 250), side(400, 4, 800, 2000), side(400, 4, 700, 1800));
         MigrationVerdict v = MigrationMachine.evaluate(MIGRATION, MigrationMachine.start("chat", T0), e, T0);
         assertThat(v).isInstanceOf(MigrationVerdict.Rollback.class);
         assertThat(v.reason()).startsWith("shadow comparisons inferior");
@@ -143,7 +156,7 @@ class MigrationMachineTest {
     @Test
     void shadowComparisonsAloneCanJustifyPromotion() {
         MigrationEvidence e = new MigrationEvidence(0, ScoreStats.NONE, ScoreStats.NONE,
-                new ShadowTally(110, 200, 90), new SideStats(400, 4, 800, 2000), new SideStats(400, 4, 700, 1800));
+                new ShadowTally(110, 200, 90), side(400, 4, 800, 2000), side(400, 4, 700, 1800));
         MigrationVerdict v = MigrationMachine.evaluate(MIGRATION, MigrationMachine.start("chat", T0), e, T0);
         assertThat(v).isInstanceOf(MigrationVerdict.Promote.class);
         assertThat(v.reason()).contains("shadow diff 0.025");
@@ -267,10 +280,10 @@ class MigrationMachineTest {
 
     @Test
     void normalQuantilesMatchTables() {
-        assertThat(NonInferiority.normalQuantile(0.95)).isCloseTo(1.644854, within(1e-6));
-        assertThat(NonInferiority.normalQuantile(0.975)).isCloseTo(1.959964, within(1e-6));
-        assertThat(NonInferiority.normalQuantile(0.999)).isCloseTo(3.090232, within(1e-6));
-        assertThat(NonInferiority.normalQuantile(0.5)).isCloseTo(0.0, within(1e-12));
+        assertThat(ConfidenceSequence.normalQuantile(0.95)).isCloseTo(1.644854, within(1e-6));
+        assertThat(ConfidenceSequence.normalQuantile(0.975)).isCloseTo(1.959964, within(1e-6));
+        assertThat(ConfidenceSequence.normalQuantile(0.999)).isCloseTo(3.090232, within(1e-6));
+        assertThat(ConfidenceSequence.normalQuantile(0.5)).isCloseTo(0.0, within(1e-12));
     }
 
     @Test
@@ -282,8 +295,8 @@ class MigrationMachineTest {
     private void confidenceBoundsWidenWithConfidenceAndSurroundTheEstimate(double meanOpen, double meanClosed, int n) {
         ScoreStats open = stats(n, meanOpen, 0.2);
         ScoreStats closed = stats(n, meanClosed, 0.2);
-        NonInferiority.Interval at90 = NonInferiority.meanDifference(open, closed, 0.90);
-        NonInferiority.Interval at99 = NonInferiority.meanDifference(open, closed, 0.99);
+        ConfidenceSequence.Bound at90 = ConfidenceSequence.meanDifference(open, closed, 0.90, 800);
+        ConfidenceSequence.Bound at99 = ConfidenceSequence.meanDifference(open, closed, 0.99, 800);
         assertThat(at90.estimate()).isCloseTo(meanOpen - meanClosed, within(1e-9));
         assertThat(at99.lower()).isLessThanOrEqualTo(at90.lower());
         assertThat(at90.lower()).isLessThanOrEqualTo(at90.estimate());

@@ -20,8 +20,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A provider on loopback that speaks OpenAI's chat-completions/embeddings and Anthropic's Messages wire formats,
- * streaming included, with faults scripted per upstream model over a small control API:
+ * A provider on loopback that speaks OpenAI's chat-completions/embeddings, Anthropic's Messages, Azure OpenAI's
+ * deployment URLs ({@code /openai/deployments/{deployment}/...?api-version=}, {@code api-key} header; the deployment
+ * stands for the model) and Google Gemini's {@code /v1beta/models/{model}:generateContent} and
+ * {@code :streamGenerateContent?alt=sse} ({@link FakeGemini}) wire formats, streaming included, with faults scripted
+ * per upstream model over a small control API:
  * <ul>
  *   <li>{@code POST /_control/script} {@code {"model":"m","steps":["500","429:1","ok"]}}: the next requests for model m
  *       behave as listed, then normally;</li>
@@ -29,9 +32,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       {@code 401-echo-key} (a 401 whose message echoes the received key, as OpenAI's does in part),
  *       {@code judge-rule} (a gullible scripted judge, see {@link #judgeByRule}), {@code firehose:<n>} (a stream of n
  *       1 KiB chunks as fast as the connection takes them; stats report {@code firehose_written}), {@code stall-mid-stream}
- *       (a stream that sends two events, then nothing), {@code disconnect} (mid-stream, or
- *       before the body), {@code malformed}, {@code slow:<ms>}, {@code stream-error} (an error event mid-stream);</li>
- *   <li>{@code GET /_control/stats?model=m}: requests received, the last request body and headers, aborted connections;</li>
+ *       (a stream that sends two events, then nothing), {@code disconnect} (mid-stream, or before the body), {@code malformed}, {@code slow:<ms>}, {@code stream-error} (an error event mid-stream),
+ *       {@code finish:<REASON>} (Gemini only: end with this finishReason, e.g. MAX_TOKENS, SAFETY),
+ *       {@code worst} (a non-streamed answer billed as the provider's worst case: every one of {@code n} choices runs to
+ *       {@code max_completion_tokens} / {@code max_tokens}, each image part costs the documented worst case, 1445
+ *       tokens at OpenAI (high detail, 768 x 2048), 1600 at Anthropic, and tools cost a 346-token preamble plus their
+ *       JSON at one token per 4 characters);</li>
+ *   <li>{@code GET /_control/stats?model=m}: requests received, the last request body, headers and path (with query),
+ *       aborted connections, and {@code credentials}: how many requests came with each credential (bearer, api-key,
+ *       x-api-key or x-goog-api-key value: this fake is for tests and echoes them);</li>
  *   <li>{@code POST /_control/reset}.</li>
  * </ul>
  * The answer text is {@code "Hello from <model> you said <n> words"}; usage counts words, so tests can check it.
@@ -48,6 +57,8 @@ public final class FakeUpstream implements AutoCloseable {
     private final Map<String, JsonNode> lastBody = new ConcurrentHashMap<>();
     private final Map<String, Map<String, String>> lastHeaders = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> firehoseWritten = new ConcurrentHashMap<>();
+    private final Map<String, String> lastUri = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, AtomicInteger>> credentials = new ConcurrentHashMap<>();
 
     private FakeUpstream(Vertx vertx, HttpServer server) {
         this.vertx = vertx;
@@ -91,6 +102,8 @@ public final class FakeUpstream implements AutoCloseable {
                         aborted.clear();
                         lastBody.clear();
                         lastHeaders.clear();
+                        lastUri.clear();
+                        credentials.clear();
                         req.response().end("{}");
                     }
                     case "/_control/stats" -> {
@@ -101,10 +114,23 @@ public final class FakeUpstream implements AutoCloseable {
                         out.put("firehose_written", firehoseWritten.getOrDefault(model, new AtomicInteger()).get());
                         out.set("last_body", lastBody.getOrDefault(model, F.nullNode()));
                         out.set("last_headers", JSON.valueToTree(lastHeaders.getOrDefault(model, Map.of())));
+                        out.put("last_uri", lastUri.getOrDefault(model, ""));
+                        ObjectNode creds = out.putObject("credentials");
+                        credentials.getOrDefault(model, Map.of()).forEach((k, v) -> creds.put(k, v.get()));
                         req.response().putHeader("content-type", "application/json").end(out.toString());
                     }
                     case "/v1/chat/completions", "/v1/messages", "/v1/embeddings" -> provider(req, path, JSON.readTree(body.getBytes()));
-                    default -> req.response().setStatusCode(404).end("{\"error\":{\"message\":\"no route " + path + "\"}}");
+                    default -> {
+                        java.util.regex.Matcher azure = AZURE.matcher(path);
+                        java.util.regex.Matcher gemini = GEMINI.matcher(path);
+                        if (azure.matches()) {
+                            azure(req, azure.group(1), azure.group(2), (ObjectNode) JSON.readTree(body.getBytes()));
+                        } else if (gemini.matches()) {
+                            gemini(req, gemini.group(1), gemini.group(2), (ObjectNode) JSON.readTree(body.getBytes()));
+                        } else {
+                            req.response().setStatusCode(404).end("{\"error\":{\"message\":\"no route " + path + "\"}}");
+                        }
+                    }
                 }
             } catch (Exception e) {
                 req.response().setStatusCode(400).end("{\"error\":{\"message\":\"fake upstream could not parse the body\"}}");
@@ -112,13 +138,100 @@ public final class FakeUpstream implements AutoCloseable {
         });
     }
 
-    private void provider(HttpServerRequest req, String path, JsonNode body) {
-        String model = body.path("model").asText();
+    private static final java.util.regex.Pattern AZURE = java.util.regex.Pattern.compile("/openai/deployments/([^/]+)/(chat/completions|embeddings)");
+    private static final java.util.regex.Pattern GEMINI = java.util.regex.Pattern.compile("/v1beta/models/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents)");
+
+    private static final String AZURE_CHAT = "/azure/chat/completions";
+
+    /** Azure OpenAI: OpenAI's bodies behind a deployment URL; like Azure, 404 without api-version, 401 without api-key. */
+    private void azure(HttpServerRequest req, String deployment, String operation, ObjectNode body) {
+        if (req.getParam("api-version") == null) {
+            req.response().setStatusCode(404).putHeader("content-type", "application/json")
+                    .end("{\"error\":{\"code\":\"404\",\"message\":\"Resource not found\"}}");
+            return;
+        }
+        if (req.getHeader("api-key") == null) {
+            req.response().setStatusCode(401).putHeader("content-type", "application/json")
+                    .end("{\"error\":{\"code\":\"401\",\"message\":\"Access denied due to invalid subscription key or wrong API endpoint.\"}}");
+            return;
+        }
+        body.put("model", deployment);
+        provider(req, operation.equals("embeddings") ? "/v1/embeddings" : AZURE_CHAT, body);
+    }
+
+    /** Google Gemini: 403 without x-goog-api-key, as Google answers unregistered callers. */
+    private void gemini(HttpServerRequest req, String model, String method, ObjectNode body) {
+        if (req.getHeader("x-goog-api-key") == null) {
+            req.response().setStatusCode(403).putHeader("content-type", "application/json")
+                    .end("{\"error\":{\"code\":403,\"message\":\"Method doesn't allow unregistered callers\",\"status\":\"PERMISSION_DENIED\"}}");
+            return;
+        }
+        boolean stream = method.equals("streamGenerateContent");
+        if (stream && !"sse".equals(req.getParam("alt"))) {
+            req.response().setStatusCode(400).end("{\"error\":{\"code\":400,\"message\":\"this fake streams only with alt=sse\",\"status\":\"INVALID_ARGUMENT\"}}");
+            return;
+        }
+        String step = received(req, model, body);
+        HttpServerResponse resp = req.response();
+        if (method.equals("batchEmbedContents")) {
+            if (step.matches("\\d{3}(:\\d+)?")) {
+                geminiAnswer(resp, model, body, false, step);
+            } else {
+                resp.putHeader("content-type", "application/json").end(FakeGemini.embeddings(body).toString());
+            }
+            return;
+        }
+        if (step.startsWith("slow:")) {
+            vertx.setTimer(Long.parseLong(step.substring(5)), id -> geminiAnswer(resp, model, body, stream, "ok"));
+            return;
+        }
+        geminiAnswer(resp, model, body, stream, step);
+    }
+
+    private void geminiAnswer(HttpServerResponse resp, String model, ObjectNode body, boolean stream, String step) {
+        if (step.equals("hang")) return;
+        if (step.matches("\\d{3}(:\\d+)?")) {
+            String[] parts = step.split(":");
+            if (parts.length > 1) resp.putHeader("retry-after", parts[1]);
+            resp.setStatusCode(Integer.parseInt(parts[0])).putHeader("content-type", "application/json")
+                    .end(FakeGemini.error(Integer.parseInt(parts[0]), "injected " + parts[0]).toString());
+            return;
+        }
+        if (step.equals("disconnect") && !stream) {
+            resp.setStatusCode(200).putHeader("content-type", "application/json").setChunked(true).write("{\"candidates\":");
+            vertx.setTimer(20, id -> resp.reset());
+            return;
+        }
+        if (step.equals("malformed") && !stream) {
+            resp.putHeader("content-type", "application/json").end("{this is not json");
+            return;
+        }
+        int words = FakeGemini.promptWords(body);
+        String text = step.startsWith("say:") ? step.substring(4) : "Hello from " + model + " you said " + words + " words";
+        String finish = step.startsWith("finish:") ? step.substring(7) : "STOP";
+        String tool = FakeGemini.firstFunction(body);
+        if (!stream) {
+            resp.putHeader("content-type", "application/json").end(FakeGemini.response(model, text, words, tool, finish).toString());
+            return;
+        }
+        resp.setStatusCode(200).putHeader("content-type", "text/event-stream").setChunked(true);
+        List<String> events = new ArrayList<>();
+        FakeGemini.streamChunks(model, text, words, tool, finish).forEach(c -> events.add(c.toString()));
+        sendEvents(resp, events, step.startsWith("finish:") ? "ok" : step, "gemini");
+    }
+
+    /** Counts the request, keeps its body, headers, URI and credential, and takes the next scripted step. */
+    private String received(HttpServerRequest req, String model, JsonNode body) {
         counts.computeIfAbsent(model, k -> new AtomicInteger()).incrementAndGet();
         lastBody.put(model, body);
+        lastUri.put(model, req.uri());
         Map<String, String> headers = new java.util.TreeMap<>();
         req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(), h.getValue()));
         lastHeaders.put(model, headers);
+        String credential = headers.getOrDefault("authorization", headers.getOrDefault("api-key",
+                headers.getOrDefault("x-api-key", headers.getOrDefault("x-goog-api-key", ""))));
+        if (credential.startsWith("Bearer ")) credential = credential.substring(7);
+        credentials.computeIfAbsent(model, k -> new ConcurrentHashMap<>()).computeIfAbsent(credential, k -> new AtomicInteger()).incrementAndGet();
         HttpServerResponse resp = req.response();
         resp.closeHandler(v -> {
             if (!resp.ended()) aborted.computeIfAbsent(model, k -> new AtomicInteger()).incrementAndGet();
@@ -130,6 +243,13 @@ public final class FakeUpstream implements AutoCloseable {
                 if (!q.isEmpty()) step = q.poll();
             }
         }
+        return step;
+    }
+
+    private void provider(HttpServerRequest req, String path, JsonNode body) {
+        String model = body.path("model").asText();
+        String step = received(req, model, body);
+        HttpServerResponse resp = req.response();
         boolean anthropic = path.equals("/v1/messages");
         boolean stream = body.path("stream").asBoolean(false);
         if (step.startsWith("slow:")) {
@@ -176,6 +296,10 @@ public final class FakeUpstream implements AutoCloseable {
             resp.putHeader("content-type", "application/json").end("{this is not json");
             return;
         }
+        if (step.equals("worst") && !stream && !path.equals("/v1/embeddings")) {
+            resp.putHeader("content-type", "application/json").end(worstCase(body, model, anthropic).toString());
+            return;
+        }
         int words = countWords(body, anthropic);
         String text = step.startsWith("say:") ? step.substring(4) : "Hello from " + model + " you said " + words + " words";
         if (step.equals("judge-rule")) text = judgeByRule(body);
@@ -200,9 +324,50 @@ public final class FakeUpstream implements AutoCloseable {
             else resp.putHeader("content-type", "application/json").end(anthropicMessage(model, text, words, toolName).toString());
         } else {
             boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
-            if (stream) openAiStream(resp, model, text, words, toolName, includeUsage, step);
+            if (stream) openAiStream(resp, model, text, words, toolName, includeUsage, step, path.equals(AZURE_CHAT));
             else resp.putHeader("content-type", "application/json").end(openAiCompletion(model, text, words, toolName).toString());
         }
+    }
+
+    /** Tokens one image costs at worst, by the provider's documentation. */
+    public static final int OPENAI_IMAGE_WORST_TOKENS = 1445, ANTHROPIC_IMAGE_WORST_TOKENS = 1600, TOOLS_PREAMBLE_TOKENS = 346;
+
+    private static ObjectNode worstCase(JsonNode body, String model, boolean anthropic) {
+        int images = 0;
+        for (JsonNode m : body.path("messages")) {
+            for (JsonNode part : m.path("content")) {
+                String type = part.path("type").asText();
+                if (type.equals("image_url") || type.equals("image")) images++;
+            }
+        }
+        long prompt = countWords(body, anthropic) + (long) images * (anthropic ? ANTHROPIC_IMAGE_WORST_TOKENS : OPENAI_IMAGE_WORST_TOKENS);
+        JsonNode tools = body.get("tools");
+        if (tools != null && tools.isArray() && !tools.isEmpty()) prompt += TOOLS_PREAMBLE_TOKENS + tools.toString().length() / 4;
+        int perChoice = Math.max(body.path("max_tokens").asInt(0), body.path("max_completion_tokens").asInt(0));
+        if (perChoice == 0) perChoice = 16;
+        int n = anthropic ? 1 : Math.max(1, body.path("n").asInt(1));
+        String text = "w" + " w".repeat(perChoice - 1);
+        ObjectNode out = F.objectNode();
+        out.put("model", model);
+        if (anthropic) {
+            out.put("id", "msg_fake").put("type", "message").put("role", "assistant");
+            out.putArray("content").addObject().put("type", "text").put("text", text);
+            out.put("stop_reason", "max_tokens");
+            out.putNull("stop_sequence");
+            out.putObject("usage").put("input_tokens", prompt).put("output_tokens", perChoice);
+            return out;
+        }
+        out.put("id", "chatcmpl-fake").put("object", "chat.completion").put("created", 1_700_000_000L);
+        ArrayNode choices = out.putArray("choices");
+        for (int i = 0; i < n; i++) {
+            ObjectNode c = choices.addObject();
+            c.put("index", i);
+            c.putObject("message").put("role", "assistant").put("content", text);
+            c.put("finish_reason", "length");
+        }
+        out.putObject("usage").put("prompt_tokens", prompt).put("completion_tokens", (long) perChoice * n)
+                .put("total_tokens", prompt + (long) perChoice * n);
+        return out;
     }
 
     private static int countWords(JsonNode body, boolean anthropic) {
@@ -255,9 +420,14 @@ public final class FakeUpstream implements AutoCloseable {
     }
 
     private void openAiStream(HttpServerResponse resp, String model, String text, int promptWords, String tool,
-                              boolean includeUsage, String step) {
+                              boolean includeUsage, String step, boolean azure) {
         resp.setStatusCode(200).putHeader("content-type", "text/event-stream").setChunked(true);
         List<String> events = new ArrayList<>();
+        if (azure) {
+            // Azure opens every stream with the prompt's content-filter results and no choices.
+            events.add("{\"choices\":[],\"created\":0,\"id\":\"\",\"model\":\"\",\"object\":\"\",\"prompt_filter_results\":"
+                    + "[{\"prompt_index\":0,\"content_filter_results\":{\"hate\":{\"filtered\":false,\"severity\":\"safe\"}}}]}");
+        }
         String[] words = text.split(" ");
         events.add(chunk(model, F.objectNode().put("role", "assistant").put("content", ""), null, includeUsage));
         if (tool != null) {
@@ -420,6 +590,7 @@ public final class FakeUpstream implements AutoCloseable {
                 }
                 case "stream-error" -> {
                     resp.end(flavour == null ? "data: {\"error\":{\"message\":\"injected mid-stream error\"}}\n\n"
+                            : flavour.equals("gemini") ? "data: " + FakeGemini.error(500, "injected mid-stream error") + "\n\n"
                             : "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"injected mid-stream error\"}}\n\n");
                     return;
                 }

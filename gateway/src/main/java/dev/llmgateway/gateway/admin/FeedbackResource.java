@@ -37,6 +37,9 @@ public class FeedbackResource {
             return AdminErrors.response(new GatewayError.Unauthorized("A valid API key is required."));
         }
         if (body == null || !body.path("request_id").isTextual()) throw AdminErrors.bad("'request_id' is required", "request_id");
+        // Everything here is stored: refuse text PostgreSQL cannot hold before it reaches the database.
+        dev.llmgateway.gateway.api.ClientText.checkTree(body, "");
+        dev.llmgateway.gateway.api.ClientText.checkLength(body.get("request_id").asText(), 128, "request_id");
         FeedbackScore score;
         JsonNode s = body.get("score");
         try {

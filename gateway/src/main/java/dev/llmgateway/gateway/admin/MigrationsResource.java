@@ -8,6 +8,7 @@ import dev.llmgateway.metering.Money;
 import dev.llmgateway.metering.StoredMigrationTransition;
 import dev.llmgateway.routing.MigrationEvidence;
 import dev.llmgateway.routing.MigrationState;
+import dev.llmgateway.routing.MigrationVerdict;
 import dev.llmgateway.routing.Policy;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -79,32 +80,88 @@ public class MigrationsResource {
         m.put("open_percent", state.openPercent(plan));
         m.put("status", state.status().name().toLowerCase(Locale.ROOT));
         m.put("since", state.since().toString());
-        MigrationEvidence e = runtime.migrations().evidence(route, state);
-        Map<String, Object> evidence = new LinkedHashMap<>();
-        evidence.put("feedback", Map.of("open", score(e.feedbackOpen()), "closed", score(e.feedbackClosed())));
-        evidence.put("shadow", Map.of("pairs", e.shadow().wins() + e.shadow().ties() + e.shadow().losses(),
-                "wins", e.shadow().wins(), "ties", e.shadow().ties(), "losses", e.shadow().losses()));
-        evidence.put("traffic", Map.of("open", side(e.open()), "closed", side(e.closed())));
-        m.put("evidence", evidence);
+        m.put("evidence", evidence(runtime.migrations().evidence(route, state)));
         m.put("savings_usd", runtime.migrations().savingsMicros(route).map(Money::formatUsd).orElse(null));
         List<Map<String, Object>> history = new ArrayList<>();
-        for (StoredMigrationTransition t : runtime.migrations().history(route)) {
-            Map<String, Object> h = new LinkedHashMap<>();
-            h.put("from_stage", t.fromStage());
-            h.put("to_stage", t.toStage());
-            h.put("kind", t.kind().name().toLowerCase(Locale.ROOT));
-            h.put("reason", t.reason());
-            h.put("at", t.at().toString());
-            h.put("actor", t.actor().wire());
-            history.add(h);
-        }
+        for (StoredMigrationTransition t : runtime.migrations().history(route)) history.add(transition(t));
         m.put("history", history);
         return m;
     }
 
+    @GET
+    @Path("/{route}/report")
+    public Map<String, Object> report(@PathParam("route") String route) {
+        Migrations.Report r = runtime.migrations().report(route)
+                .orElseThrow(() -> AdminErrors.notFound("route '" + route + "' is not a migration"));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("object", "migration_report");
+        m.put("route", route);
+        m.put("from", r.plan().from());
+        m.put("to", r.plan().to());
+        m.put("stages", r.plan().stagesPercent());
+        m.put("status", r.state().status().name().toLowerCase(Locale.ROOT));
+        m.put("stage_index", r.state().stageIndex());
+        m.put("open_percent", r.state().openPercent(r.plan()));
+        m.put("since", r.state().since().toString());
+        m.put("next_decision", Map.of("verdict", switch (r.nextDecision()) {
+            case MigrationVerdict.Stay s -> "stay";
+            case MigrationVerdict.Promote p -> p.completes() ? "complete" : "promote";
+            case MigrationVerdict.Rollback b -> "rollback";
+        }, "reason", r.nextDecision().reason()));
+        List<Map<String, Object>> periods = new ArrayList<>();
+        for (Migrations.Period p : r.periods()) {
+            Map<String, Object> pm = new LinkedHashMap<>();
+            pm.put("stage_index", p.stageIndex());
+            pm.put("status", p.status().name().toLowerCase(Locale.ROOT));
+            pm.put("open_percent", p.openPercent());
+            pm.put("from", p.from().toString());
+            pm.put("to", p.endedBy().isPresent() ? p.to().toString() : null);
+            pm.put("evidence", evidence(p.evidence()));
+            pm.put("ended_by", p.endedBy().map(MigrationsResource::transition).orElse(null));
+            periods.add(pm);
+        }
+        m.put("periods", periods);
+        m.put("decision_trail", r.trail().stream().map(MigrationsResource::transition).toList());
+        List<Map<String, Object>> buckets = new ArrayList<>();
+        for (var b : r.openShare()) {
+            Map<String, Object> bm = new LinkedHashMap<>();
+            bm.put("start", b.start().toString());
+            bm.put("requests", b.requests());
+            bm.put("open_requests", b.openRequests());
+            bm.put("open_share", b.requests() == 0 ? 0 : Math.round(10_000.0 * b.openRequests() / b.requests()) / 10_000.0);
+            buckets.add(bm);
+        }
+        m.put("open_share", Map.of("unit", r.shareUnit().name().toLowerCase(Locale.ROOT), "buckets", buckets));
+        m.put("savings_usd", r.savingsMicros().map(Money::formatUsd).orElse(null));
+        return m;
+    }
+
+    private static Map<String, Object> transition(StoredMigrationTransition t) {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("from_stage", t.fromStage());
+        h.put("to_stage", t.toStage());
+        h.put("kind", t.kind().name().toLowerCase(Locale.ROOT));
+        h.put("reason", t.reason());
+        h.put("at", t.at().toString());
+        h.put("actor", t.actor().wire());
+        return h;
+    }
+
+    private static Map<String, Object> evidence(MigrationEvidence e) {
+        Map<String, Object> evidence = new LinkedHashMap<>();
+        evidence.put("feedback", Map.of("open", score(e.feedbackOpen()), "closed", score(e.feedbackClosed())));
+        // Shadow verdicts oriented to the open deployment ("wins": the open answer was better), whichever side was the shadow.
+        evidence.put("shadow", Map.of("pairs", e.shadow().total(), "users", e.shadow().byUser().count(),
+                "wins", e.shadow().wins(), "ties", e.shadow().ties(), "losses", e.shadow().losses()));
+        evidence.put("traffic", Map.of("open", side(e.open()), "closed", side(e.closed())));
+        return evidence;
+    }
+
     private static Map<String, Object> score(MigrationEvidence.ScoreStats s) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("count", s.count());
+        m.put("count", s.observations());
+        m.put("users", s.count());
+        // The mean of the users' mean scores: each end user counts once, however many scores they gave.
         m.put("mean", s.count() == 0 ? null : Math.round(s.sum() / s.count() * 10_000) / 10_000.0);
         return m;
     }

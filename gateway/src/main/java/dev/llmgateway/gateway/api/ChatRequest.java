@@ -15,16 +15,20 @@ import java.util.Set;
  * minimal copying) plus the fields the gateway itself needs.
  */
 public record ChatRequest(ObjectNode raw, String model, ArrayNode messages, boolean stream, boolean clientWantsUsage,
-                          OptionalInt maxTokens, String user, boolean usesTools, boolean wantsJson) {
+                          OptionalInt maxTokens, String user, boolean usesTools, boolean wantsJson, int choices) {
 
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
     private static final int MAX_STOP = 4;
+    private static final java.util.regex.Pattern TOOL_NAME =
+            java.util.regex.Pattern.compile("[a-zA-Z0-9_-]{1," + ClientText.TOOL_NAME_MAX_CHARS + "}");
 
     /** Validates a parsed body; every problem is a 400 naming the parameter. */
     public static ChatRequest parse(JsonNode body) {
         if (body == null || !body.isObject()) throw bad("the request body must be a JSON object", null);
         ObjectNode raw = (ObjectNode) body;
+        ClientText.checkTree(raw, "");
         String model = requiredString(raw, "model");
+        ClientText.checkLength(model, ClientText.MODEL_MAX_CHARS, "model");
         JsonNode msgs = raw.get("messages");
         if (msgs == null || !msgs.isArray()) throw bad("'messages' is required and must be an array", "messages");
         if (msgs.isEmpty()) throw bad("'messages' must contain at least one message", "messages");
@@ -40,7 +44,8 @@ public record ChatRequest(ObjectNode raw, String model, ArrayNode messages, bool
         }
         OptionalInt maxTokens = optPositiveInt(raw, "max_completion_tokens");
         OptionalInt legacyMax = optPositiveInt(raw, "max_tokens");
-        if (maxTokens.isEmpty()) maxTokens = legacyMax;
+        // Upstreams differ in which one they honour when both are sent: the larger bounds either.
+        if (maxTokens.isEmpty() || (legacyMax.isPresent() && legacyMax.getAsInt() > maxTokens.getAsInt())) maxTokens = legacyMax;
         optNumber(raw, "temperature", 0, 2);
         optNumber(raw, "top_p", 0, 1);
         optNumber(raw, "presence_penalty", -2, 2);
@@ -49,6 +54,7 @@ public record ChatRequest(ObjectNode raw, String model, ArrayNode messages, bool
         if (n != null && !n.isNull() && (!n.canConvertToInt() || !n.isIntegralNumber() || n.asInt() < 1 || n.asInt() > 128)) {
             throw bad("'n' must be an integer between 1 and 128", "n");
         }
+        int choices = n == null || n.isNull() ? 1 : n.asInt();
         JsonNode seed = raw.get("seed");
         if (seed != null && !seed.isNull() && !seed.isIntegralNumber()) throw bad("'seed' must be an integer", "seed");
         stops(raw);
@@ -57,7 +63,9 @@ public record ChatRequest(ObjectNode raw, String model, ArrayNode messages, bool
         if (u != null && !u.isNull()) {
             if (!u.isTextual()) throw bad("'user' must be a string", "user");
             user = u.asText();
+            ClientText.checkLength(user, ClientText.USER_MAX_CHARS, "user");
         }
+        metadata(raw);
         boolean usesTools = validateTools(raw);
         boolean wantsJson = false;
         JsonNode rf = raw.get("response_format");
@@ -69,7 +77,26 @@ public record ChatRequest(ObjectNode raw, String model, ArrayNode messages, bool
             }
             wantsJson = !t.equals("text");
         }
-        return new ChatRequest(raw, model, (ArrayNode) msgs, stream, includeUsage, maxTokens, user, usesTools, wantsJson);
+        return new ChatRequest(raw, model, (ArrayNode) msgs, stream, includeUsage, maxTokens, user, usesTools, wantsJson, choices);
+    }
+
+    /** {@code metadata}: an object of at most 16 string pairs with OpenAI's key and value lengths. */
+    private static void metadata(ObjectNode raw) {
+        JsonNode md = raw.get("metadata");
+        if (md == null || md.isNull()) return;
+        if (!md.isObject()) throw bad("'metadata' must be an object of string values", "metadata");
+        if (md.size() > ClientText.METADATA_MAX_PAIRS) {
+            throw bad("'metadata' has more than " + ClientText.METADATA_MAX_PAIRS + " keys", "metadata");
+        }
+        for (var it = md.fields(); it.hasNext(); ) {
+            var f = it.next();
+            if (f.getKey().length() > ClientText.METADATA_KEY_MAX_CHARS) {
+                throw bad("'metadata' keys must be at most " + ClientText.METADATA_KEY_MAX_CHARS + " characters", "metadata");
+            }
+            String p = "metadata." + f.getKey();
+            if (!f.getValue().isTextual()) throw bad("'" + p + "' must be a string", p);
+            ClientText.checkLength(f.getValue().asText(), ClientText.METADATA_VALUE_MAX_CHARS, p);
+        }
     }
 
     /** Stop sequences, validated: a string or up to four strings. */
@@ -78,10 +105,13 @@ public record ChatRequest(ObjectNode raw, String model, ArrayNode messages, bool
         List<String> out = new ArrayList<>();
         if (stop == null || stop.isNull()) return out;
         if (stop.isTextual()) {
+            ClientText.checkLength(stop.asText(), ClientText.STOP_MAX_CHARS, "stop");
             out.add(stop.asText());
         } else if (stop.isArray() && stop.size() <= MAX_STOP) {
-            for (JsonNode s : stop) {
+            for (int i = 0; i < stop.size(); i++) {
+                JsonNode s = stop.get(i);
                 if (!s.isTextual()) throw bad("'stop' must be a string or an array of strings", "stop");
+                ClientText.checkLength(s.asText(), ClientText.STOP_MAX_CHARS, "stop[" + i + "]");
                 out.add(s.asText());
             }
         } else {
@@ -154,6 +184,11 @@ public record ChatRequest(ObjectNode raw, String model, ArrayNode messages, bool
         if (!ROLES.contains(role.asText())) {
             throw bad("'" + path + ".role' must be one of system, developer, user, assistant, tool", path + ".role");
         }
+        JsonNode name = m.get("name");
+        if (name != null && !name.isNull()) {
+            if (!name.isTextual()) throw bad("'" + path + ".name' must be a string", path + ".name");
+            ClientText.checkLength(name.asText(), ClientText.NAME_MAX_CHARS, path + ".name");
+        }
         JsonNode content = m.get("content");
         boolean hasToolCalls = m.has("tool_calls") && m.get("tool_calls").isArray() && !m.get("tool_calls").isEmpty();
         if (content == null || content.isNull()) {
@@ -193,6 +228,10 @@ public record ChatRequest(ObjectNode raw, String model, ArrayNode messages, bool
             JsonNode t = tools.get(i);
             if (!t.isObject() || !"function".equals(t.path("type").asText()) || !t.path("function").path("name").isTextual()) {
                 throw bad("'tools[" + i + "]' must be {\"type\":\"function\",\"function\":{\"name\":...}}", "tools[" + i + "]");
+            }
+            if (!TOOL_NAME.matcher(t.path("function").path("name").asText()).matches()) {
+                throw bad("'tools[" + i + "].function.name' must be 1 to " + ClientText.TOOL_NAME_MAX_CHARS
+                        + " characters of a-z, A-Z, 0-9, '_' and '-'", "tools[" + i + "].function.name");
             }
             JsonNode params = t.path("function").get("parameters");
             if (params != null && !params.isNull() && !params.isObject()) {

@@ -40,7 +40,8 @@ public final class ConfigLoader {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}");
     private static final Map<String, ProviderType> PROVIDER_TYPES = orderedMap(
             "openai", ProviderType.OPENAI, "openai-compatible", ProviderType.OPENAI_COMPATIBLE,
-            "anthropic", ProviderType.ANTHROPIC, "embedded", ProviderType.EMBEDDED);
+            "anthropic", ProviderType.ANTHROPIC, "azure-openai", ProviderType.AZURE_OPENAI, "gemini", ProviderType.GEMINI,
+            "embedded", ProviderType.EMBEDDED);
     private static final Map<String, DeploymentClass> CLASSES = orderedMap("closed", DeploymentClass.CLOSED, "open", DeploymentClass.OPEN);
     private static final Set<String> CAPABILITIES = Set.of("tools", "json_mode", "vision", "streaming", "embeddings");
 
@@ -170,14 +171,18 @@ public final class ConfigLoader {
     }
 
     private static Provider provider(String name, ConfigNode n) {
-        n.allowOnly(Set.of("type", "base_url", "api_key", "headers", "max_connections", "anthropic_version"));
+        n.allowOnly(Set.of("type", "base_url", "api_key", "api_keys", "api_version", "headers", "max_connections", "max_waiting", "http2", "anthropic_version"));
         ProviderType type = n.get("type").oneOf(ProviderType.class, PROVIDER_TYPES);
         Optional<URI> baseUrl = n.get("base_url").isMissing() ? Optional.empty() : Optional.of(n.get("base_url").uri());
         baseUrl = switch (type) {
             case OPENAI -> Optional.of(baseUrl.orElse(URI.create("https://api.openai.com/v1")));
             case ANTHROPIC -> Optional.of(baseUrl.orElse(URI.create("https://api.anthropic.com")));
-            case OPENAI_COMPATIBLE -> {
-                if (baseUrl.isEmpty()) throw n.get("base_url").error("is required for type openai-compatible");
+            case GEMINI -> Optional.of(baseUrl.orElse(URI.create("https://generativelanguage.googleapis.com/v1beta")));
+            case OPENAI_COMPATIBLE, AZURE_OPENAI -> {
+                if (baseUrl.isEmpty()) {
+                    throw n.get("base_url").error("is required for type " + (type == ProviderType.AZURE_OPENAI
+                            ? "azure-openai (your resource's endpoint, e.g. https://my-resource.openai.azure.com)" : "openai-compatible"));
+                }
                 yield baseUrl;
             }
             case EMBEDDED -> {
@@ -185,15 +190,45 @@ public final class ConfigLoader {
                 yield baseUrl;
             }
         };
+        if (n.get("http2").bool(false) && !baseUrl.map(u -> "https".equals(u.getScheme())).orElse(false)) {
+            throw n.get("http2").error("needs an https base_url (HTTP/2 is negotiated by ALPN during the TLS handshake)");
+        }
         Map<String, String> headers = new TreeMap<>();
         n.get("headers").entries().forEach((k, v) -> headers.put(k, v.string()));
-        return new Provider(name, type, baseUrl, n.get("api_key").optString().filter(s -> !s.isBlank()), Map.copyOf(headers),
-                n.get("max_connections").integer(64, 1, 10_000), n.get("anthropic_version").string("2023-06-01"));
+        List<String> keys = apiKeys(n);
+        String apiVersion = "";
+        if (type == ProviderType.AZURE_OPENAI) {
+            apiVersion = n.get("api_version").string(DEFAULT_AZURE_API_VERSION);
+            if (!API_VERSION.matcher(apiVersion).matches()) throw n.get("api_version").error("expected an API version such as " + DEFAULT_AZURE_API_VERSION);
+        } else if (!n.get("api_version").isMissing()) {
+            throw n.get("api_version").error("only an azure-openai provider has an api_version");
+        }
+        return new Provider(name, type, baseUrl, keys.stream().findFirst(), Map.copyOf(headers),
+                n.get("max_connections").integer(Provider.DEFAULT_MAX_CONNECTIONS, 1, 100_000),
+                n.get("max_waiting").integer(Provider.DEFAULT_MAX_WAITING, 0, 1_000_000), n.get("http2").bool(false),
+                n.get("anthropic_version").string("2023-06-01"), keys, apiVersion);
+    }
+
+    static final String DEFAULT_AZURE_API_VERSION = "2024-10-21";
+    private static final Pattern API_VERSION = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?");
+
+    /** {@code api_key} and/or {@code api_keys}: blank entries (an unset environment variable) are dropped, duplicates refused. */
+    private static List<String> apiKeys(ConfigNode n) {
+        List<String> keys = new java.util.ArrayList<>();
+        n.get("api_key").optString().filter(s -> !s.isBlank()).ifPresent(keys::add);
+        for (ConfigNode k : n.get("api_keys").items()) {
+            String key = k.string();
+            if (key.isBlank()) continue;
+            // The message names the position only: the key itself must never reach a log.
+            if (keys.contains(key)) throw k.error("repeats a key given before (each key once)");
+            keys.add(key);
+        }
+        return List.copyOf(keys);
     }
 
     private static Deployment deployment(String name, ConfigNode n, Map<String, Provider> providers, Path baseDir) {
         n.allowOnly(Set.of("provider", "model", "class", "prices", "list_prices", "markup_bp", "context_window", "license", "capabilities",
-                "quality", "timeouts", "retry", "circuit_breaker", "engine"));
+                "quality", "timeouts", "retry", "circuit_breaker", "engine", "max_image_tokens"));
         String providerName = n.get("provider").string();
         Provider provider = providers.get(providerName);
         if (provider == null) throw n.get("provider").error("unknown provider '" + providerName + "'");
@@ -216,7 +251,7 @@ public final class ConfigLoader {
         }
         Map<String, Double> quality = new TreeMap<>();
         n.get("quality").entries().forEach((task, q) -> quality.put(task, q.ratio(0)));
-        ConfigNode t = n.get("timeouts").allowOnly(Set.of("connect", "first_byte", "total", "idle"));
+        ConfigNode t = n.get("timeouts").allowOnly(Set.of("connect", "first_byte", "total", "idle", "pool_wait"));
         ConfigNode r = n.get("retry").allowOnly(Set.of("max_attempts", "backoff_initial", "backoff_max"));
         ConfigNode cb = n.get("circuit_breaker").allowOnly(Set.of("request_volume", "failure_ratio", "delay"));
         Resilience d = Resilience.DEFAULTS;
@@ -224,7 +259,7 @@ public final class ConfigLoader {
                 t.get("total").duration(d.totalTimeout()), r.get("max_attempts").integer(d.maxAttempts(), 1, 10),
                 r.get("backoff_initial").duration(d.backoffInitial()), r.get("backoff_max").duration(d.backoffMax()),
                 cb.get("request_volume").integer(d.circuitRequestVolume(), 1, 10_000), cb.get("failure_ratio").ratio(d.circuitFailureRatio()),
-                cb.get("delay").duration(d.circuitDelay()), t.get("idle").duration(d.idleTimeout()));
+                cb.get("delay").duration(d.circuitDelay()), t.get("idle").duration(d.idleTimeout()), t.get("pool_wait").duration(d.poolWait()));
         if (resilience.firstByteTimeout().compareTo(resilience.totalTimeout()) > 0) {
             throw t.get("first_byte").error("must not be longer than timeouts.total");
         }
@@ -239,7 +274,8 @@ public final class ConfigLoader {
         String model = provider.type() == ProviderType.EMBEDDED ? n.get("model").string(name) : n.get("model").string();
         return new Deployment(name, providerName, model, n.get("class").oneOf(DeploymentClass.class, CLASSES), prices,
                 listPrices, markupBp, n.get("context_window").integer(128_000, 1, 100_000_000), n.get("license").optString(), Set.copyOf(caps),
-                Map.copyOf(quality), resilience, engine);
+                Map.copyOf(quality), resilience, engine,
+                n.get("max_image_tokens").integer(Deployment.defaultMaxImageTokens(provider.type()), 0, 10_000_000));
     }
 
     private static final Pattern HF_REPO = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}");
@@ -348,13 +384,18 @@ public final class ConfigLoader {
                     p.allowOnly(Set.of("type", "from", "to", "stages", "promotion"));
                     List<Integer> stages = p.get("stages").items().stream().map(st -> st.integer(0, 1, 100)).toList();
                     if (stages.isEmpty()) stages = List.of(5, 25, 50, 100);
-                    ConfigNode r = p.get("promotion").allowOnly(Set.of("non_inferiority_margin", "confidence", "min_samples",
-                            "max_error_rate_increase", "max_latency_ratio", "min_stage_duration"));
+                    ConfigNode r = p.get("promotion").allowOnly(Set.of("feedback_margin", "win_rate_margin", "non_inferiority_margin",
+                            "confidence", "min_samples", "max_error_rate_increase", "max_latency_ratio", "min_stage_duration",
+                            "evaluation_interval"));
                     PromotionRule rule;
                     try {
-                        rule = new PromotionRule(r.get("non_inferiority_margin").ratio(0.05), r.get("confidence").ratio(0.95),
-                                r.get("min_samples").integer(200, 1, 100_000_000), r.get("max_error_rate_increase").ratio(0.01),
-                                Double.parseDouble(r.get("max_latency_ratio").string("1.5")), r.get("min_stage_duration").duration(Duration.ZERO));
+                        // non_inferiority_margin is the former single margin: it still sets both scales' defaults.
+                        double legacy = r.get("non_inferiority_margin").ratio(0.05);
+                        rule = new PromotionRule(r.get("feedback_margin").ratio(legacy), r.get("win_rate_margin").ratio(legacy),
+                                r.get("confidence").ratio(0.95), r.get("min_samples").integer(200, 2, 100_000_000),
+                                r.get("max_error_rate_increase").ratio(0.01),
+                                Double.parseDouble(r.get("max_latency_ratio").string("1.5")), r.get("min_stage_duration").duration(Duration.ZERO),
+                                r.get("evaluation_interval").duration(PromotionRule.DEFAULT_EVALUATION_INTERVAL));
                     } catch (NumberFormatException e) {
                         throw r.get("max_latency_ratio").error("expected a number");
                     } catch (IllegalArgumentException e) {

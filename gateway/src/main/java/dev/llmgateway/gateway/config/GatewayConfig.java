@@ -36,11 +36,45 @@ public record GatewayConfig(String source, Map<String, Provider> providers, Map<
     }
 
     /** Who answers: a hosted API, a self-hosted OpenAI-compatible server, or the embedded engine. */
-    public enum ProviderType { OPENAI, OPENAI_COMPATIBLE, ANTHROPIC, EMBEDDED }
+    public enum ProviderType { OPENAI, OPENAI_COMPATIBLE, ANTHROPIC, AZURE_OPENAI, GEMINI, EMBEDDED }
 
-    /** A provider: where and how to reach it. {@code apiKey} is a secret: never log or return it. */
+    /**
+     * A provider: where and how to reach it. {@code apiKeys} are secrets (the first is also {@code apiKey}): never log or
+     * return them. {@code apiVersion} is Azure OpenAI's {@code api-version} query parameter (empty for other types).
+     * {@code maxConnections} and {@code maxWaiting} bound the provider's connection pool and the requests queued for it;
+     * {@code http2} offers HTTP/2 by ALPN on TLS connections.
+     */
     public record Provider(String name, ProviderType type, Optional<URI> baseUrl, Optional<String> apiKey,
-                           Map<String, String> headers, int maxConnections, String anthropicVersion) {
+                           Map<String, String> headers, int maxConnections, int maxWaiting, boolean http2, String anthropicVersion,
+                           List<String> apiKeys, String apiVersion) {
+        /** Sized for LLM latencies: at 5 s per call, 4,096 connections carry ~800 req/s to one provider. */
+        public static final int DEFAULT_MAX_CONNECTIONS = 4096;
+        public static final int DEFAULT_MAX_WAITING = 10_000;
+
+        public Provider {
+            apiKeys = List.copyOf(apiKeys);
+            if (!apiKey.equals(apiKeys.stream().findFirst())) throw new IllegalArgumentException("apiKey must be the first of apiKeys");
+        }
+
+        /** One key or none, with pool limits. */
+        public Provider(String name, ProviderType type, Optional<URI> baseUrl, Optional<String> apiKey,
+                        Map<String, String> headers, int maxConnections, int maxWaiting, boolean http2, String anthropicVersion) {
+            this(name, type, baseUrl, apiKey, headers, maxConnections, maxWaiting, http2, anthropicVersion,
+                    apiKey.map(List::of).orElse(List.of()), "");
+        }
+
+        /** Several keys, default queue, no HTTP/2. */
+        public Provider(String name, ProviderType type, Optional<URI> baseUrl, Optional<String> apiKey,
+                        Map<String, String> headers, int maxConnections, String anthropicVersion, List<String> apiKeys, String apiVersion) {
+            this(name, type, baseUrl, apiKey, headers, maxConnections, DEFAULT_MAX_WAITING, false, anthropicVersion, apiKeys, apiVersion);
+        }
+
+        /** The historical shape: one key or none. */
+        public Provider(String name, ProviderType type, Optional<URI> baseUrl, Optional<String> apiKey,
+                        Map<String, String> headers, int maxConnections, String anthropicVersion) {
+            this(name, type, baseUrl, apiKey, headers, maxConnections, anthropicVersion, apiKey.map(List::of).orElse(List.of()), "");
+        }
+
         @Override
         public String toString() {
             return "Provider[" + name + ", " + type + ", " + baseUrl.map(URI::toString).orElse("-") + "]";
@@ -74,13 +108,16 @@ public record GatewayConfig(String source, Map<String, Provider> providers, Map<
         static long toMicros(BigDecimal usd) { return usd.movePointRight(6).longValueExact(); }
     }
 
-    /** Timeouts, retries and circuit breaker of one deployment. */
+    /**
+     * Timeouts, retries and circuit breaker of one deployment. {@code poolWait} is how long a request may wait for a
+     * free connection of the provider's pool: the gateway's own capacity, never counted against the deployment.
+     */
     public record Resilience(Duration connectTimeout, Duration firstByteTimeout, Duration totalTimeout, int maxAttempts,
                              Duration backoffInitial, Duration backoffMax, int circuitRequestVolume,
-                             double circuitFailureRatio, Duration circuitDelay, Duration idleTimeout) {
+                             double circuitFailureRatio, Duration circuitDelay, Duration idleTimeout, Duration poolWait) {
         public static final Resilience DEFAULTS = new Resilience(Duration.ofSeconds(5), Duration.ofSeconds(60),
                 Duration.ofMinutes(10), 2, Duration.ofMillis(200), Duration.ofSeconds(5), 10, 0.5, Duration.ofSeconds(30),
-                Duration.ofSeconds(60));
+                Duration.ofSeconds(60), Duration.ofSeconds(10));
     }
 
     /**
@@ -101,7 +138,23 @@ public record GatewayConfig(String source, Map<String, Provider> providers, Map<
     /** A concrete model at a provider, with its prices and limits. */
     public record Deployment(String name, String provider, String model, DeploymentClass deploymentClass, Prices prices,
                              Optional<Prices> listPrices, java.util.OptionalInt markupBp, int contextWindow, Optional<String> license, Set<String> capabilities,
-                             Map<String, Double> quality, Resilience resilience, Optional<EngineModel> engine) {
+                             Map<String, Double> quality, Resilience resilience, Optional<EngineModel> engine, int maxImageTokens) {
+
+        /**
+         * What one image part may cost in prompt tokens at this provider, by its documentation: OpenAI's high-detail
+         * worst case for the GPT-4o / GPT-4.1 family (an image scaled to 768 x 2048: 85 + 8 tiles x 170 = 1445 tokens);
+         * Anthropic's (images are scaled to at most about 1.15 megapixels: about 1600 tokens); the embedded engine reads
+         * text only. Models that count images differently (gpt-4o-mini: up to 48169) set {@code max_image_tokens}.
+         */
+        public static int defaultMaxImageTokens(ProviderType type) {
+            return switch (type) {
+                case OPENAI, OPENAI_COMPATIBLE, AZURE_OPENAI -> 1445;
+                case ANTHROPIC -> 1600;
+                // Gemini bills 258 tokens per 768 x 768 tile; six tiles cover a 1536 x 2304 image. Larger: set max_image_tokens.
+                case GEMINI -> 1548;
+                case EMBEDDED -> 0;
+            };
+        }
 
         /** The routing library's record of this deployment; no declared capabilities means "not declared: assume all". */
         public dev.llmgateway.routing.Deployment forRouting() {

@@ -43,12 +43,14 @@ public final class ErrorResponses {
             case UpstreamFailed u -> upstream(u);
             case UpstreamUnavailable u -> new Shape(502, "api_error", "upstream_unavailable", Optional.empty(), Optional.empty());
             case UpstreamTimeout t -> new Shape(504, "api_error", "upstream_timeout", Optional.empty(), Optional.empty());
+            case GatewayError.GatewayCapacity g -> new Shape(503, "api_error", "gateway_capacity", Optional.empty(), Optional.of(g.retryAfter()));
             case CircuitOpen c -> new Shape(503, "api_error", "deployment_unavailable", Optional.empty(), Optional.of(Duration.ofSeconds(5)));
             case AllDeploymentsFailed a -> {
                 Shape last = shape(a.last());
                 yield new Shape(last.status(), last.type(), "all_deployments_failed", last.param(), last.retryAfter());
             }
             case GatewayError.ServiceUnavailable s -> new Shape(503, "api_error", "service_unavailable", Optional.empty(), Optional.of(Duration.ofSeconds(5)));
+            case GatewayError.MeteringUnavailable m -> new Shape(503, "api_error", "metering_unavailable", Optional.empty(), Optional.of(Duration.ofSeconds(5)));
             case Internal i -> new Shape(500, "api_error", "internal_error", Optional.empty(), Optional.empty());
         };
     }

@@ -71,6 +71,14 @@ public sealed interface GatewayError {
         public boolean retryable() { return true; }
     }
 
+    /**
+     * The gateway's own connection pool to the deployment's provider is full (no free connection within the pool wait,
+     * or the wait queue is full). Says nothing about the upstream's health: never counts against the deployment.
+     */
+    record GatewayCapacity(String deployment, String message, Duration retryAfter) implements GatewayError {
+        public boolean retryable() { return true; }
+    }
+
     record CircuitOpen(String deployment) implements GatewayError {
         public String message() { return "deployment '" + deployment + "' is failing and temporarily taken out of rotation"; }
         public boolean retryable() { return true; }
@@ -91,6 +99,11 @@ public sealed interface GatewayError {
 
     /** A dependency of the gateway itself (its database) is unavailable for this request. */
     record ServiceUnavailable(String message) implements GatewayError {
+        public boolean retryable() { return false; }
+    }
+
+    /** The usage journal cannot take a record (full, I/O error): no answer is served that could not be metered. */
+    record MeteringUnavailable(String message) implements GatewayError {
         public boolean retryable() { return false; }
     }
 

@@ -33,9 +33,37 @@ public final class Metering implements AutoCloseable {
     private final UsageJournal journal;
     private final UsageWriter writer;
     private final Function<String, Optional<String>> baselineOfRoute;
+    private final OnJournalFailure onJournalFailure;
+    private final java.util.concurrent.atomic.AtomicLong unmeteredAnswers = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong refusedRequests = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Room kept for what a finished request adds to its record beyond the estimate (fallback name, error code). */
+    static final long RECORD_SLACK_BYTES = 1024;
+
+    /** What the gateway does when the journal cannot take a record (setting {@code gateway.on-journal-failure}). */
+    public enum OnJournalFailure {
+        /** Refuse new requests with 503 metering_unavailable before any upstream call; withhold answers not journaled. */
+        REFUSE,
+        /** Serve anyway; each unmetered answer is logged and counted. */
+        SERVE_UNMETERED;
+
+        public static OnJournalFailure fromSetting(String s) {
+            return switch (s.trim().toLowerCase().replace('_', '-')) {
+                case "refuse" -> REFUSE;
+                case "serve-unmetered" -> SERVE_UNMETERED;
+                default -> throw new IllegalArgumentException("gateway.on-journal-failure must be 'refuse' or 'serve-unmetered', not '" + s + "'");
+            };
+        }
+    }
 
     public Metering(Vertx vertx, DataSource db, UsageJournal journal, GatewayConfig config,
                     Function<String, Optional<String>> baselineOfRoute) {
+        this(vertx, db, journal, config, baselineOfRoute, OnJournalFailure.REFUSE);
+    }
+
+    public Metering(Vertx vertx, DataSource db, UsageJournal journal, GatewayConfig config,
+                    Function<String, Optional<String>> baselineOfRoute, OnJournalFailure onJournalFailure) {
+        this.onJournalFailure = onJournalFailure;
         this.vertx = vertx;
         this.prices = new PriceCatalog(db);
         var report = prices.syncFromConfig(config.pricing(), Instant.now());
@@ -68,8 +96,48 @@ public final class Metering implements AutoCloseable {
 
     public UsageWriter writer() { return writer; }
 
-    /** True when the journal cannot take more records (PostgreSQL has been unreachable for long). */
-    public boolean journalFull() { return journal.totalBytes() >= journal.maxTotalBytes(); }
+    /**
+     * Free journal space below which readiness turns DOWN: the largest record the input caps allow (a 256-character
+     * end user is at most 1 KiB of UTF-8) plus the slack, so readiness is DOWN whenever requests are refused.
+     */
+    static final long READY_HEADROOM_BYTES = 4096;
+
+    /**
+     * True when the journal cannot take a record now: full or nearly (PostgreSQL has been unreachable for long), or a
+     * write failed and no probe has passed since. Readiness reports this.
+     */
+    public boolean journalFull() { return !journal.hasRoomFor(READY_HEADROOM_BYTES); }
+
+    /** Whether the journal would take this exchange's record now (its size estimated before any upstream call). */
+    public boolean canJournal(Exchange x) {
+        Deployment d = x.plan().primary();
+        UsageEvent estimate = UsageEvent.builder(x.requestId(), x.receivedAt())
+                .team(x.team().id(), x.key().id())
+                .endUser(x.chat() == null || x.chat().user().isEmpty() ? null : x.chat().user())
+                .route(x.plan().route(), x.plan().policy(), x.plan().stage().orElse(null))
+                .deployment(d.name(), d.provider(), d.model(), d.deploymentClass().forMetering())
+                .licenseId(d.license().orElse(null))
+                .build();
+        return journal.hasRoomFor(UsageJournal.frameBytes(estimate) + RECORD_SLACK_BYTES);
+    }
+
+    public OnJournalFailure onJournalFailure() { return onJournalFailure; }
+
+    /** Answers served although their usage could not be journaled (only with serve-unmetered). */
+    public long unmeteredAnswers() { return unmeteredAnswers.get(); }
+
+    /** Requests refused with metering_unavailable. */
+    public long refusedRequests() { return refusedRequests.get(); }
+
+    /** Counts and logs one answer served without a usage record. */
+    public void servedUnmetered(Exchange x, String why) {
+        unmeteredAnswers.incrementAndGet();
+        LOG.errorf("UNMETERED answer served (gateway.on-journal-failure=serve-unmetered): request %s of team %s on %s: %s",
+                x.requestId(), x.team() == null ? "?" : x.team().id(), x.plan() == null ? "?" : x.plan().route(), why);
+    }
+
+    /** Counts one request refused because it could not be metered. */
+    public void refused() { refusedRequests.incrementAndGet(); }
 
     /**
      * Money of one answer, exact (fractions of a micro-USD kept): what the provider charges, what the team is charged,

@@ -17,13 +17,20 @@ import java.util.function.Function;
 
 /**
  * Admission: per-minute rate limits (requests and tokens, per key and team), then a budget reservation sized to the
- * request's worst case — an upper bound of its prompt plus {@code max_tokens} (or the rest of the context window), at
- * the most expensive deployment it may reach. After the answer the reservation is settled to the actual charge, or
- * released if nothing was charged. Hard budgets therefore never overspend when requests carry max_tokens.
+ * request's worst case at the most expensive deployment it may reach: an upper bound of its prompt (text and tool
+ * definitions bounded by the body's size, plus the provider's preamble for tools, plus each image part at the
+ * deployment's documented worst case, {@code max_image_tokens}) and of its output ({@code n} choices of
+ * {@code max_tokens} / {@code max_completion_tokens}, the larger when both are sent, or else the context window). After
+ * the answer the reservation is settled to the actual charge, or released if nothing was charged.
  */
 public final class AdmitStage implements Stage {
     /** Tokens a chat message costs beyond its text (role markers, separators): generous on purpose. */
     static final int MESSAGE_OVERHEAD_TOKENS = 16;
+    /**
+     * Tokens a provider adds to the prompt when tools are offered (Anthropic documents a tool-use system prompt of up to
+     * 346 tokens; OpenAI's is smaller), and per tool definition beyond its JSON text: generous on purpose.
+     */
+    static final int TOOLS_OVERHEAD_TOKENS = 400, PER_TOOL_OVERHEAD_TOKENS = 16;
 
     private final BudgetGuard budgets;
     private final RateLimiter rates;
@@ -44,8 +51,11 @@ public final class AdmitStage implements Stage {
     @Override
     public Future<Outcome> handle(Exchange x, Chain next) {
         int promptBound = promptTokensUpperBound(x);
-        int outputBound = outputTokensUpperBound(x, promptBound);
-        long worstTokens = (long) promptBound + outputBound;
+        int images = imageParts(x);
+        long outputBound = outputTokensUpperBound(x, promptBound);
+        long worstPrompt = 0;
+        for (Deployment d : x.plan().candidates()) worstPrompt = Math.max(worstPrompt, promptBound + (long) images * d.maxImageTokens());
+        long worstTokens = worstPrompt + outputBound;
         RateDecision rate = rates.tryAcquire(x.team().id(), x.key().id(), worstTokens);
         if (rate instanceof RateDecision.Limited l) {
             return Future.failedFuture(new GatewayError.Failure(new GatewayError.RateLimited(
@@ -53,7 +63,7 @@ public final class AdmitStage implements Stage {
                             + l.limitPerMinute() + (l.kind() == RateDecision.Kind.REQUESTS_PER_MINUTE ? " requests" : " tokens")
                             + " per minute.", l.retryAfter())));
         }
-        long worstMicros = worstCaseMicros(x, promptBound, outputBound);
+        long worstMicros = worstCaseMicros(x, promptBound, images, outputBound);
         return blocking.apply(() -> budgets.reserve(x.team().id(), x.key().id(), worstMicros, worstTokens, x.receivedAt())).recover(e -> {
             rates.adjustTokens(x.team().id(), x.key().id(), -worstTokens);
             if (e instanceof dev.llmgateway.metering.StoreException) {
@@ -99,22 +109,50 @@ public final class AdmitStage implements Stage {
      */
     static int promptTokensUpperBound(Exchange x) {
         int messages = 1 + (x.chat() != null ? x.chat().messages().size() : 0);
-        return (int) Math.min(Integer.MAX_VALUE / 4, x.body().length() + (long) messages * MESSAGE_OVERHEAD_TOKENS);
+        long tools = 0;
+        if (x.chat() != null && x.chat().usesTools()) {
+            tools = TOOLS_OVERHEAD_TOKENS + (long) x.chat().raw().get("tools").size() * PER_TOOL_OVERHEAD_TOKENS;
+        }
+        return (int) Math.min(Integer.MAX_VALUE / 4, x.body().length() + (long) messages * MESSAGE_OVERHEAD_TOKENS + tools);
     }
 
-    /** {@code max_tokens} when given; otherwise the largest context window the request may reach. */
-    static int outputTokensUpperBound(Exchange x, int promptBound) {
+    /** Image parts in the messages: each is billed far beyond its few bytes of URL. */
+    static int imageParts(Exchange x) {
         if (x.chat() == null) return 0;
-        if (x.chat().maxTokens().isPresent()) return x.chat().maxTokens().getAsInt();
-        int largest = 0;
-        for (Deployment d : x.plan().candidates()) largest = Math.max(largest, d.contextWindow());
-        return largest;
+        int n = 0;
+        for (com.fasterxml.jackson.databind.JsonNode m : x.chat().messages()) {
+            com.fasterxml.jackson.databind.JsonNode content = m.get("content");
+            if (content == null || !content.isArray()) continue;
+            for (com.fasterxml.jackson.databind.JsonNode part : content) {
+                String type = part.path("type").asText();
+                if (type.equals("image_url") || type.equals("image") || type.equals("input_image")) n++;
+            }
+        }
+        return n;
     }
 
-    private long worstCaseMicros(Exchange x, int promptTokens, int outputTokens) {
+    /**
+     * Every choice may run to the output limit: {@code n} x ({@code max_tokens} when given, otherwise the largest
+     * context window the request may reach).
+     */
+    static long outputTokensUpperBound(Exchange x, int promptBound) {
+        if (x.chat() == null) return 0;
+        long perChoice;
+        if (x.chat().maxTokens().isPresent()) {
+            perChoice = x.chat().maxTokens().getAsInt();
+        } else {
+            int largest = 0;
+            for (Deployment d : x.plan().candidates()) largest = Math.max(largest, d.contextWindow());
+            perChoice = largest;
+        }
+        return perChoice * Math.max(1, x.chat().choices());
+    }
+
+    private long worstCaseMicros(Exchange x, int promptBound, int images, long outputTokens) {
         long worst = 0;
-        Usage usage = new Usage(promptTokens, outputTokens, 0, true);
         for (Deployment d : x.plan().candidates()) {
+            Usage usage = new Usage((int) Math.min(Integer.MAX_VALUE, promptBound + (long) images * d.maxImageTokens()),
+                    (int) Math.min(Integer.MAX_VALUE, outputTokens), 0, true);
             worst = Math.max(worst, metering.charge(d, x.plan().route(), usage, x.receivedAt()).teamChargeMicros().ceilMicros());
         }
         return worst;

@@ -62,7 +62,9 @@ public final class DispatchStage implements Stage {
             if (!err.retryable()) return Future.failedFuture(e);
             Resilience r = d.resilience();
             Duration wait = backoff(r, attempt, err);
-            boolean retrySame = !(err instanceof GatewayError.CircuitOpen) && attempt < r.maxAttempts() && wait != null;
+            // A full pool of our own will not free up within a backoff: go straight to the next deployment.
+            boolean retrySame = !(err instanceof GatewayError.CircuitOpen) && !(err instanceof GatewayError.GatewayCapacity)
+                    && attempt < r.maxAttempts() && wait != null;
             if (!retrySame) return tryDeployment(x, candidates, index + 1, 1);
             return delay(wait).compose(v -> tryDeployment(x, candidates, index, attempt + 1));
         });
@@ -101,6 +103,7 @@ public final class DispatchStage implements Stage {
             case GatewayError.UpstreamTimeout t -> "timeout";
             case GatewayError.UpstreamUnavailable u -> "unreachable";
             case GatewayError.CircuitOpen c -> "circuit_open";
+            case GatewayError.GatewayCapacity c -> "gateway_capacity";
             case GatewayError.Overloaded o -> "overloaded";
             default -> "error";
         };

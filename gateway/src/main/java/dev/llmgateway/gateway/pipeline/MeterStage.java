@@ -10,7 +10,9 @@ import org.jboss.logging.Logger;
 /**
  * One usage event per routed request. For an answer, the event is made durable (journal fsync) before the last byte
  * reaches the client: Respond calls {@link Exchange#finishing()} before ending the body or writing {@code [DONE]}.
- * Failed and cancelled requests are recorded too, with what they consumed.
+ * Failed and cancelled requests are recorded too, with what they consumed. Fails closed: when the journal cannot take
+ * this request's record, the request is refused (503 metering_unavailable) before any upstream call, and an answer whose
+ * record could not be journaled is withheld, unless the operator chose {@code serve-unmetered}.
  */
 public final class MeterStage implements Stage {
     private static final Logger LOG = Logger.getLogger(MeterStage.class);
@@ -26,14 +28,22 @@ public final class MeterStage implements Stage {
     private Future<Void> record(Exchange x, UsageEvent e) {
         x.charged(e.teamChargeMicros());
         metrics.record(e);
-        return metering.record(e);
+        try {
+            return metering.record(e);
+        } catch (RuntimeException failed) {
+            return Future.failedFuture(failed);
+        }
     }
 
     @Override
     public Future<Outcome> handle(Exchange x, Chain next) {
-        if (metering.journalFull()) {
-            return Future.failedFuture(new GatewayError.Failure(new GatewayError.Overloaded(
-                    "usage metering is backed up (the database is unreachable); try again shortly", java.time.Duration.ofSeconds(30))));
+        // Checked before any upstream call: an answer that cannot be metered is never produced (fail closed).
+        boolean unmetered = !metering.canJournal(x);
+        if (unmetered && metering.onJournalFailure() == Metering.OnJournalFailure.REFUSE) {
+            metering.refused();
+            return Future.failedFuture(new GatewayError.Failure(new GatewayError.MeteringUnavailable(
+                    "usage metering is unavailable (the usage journal cannot take records); no request is served "
+                            + "until it can; try again shortly")));
         }
         boolean[] recorded = {false};
         x.beforeFinish(() -> {
@@ -42,9 +52,15 @@ public final class MeterStage implements Stage {
             // Exact, sub-micro-dollar digits included: the request is not rounded on its own (see docs/billing.md).
             x.responseHeaders().put("x-gateway-cost", dev.llmgateway.metering.Money.formatUsd(e.teamChargeMicros()));
             return record(x, e).recover(err -> {
-                // The answer exists and was paid for upstream; withholding it would not bring the record back.
                 LOG.errorf("usage of %s could not be journaled: %s", x.requestId(), err.getMessage());
-                return Future.succeededFuture();
+                if (metering.onJournalFailure() == Metering.OnJournalFailure.SERVE_UNMETERED) {
+                    metering.servedUnmetered(x, String.valueOf(err.getMessage()));
+                    return Future.succeededFuture();
+                }
+                // No answer without its usage record: the answer is withheld (a stream ends without [DONE]).
+                metering.refused();
+                return Future.failedFuture(new GatewayError.Failure(new GatewayError.MeteringUnavailable(
+                        "usage metering failed for this answer, so it is withheld; try again shortly")));
             });
         });
         return next.proceed(x).andThen(ar -> {

@@ -25,11 +25,18 @@ public final class ParseStage implements Stage {
         switch (x.kind()) {
             case CHAT -> x.parsed(json, ChatRequest.parse(json));
             case EMBEDDINGS -> {
+                dev.llmgateway.gateway.api.ClientText.checkTree(json, "");
                 JsonNode model = json.get("model");
                 if (model == null || !model.isTextual() || model.asText().isBlank()) return bad("'model' is required", "model");
                 JsonNode input = json.get("input");
                 if (input == null || !(input.isTextual() || (input.isArray() && !input.isEmpty()))) {
                     return bad("'input' must be a string or a non-empty array", "input");
+                }
+                dev.llmgateway.gateway.api.ClientText.checkLength(model.asText(), dev.llmgateway.gateway.api.ClientText.MODEL_MAX_CHARS, "model");
+                JsonNode user = json.get("user");
+                if (user != null && !user.isNull()) {
+                    if (!user.isTextual()) return bad("'user' must be a string", "user");
+                    dev.llmgateway.gateway.api.ClientText.checkLength(user.asText(), dev.llmgateway.gateway.api.ClientText.USER_MAX_CHARS, "user");
                 }
                 x.parsed(json, null);
             }

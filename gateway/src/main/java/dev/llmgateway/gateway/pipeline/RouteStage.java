@@ -31,10 +31,19 @@ public final class RouteStage implements Stage {
     private final HealthView health;
     private final Supplier<MigrationStates> migrations;
     private final java.util.function.Function<String, Future<java.util.OptionalInt>> budgetUsedBasisPoints;
+    private final Supplier<dev.llmgateway.routing.OutputTokenEstimates> outputTokens;
 
     /** {@code budgetUsedBasisPoints} may read the database: it runs off the event loop and answers as a future. */
     public RouteStage(Supplier<GatewayConfig> config, Supplier<Router> router, HealthView health, Supplier<MigrationStates> migrations,
                       java.util.function.Function<String, Future<java.util.OptionalInt>> budgetUsedBasisPoints) {
+        this(config, router, health, migrations, budgetUsedBasisPoints, dev.llmgateway.routing.OutputTokenEstimates::none);
+    }
+
+    /** {@code outputTokens}: observed mean output tokens per deployment (a snapshot refreshed in the background). */
+    public RouteStage(Supplier<GatewayConfig> config, Supplier<Router> router, HealthView health, Supplier<MigrationStates> migrations,
+                      java.util.function.Function<String, Future<java.util.OptionalInt>> budgetUsedBasisPoints,
+                      Supplier<dev.llmgateway.routing.OutputTokenEstimates> outputTokens) {
+        this.outputTokens = outputTokens;
         this.config = config;
         this.router = router;
         this.health = health;
@@ -65,7 +74,7 @@ public final class RouteStage implements Stage {
             return fail(new GatewayError.Forbidden("This API key may not use the model '" + model + "'."));
         }
         RequestFeatures features = features(x);
-        Decision decision = router.get().decide(model, features, health, migrations.get());
+        Decision decision = router.get().decide(model, features, health, migrations.get(), outputTokens.get());
         return switch (decision) {
             case Decision.NoRoute n -> {
                 long needed = features.promptTokens() + (long) features.maxOutputTokens();

@@ -18,7 +18,8 @@ import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenExce
 
 /**
  * One SmallRye Fault Tolerance circuit breaker per deployment. Only failures that say the deployment is unhealthy
- * (5xx, timeouts, broken connections) count; a 4xx caused by the request or a 429 does not open the circuit.
+ * (5xx, timeouts, broken connections) count; a 4xx caused by the request, a 429 or a wait for the gateway's own
+ * connection pool ({@link GatewayError.GatewayCapacity}) does not open the circuit.
  */
 public final class CircuitBreakers {
     private static final TypeLiteral<CompletionStage<Object>> STAGE = new TypeLiteral<>() {};
@@ -72,6 +73,7 @@ public final class CircuitBreakers {
             case GatewayError.UpstreamFailed u -> u.status() >= 500;
             case GatewayError.UpstreamUnavailable u -> true;
             case GatewayError.UpstreamTimeout u -> true;
+            case GatewayError.GatewayCapacity c -> false; // our own pool was full: the upstream may be perfectly healthy
             default -> false;
         };
     }

@@ -7,27 +7,61 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.net.ConnectException;
+import java.time.Duration;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Sends one upstream POST on a pooled, keep-alive Vert.x client with the deployment's connect, first-byte and total
  * timeouts. Shared by every HTTP adapter so that timeouts and error mapping behave the same everywhere.
+ * <p>
+ * Waiting for a pooled connection is the gateway's own capacity, not the upstream's health: a full wait queue or a wait
+ * longer than the deployment's {@code timeouts.pool_wait} fails with {@link GatewayError.GatewayCapacity} (503
+ * {@code gateway_capacity}), which the circuit breaker ignores. Only a failed TCP connect or TLS handshake, bounded by
+ * the client's own connect timeout, is reported as an unreachable upstream.
  */
 public final class UpstreamHttp {
+    /** How soon a client may retry after a capacity rejection: pool slots free up as soon as any call finishes. */
+    static final Duration CAPACITY_RETRY_AFTER = Duration.ofSeconds(1);
+
     private final Vertx vertx;
     private final HttpClient client;
+    private final PoolLimits limits;
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final AtomicInteger inUse = new AtomicInteger();
+    private final LongAdder rejectedQueueFull = new LongAdder();
+    private final LongAdder rejectedWaitTimeout = new LongAdder();
 
-    public UpstreamHttp(Vertx vertx, HttpClient client) {
+    /** The limits of one provider's pool, named in capacity errors and exported as metrics. */
+    public record PoolLimits(String provider, int maxConnections, int maxWaiting) {}
+
+    public UpstreamHttp(Vertx vertx, HttpClient client, PoolLimits limits) {
         this.vertx = vertx;
         this.client = client;
+        this.limits = limits;
     }
+
+    public PoolLimits limits() { return limits; }
+
+    /** Requests waiting for a connection (or for one being opened). */
+    public int waiting() { return waiting.get(); }
+
+    /** Requests holding a connection (HTTP/1.1) or a stream (HTTP/2) right now. */
+    public int inUse() { return inUse.get(); }
+
+    public long rejectedQueueFull() { return rejectedQueueFull.sum(); }
+
+    public long rejectedWaitTimeout() { return rejectedWaitTimeout.sum(); }
 
     /** An accepted (2xx) upstream response, paused; {@link #finish} or {@link #cancel} it exactly once. */
     public static final class Exchange {
@@ -123,11 +157,27 @@ public final class UpstreamHttp {
     }
 
     public Future<Exchange> post(String deployment, String url, MultiMap headers, Buffer body, Resilience r, CancelToken cancel) {
+        // Vert.x's per-request "connect timeout" bounds the wait for a pooled connection plus opening one; opening one
+        // is bounded on its own by the client's TCP connect and TLS handshake timeouts (see Backends), so when this
+        // timer fires the request has spent at least pool_wait waiting for a free connection.
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
-                .setHeaders(headers).setConnectTimeout(r.connectTimeout().toMillis());
+                .setHeaders(headers).setConnectTimeout(r.poolWait().toMillis() + r.connectTimeout().toMillis());
         Promise<Exchange> result = Promise.promise();
         AtomicReference<GatewayError> timedOut = new AtomicReference<>();
-        client.request(options).onFailure(e -> result.tryFail(connectFailure(deployment, e))).onSuccess(req -> {
+        long waitStart = System.nanoTime();
+        waiting.incrementAndGet();
+        client.request(options).onComplete(acquired -> {
+            waiting.decrementAndGet();
+            if (acquired.failed()) {
+                result.tryFail(acquireFailure(deployment, r, acquired.cause(), (System.nanoTime() - waitStart) / 1_000_000));
+                return;
+            }
+            HttpClientRequest req = acquired.result();
+            inUse.incrementAndGet();
+            AtomicBoolean held = new AtomicBoolean(true);
+            Runnable release = () -> {
+                if (held.compareAndSet(true, false)) inUse.decrementAndGet();
+            };
             long total = vertx.setTimer(r.totalTimeout().toMillis(), id -> {
                 timedOut.compareAndSet(null, new GatewayError.UpstreamTimeout(deployment,
                         "upstream '" + deployment + "' exceeded the total timeout of " + r.totalTimeout().toMillis() + " ms"));
@@ -145,12 +195,15 @@ public final class UpstreamHttp {
             req.send(body).onComplete(ar -> {
                 vertx.cancelTimer(firstByte);
                 if (ar.failed()) {
+                    release.run();
                     vertx.cancelTimer(total);
                     GatewayError t = timedOut.get();
                     result.tryFail(t != null ? new GatewayError.Failure(t) : connectFailure(deployment, ar.cause()));
                     return;
                 }
                 HttpClientResponse resp = ar.result();
+                // The connection (or stream) is back in the pool once the response has ended, or failed / was reset.
+                resp.end().onComplete(v -> release.run());
                 if (resp.statusCode() / 100 == 2) {
                     resp.pause();
                     result.tryComplete(new Exchange(vertx, req, resp, total, timedOut));
@@ -176,6 +229,27 @@ public final class UpstreamHttp {
         });
         x.response().resume();
         return p.future();
+    }
+
+    /** Why no connection was obtained: our own pool's limits (capacity), or the upstream could not be reached. */
+    private GatewayError.Failure acquireFailure(String deployment, Resilience r, Throwable e, long waitedMs) {
+        String pool = "all " + limits.maxConnections() + " connections to provider '" + limits.provider()
+                + "' (providers." + limits.provider() + ".max_connections) are busy";
+        if (e instanceof ConnectionPoolTooBusyException) {
+            rejectedQueueFull.increment();
+            return capacity(deployment, "gateway capacity: " + pool + " and " + limits.maxWaiting()
+                    + " requests are already waiting (providers." + limits.provider() + ".max_waiting); retry shortly");
+        }
+        if (e instanceof TimeoutException) {
+            rejectedWaitTimeout.increment();
+            return capacity(deployment, "gateway capacity: " + pool + "; no connection became free within " + waitedMs
+                    + " ms (deployments." + deployment + ".timeouts.pool_wait: " + r.poolWait().toMillis() + " ms); retry shortly");
+        }
+        return connectFailure(deployment, e);
+    }
+
+    private static GatewayError.Failure capacity(String deployment, String message) {
+        return new GatewayError.Failure(new GatewayError.GatewayCapacity(deployment, message, CAPACITY_RETRY_AFTER));
     }
 
     private static GatewayError.Failure connectFailure(String deployment, Throwable e) {

@@ -1,5 +1,6 @@
 // Migrations: each migrating route's open-model share, its stage history as a step chart, evidence, savings, actions.
 import { api, dollars, fill, h, isMissingEndpoint, notice, s, shortTime, ApiError } from '../lib.js';
+import { migrationReportPage } from './migration-report.js';
 
 const ACTIONS = [
   { action: 'promote', label: 'Promote', allowed: (st) => ['active', 'paused', 'pinned'].includes(st) },
@@ -8,7 +9,8 @@ const ACTIONS = [
   { action: 'rollback', label: 'Roll back', allowed: (st) => st !== 'rolled_back' },
 ];
 
-export async function migrationsPage() {
+export async function migrationsPage({ arg } = {}) {
+  if (arg) return migrationReportPage(arg);
   const section = h('section', { class: 'page', 'aria-labelledby': 'migrations-title' }, h('h2', { id: 'migrations-title' }, 'Migrations'));
   let list;
   try {
@@ -59,6 +61,7 @@ function render(li, m, message) {
   const stages = (m.stages || []).map((p, i) => h('li', { class: i === m.stage_index ? 'current' : null, 'aria-current': i === m.stage_index ? 'step' : null }, `${p}%`));
   fill(li,
     h('h3', {}, m.route, h('span', { class: 'route-models' }, ` ${m.from} → ${m.to}`)),
+    h('p', {}, h('a', { href: `#migrations/${encodeURIComponent(m.route)}`, 'data-role': 'report' }, 'Report: evidence per stage, decision trail, open share over time')),
     h('p', { id: `${id}-state`, class: 'state' },
       h('span', { class: `badge ${status(m)}`, 'data-field': 'status' }, status(m).replace('_', ' ')),
       ' ', h('strong', { 'data-field': 'open_percent' }, `${m.open_percent}%`), ` of requests go to the open model (${m.to}); stage `,

@@ -41,6 +41,27 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void connectionPoolsAreSizedForThousandsOfCallsInFlightByDefaultAndConfigurable() {
+        GatewayConfig c = parse(VALID, Map.of("OPENAI_API_KEY", "sk-1"));
+        assertThat(c.providers().get("oai").maxConnections()).isEqualTo(4096);
+        assertThat(c.providers().get("oai").maxWaiting()).isEqualTo(10_000);
+        assertThat(c.providers().get("oai").http2()).isFalse();
+        assertThat(c.deployments().get("gpt").resilience().poolWait()).isEqualTo(Duration.ofSeconds(10));
+
+        GatewayConfig tuned = parse(VALID.replace("oai: {type: openai, ", "oai: {type: openai, max_connections: 20000, max_waiting: 0, http2: true, ")
+                .replace("timeouts: {first_byte: 2s}", "timeouts: {first_byte: 2s, pool_wait: 250ms}"), Map.of("OPENAI_API_KEY", "sk-1"));
+        assertThat(tuned.providers().get("oai").maxConnections()).isEqualTo(20_000);
+        assertThat(tuned.providers().get("oai").maxWaiting()).isZero();
+        assertThat(tuned.providers().get("oai").http2()).isTrue();
+        assertThat(tuned.deployments().get("llama").resilience().poolWait()).isEqualTo(Duration.ofMillis(250));
+
+        rejects(VALID.replace("base_url: \"http://127.0.0.1:8000/v1\"}", "base_url: \"http://127.0.0.1:8000/v1\", http2: true}"),
+                "gateway.yaml: providers.vllm.http2: needs an https base_url (HTTP/2 is negotiated by ALPN during the TLS handshake)");
+        rejects(VALID.replace("oai: {type: openai, ", "oai: {type: openai, max_connections: 0, "),
+                "gateway.yaml: providers.oai.max_connections: must be between 1 and 100000");
+    }
+
+    @Test
     void missingEnvironmentVariableNamesThePath() {
         assertThatThrownBy(() -> parse(VALID, Map.of())).hasMessage("gateway.yaml: providers.oai.api_key: environment variable OPENAI_API_KEY is not set");
     }
@@ -57,7 +78,7 @@ class ConfigLoaderTest {
                 "gateway.yaml: routes.chat.fallbacks[1]: unknown deployment 'ghost'");
         rejects(VALID.replace("provider: vllm", "provider: nowhere"), "gateway.yaml: deployments.llama.provider: unknown provider 'nowhere'");
         rejects(VALID.replace("class: open", "class: opne"), "gateway.yaml: deployments.llama.class: unknown value 'opne' (expected one of closed, open)");
-        rejects(VALID.replace("prices: {input", "pricez: {input"), "gateway.yaml: deployments.gpt.pricez: unknown key (expected one of capabilities, circuit_breaker, class, context_window, engine, license, list_prices, markup_bp, model, prices, provider, quality, retry, timeouts)");
+        rejects(VALID.replace("prices: {input", "pricez: {input"), "gateway.yaml: deployments.gpt.pricez: unknown key (expected one of capabilities, circuit_breaker, class, context_window, engine, license, list_prices, markup_bp, max_image_tokens, model, prices, provider, quality, retry, timeouts)");
         rejects(VALID.replace("\"2.50\"", "\"-1\""), "gateway.yaml: deployments.gpt.prices.input: must not be negative");
         rejects(VALID.replace("first_byte: 2s", "first_byte: soon"), "gateway.yaml: deployments.llama.timeouts.first_byte: expected a duration such as 250ms, 30s, 5m or PT30S");
         rejects(VALID.replace("type: openai-compatible, base_url: \"http://127.0.0.1:8000/v1\"", "type: openai-compatible"),
@@ -84,5 +105,37 @@ class ConfigLoaderTest {
         assertThat(c.deployments().get("tiny").model()).isEqualTo("tiny");
         assertThatThrownBy(() -> parse(yaml.replace(", engine: {path: models/tiny.gguf, parallel_slots: 2}", ""), Map.of()))
                 .hasMessage("gateway.yaml: deployments.tiny.engine: is required for a deployment of an embedded provider (engine.path or engine.huggingface)");
+    }
+
+    private static final String MIGRATION = VALID.replace("  chat: {deployment: gpt, fallbacks: [llama]}\n",
+            "  chat: {deployment: gpt, fallbacks: [llama]}\n  move:\n    policy: {type: migration, from: gpt, to: llama, stages: [10, 100]PROMOTION}\n");
+
+    private static dev.llmgateway.routing.PromotionRule rule(String promotion) {
+        GatewayConfig c = parse(MIGRATION.replace("PROMOTION", promotion), Map.of("OPENAI_API_KEY", "sk-1"));
+        return ((dev.llmgateway.routing.Policy.Migration) c.routes().get("move").policy()).rule();
+    }
+
+    @Test
+    void promotionRuleHasSeparateMarginsAnEvaluationIntervalAndAcceptsShortStageDurations() {
+        dev.llmgateway.routing.PromotionRule defaults = rule("");
+        assertThat(defaults.evaluationInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(defaults.feedbackMargin()).isEqualTo(0.05);
+        assertThat(defaults.winRateMargin()).isEqualTo(0.05);
+        assertThat(defaults.minStageDuration()).isEqualTo(Duration.ZERO);
+
+        dev.llmgateway.routing.PromotionRule trial = rule(", promotion: {feedback_margin: 0.1, win_rate_margin: 0.03, "
+                + "evaluation_interval: 500ms, min_stage_duration: 2s, min_samples: 12}");
+        assertThat(trial.feedbackMargin()).isEqualTo(0.1);
+        assertThat(trial.winRateMargin()).isEqualTo(0.03);
+        assertThat(trial.evaluationInterval()).isEqualTo(Duration.ofMillis(500));
+        assertThat(trial.minStageDuration()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(trial.minSamples()).isEqualTo(12);
+
+        // The former single margin still sets both when they are not given.
+        assertThat(rule(", promotion: {non_inferiority_margin: 0.02}").winRateMargin()).isEqualTo(0.02);
+        rejects(MIGRATION.replace("PROMOTION", ", promotion: {evaluation_interval: 0s}"),
+                "gateway.yaml: routes.move.policy.promotion: evaluationInterval must be > 0");
+        rejects(MIGRATION.replace("PROMOTION", ", promotion: {evaluation_interval: often}"),
+                "gateway.yaml: routes.move.policy.promotion.evaluation_interval: expected a duration such as 250ms, 30s, 5m or PT30S");
     }
 }

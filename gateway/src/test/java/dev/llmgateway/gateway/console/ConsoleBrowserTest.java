@@ -347,6 +347,72 @@ class ConsoleBrowserTest {
         resetMigration();
     }
 
+    /**
+     * The migration report page: reached from the migration's card, it shows the API report's periods with their
+     * evidence and what ended them, the decision trail, the open share per time bucket and the savings so far.
+     */
+    @Test
+    void migrationReportPageShowsEvidencePerStageTheTrailTheOpenShareAndSavings() throws Exception {
+        resetMigration();
+        String key = Http.newKey("console-report-team");
+        for (int u = 0; u < 12; u++) {
+            HttpResponse<String> r = Http.post(Http.gateway() + "/v1/chat/completions", key,
+                    "{\"model\":\"migrate-test\",\"user\":\"report-user-" + u + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi there\"}]}");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
+            String id = r.headers().firstValue("x-gateway-request-id").orElseThrow();
+            assertThat(Http.post(Http.gateway() + "/v1/feedback", key, "{\"request_id\":\"" + id + "\",\"score\":0.9}").statusCode()).isEqualTo(200);
+        }
+        assertThat(Http.post(Http.gateway() + "/admin/migrations/migrate-test/promote", ADMIN, "{\"reason\":\"report test promote\"}")
+                .statusCode()).isEqualTo(200);
+        chat(key, "migrate-test");
+        assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
+        JsonNode report = Http.json(Http.get(Http.gateway() + "/admin/migrations/migrate-test/report", ADMIN).body());
+
+        driver.get(Http.gateway() + "/console/");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("admin-key"))).sendKeys(ADMIN);
+        driver.findElement(By.id("login-submit")).click();
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("login")));
+        driver.findElement(By.id("tab-migrations")).click();
+        String card = "#migration-list li[data-route='migrate-test']";
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(card + " a[data-role='report']"))).click();
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("report-periods")));
+        assertThat(driver.getCurrentUrl()).endsWith("#migrations/migrate-test");
+        assertThat(driver.findElement(By.id("tab-migrations")).getDomAttribute("aria-selected")).isEqualTo("true");
+
+        // Periods: one row per period of the API's report, the promoted one ended by the operator with the reason.
+        List<WebElement> rows = driver.findElements(By.cssSelector("#report-periods tbody tr"));
+        assertThat(rows).hasSize(report.path("periods").size());
+        JsonNode promoted = null;
+        int promotedRow = -1;
+        for (int i = 0; i < report.path("periods").size(); i++) {
+            JsonNode p = report.path("periods").get(i);
+            if (p.path("ended_by").path("reason").asText().equals("report test promote")) { promoted = p; promotedRow = i; }
+        }
+        assertThat(promoted).as("the period ended by the promotion").isNotNull();
+        WebElement row = rows.get(promotedRow);
+        assertThat(row.findElement(By.cssSelector("[data-field='ended-by']")).getText()).isEqualTo("promote (admin): report test promote");
+        JsonNode fb = promoted.path("evidence").path("feedback");
+        assertThat(fb.path("open").path("users").asLong() + fb.path("closed").path("users").asLong()).isEqualTo(12);
+        List<WebElement> cells = row.findElements(By.tagName("td"));
+        assertThat(cells.get(6).getText()).isEqualTo(fb.path("open").path("users").asLong() + " / " + fb.path("closed").path("users").asLong());
+        JsonNode tr = promoted.path("evidence").path("traffic");
+        assertThat(cells.get(4).getText()).isEqualTo(tr.path("open").path("requests").asLong() + " / " + tr.path("closed").path("requests").asLong());
+        assertThat(rows.get(rows.size() - 1).findElements(By.tagName("td")).get(3).getText()).isEqualTo("now");
+
+        // The decision trail, the open share chart (one bar per bucket), the savings and the next decision.
+        assertThat(driver.findElements(By.cssSelector("#decision-trail li"))).hasSize(report.path("decision_trail").size());
+        assertThat(driver.findElements(By.cssSelector("#decision-trail li[data-kind='promote'][data-actor='admin']"))).isNotEmpty();
+        assertThat(driver.findElements(By.cssSelector("#open-share svg rect.share-bar"))).hasSize(report.path("open_share").path("buckets").size());
+        assertThat(report.path("open_share").path("buckets").size()).isPositive();
+        assertThat(driver.findElement(By.cssSelector("[data-field='savings']")).getText())
+                .isEqualTo("Saved $" + report.path("savings_usd").asText() + " so far against primary.");
+        assertThat(driver.findElement(By.cssSelector("[data-field='next-decision']")).getText())
+                .startsWith("Next decision: " + report.path("next_decision").path("verdict").asText());
+        shot("7-migration-report");
+        resetMigration();
+    }
+
     private static void chat(String key, String route) {
         HttpResponse<String> r = Http.post(Http.gateway() + "/v1/chat/completions", key,
                 "{\"model\":\"" + route + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi there\"}]}");

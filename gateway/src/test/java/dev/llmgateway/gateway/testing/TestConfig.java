@@ -29,6 +29,15 @@ public final class TestConfig {
                     type: anthropic
                     base_url: http://127.0.0.1:%1$d
                     api_key: ant-upstream-secret-do-not-leak
+                  fake-azure:
+                    type: azure-openai
+                    base_url: http://127.0.0.1:%1$d
+                    api_version: 2024-10-21
+                    api_keys: [azure-secret-key-one, azure-secret-key-two]
+                  fake-gemini:
+                    type: gemini
+                    base_url: http://127.0.0.1:%1$d/v1beta
+                    api_key: gemini-secret-key-do-not-leak
                 deployments:
                   primary:
                     provider: fake-openai
@@ -50,11 +59,38 @@ public final class TestConfig {
                     model: claude-test
                     class: closed
                     prices: {input: "3.00", output: "15.00"}
+                  azure-gpt:
+                    provider: fake-azure
+                    model: azure-dep
+                    class: closed
+                    prices: {input: "2.50", output: "10.00"}
+                    retry: {max_attempts: 1}
+                  gemini-flash:
+                    provider: fake-gemini
+                    model: gemini-test
+                    class: closed
+                    prices: {input: "0.30", output: "2.50"}
+                    retry: {max_attempts: 1}
                   judge:
                     provider: fake-openai
                     model: judge
                     class: closed
                     prices: {input: "1.00", output: "1.00"}
+                  chatty:
+                    provider: fake-openai
+                    model: chatty
+                    class: open
+                    prices: {input: "0.10", output: "20.00"}
+                  terse:
+                    provider: fake-openai
+                    model: terse
+                    class: open
+                    prices: {input: "1.00", output: "1.00"}
+                  judge-tie:
+                    provider: fake-openai
+                    model: judge-tie
+                    class: closed
+                    prices: {input: "0.01", output: "0.01"}
                   flaky:
                     provider: fake-openai
                     model: flaky
@@ -118,6 +154,40 @@ public final class TestConfig {
                   migrate-test:
                     policy: {type: migration, from: primary, to: backup, stages: [10, 50, 100]}
                     baseline: primary
+                  output-test:
+                    policy: {type: cost_quality, candidates: [chatty, terse]}
+                  chatty-direct:
+                    deployment: chatty
+                  smart-test:
+                    policy: {type: complexity, strong: primary, weak: backup, target_strong_share: 0.3}
+                  migrate-start:
+                    policy: {type: migration, from: primary, to: backup, stages: [10, 50, 100]}
+                    baseline: primary
+                  auto-good:
+                    policy:
+                      type: migration
+                      from: primary
+                      to: backup
+                      stages: [50, 100]
+                      promotion: {min_samples: 12, feedback_margin: 0.1, win_rate_margin: 0.1, evaluation_interval: 500ms, min_stage_duration: 1s}
+                    shadow: {deployment: backup, sample: 1.0, judge: {deployment: judge-tie, daily_budget_usd: "10.00"}}
+                    baseline: primary
+                  auto-feedback:
+                    policy:
+                      type: migration
+                      from: primary
+                      to: backup
+                      stages: [50, 100]
+                      promotion: {min_samples: 12, feedback_margin: 0.1, evaluation_interval: 500ms, min_stage_duration: 1s}
+                    baseline: primary
+                  auto-bad:
+                    policy:
+                      type: migration
+                      from: primary
+                      to: backup
+                      stages: [50, 100]
+                      promotion: {min_samples: 12, feedback_margin: 0.1, win_rate_margin: 0.1, evaluation_interval: 500ms, min_stage_duration: 1s}
+                    baseline: primary
                   tiny-test:
                     deployment: tiny
                   cheap-test:
@@ -128,6 +198,10 @@ public final class TestConfig {
                     baseline: primary
                   claude-test:
                     deployment: claude
+                  azure-test:
+                    deployment: azure-gpt
+                  gemini-test:
+                    deployment: gemini-flash
                   flaky-route:
                     deployment: flaky
                   slow-route:

@@ -38,6 +38,8 @@ public final class MessagesRequest {
             throw bad("We could not parse the JSON body of your request: it is not valid JSON.", null);
         }
         if (root == null || !root.isObject()) throw bad("The request body must be a JSON object.", null);
+        // Checked in the client's own terms, so that param names the field the client sent (see ClientText).
+        dev.llmgateway.gateway.api.ClientText.checkTree(root, "");
         ObjectNode chat = F.objectNode();
         JsonNode model = root.get("model");
         if (model == null || !model.isTextual() || model.asText().isBlank()) throw bad("model: Field required", "model");
@@ -69,6 +71,7 @@ public final class MessagesRequest {
             JsonNode user = metadata.get("user_id");
             if (user != null && !user.isNull()) {
                 if (!user.isTextual()) throw bad("metadata.user_id: must be a string", "metadata.user_id");
+                dev.llmgateway.gateway.api.ClientText.checkLength(user.asText(), dev.llmgateway.gateway.api.ClientText.USER_MAX_CHARS, "metadata.user_id");
                 chat.put("user", user.asText());
             }
         }

@@ -34,6 +34,8 @@ public final class ResponsesRequest {
             throw bad("We could not parse the JSON body of your request: it is not valid JSON.", null);
         }
         if (root == null || !root.isObject()) throw bad("The request body must be a JSON object.", null);
+        // Checked in the client's own terms, so that param names the field the client sent (see ClientText).
+        dev.llmgateway.gateway.api.ClientText.checkTree(root, "");
         for (String stateful : new String[] {"previous_response_id", "conversation"}) {
             JsonNode v = root.get(stateful);
             if (v != null && !v.isNull()) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmgateway.gateway.api.OpenAiJson;
 import dev.llmgateway.gateway.config.GatewayConfig.Provider;
 import dev.llmgateway.gateway.errors.GatewayError;
+import dev.llmgateway.gateway.providers.ApiKeys;
 import dev.llmgateway.gateway.providers.Completion;
 import dev.llmgateway.gateway.providers.ModelBackend;
 import dev.llmgateway.gateway.providers.ProviderCall;
@@ -29,11 +30,13 @@ public final class AnthropicBackend implements ModelBackend {
 
     private final Provider provider;
     private final UpstreamHttp http;
+    private final ApiKeys keys;
     private final String url;
 
-    public AnthropicBackend(Provider provider, UpstreamHttp http) {
+    public AnthropicBackend(Provider provider, UpstreamHttp http, ApiKeys keys) {
         this.provider = provider;
         this.http = http;
+        this.keys = keys;
         String base = provider.baseUrl().orElseThrow().toString();
         this.url = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/v1/messages";
     }
@@ -42,7 +45,7 @@ public final class AnthropicBackend implements ModelBackend {
     public Future<Completion> complete(ProviderCall call) {
         String dep = call.deployment().name();
         ObjectNode req = AnthropicMapper.request(call.chat(), call.deployment().model(), false);
-        return http.post(dep, url, headers(), Buffer.buffer(write(req)), call.deployment().resilience(), call.cancel())
+        return keys.send(key -> http.post(dep, url, headers(key), Buffer.buffer(write(req)), call.deployment().resilience(), call.cancel()))
                 .compose(x -> UpstreamHttp.body(dep, x))
                 .map(buf -> {
                     JsonNode msg;
@@ -61,7 +64,7 @@ public final class AnthropicBackend implements ModelBackend {
     public Future<UpstreamStream> stream(ProviderCall call) {
         String dep = call.deployment().name();
         ObjectNode req = AnthropicMapper.request(call.chat(), call.deployment().model(), true);
-        return http.post(dep, url, headers(), Buffer.buffer(write(req)), call.deployment().resilience(), call.cancel())
+        return keys.send(key -> http.post(dep, url, headers(key), Buffer.buffer(write(req)), call.deployment().resilience(), call.cancel()))
                 .map(x -> new Stream(call, x));
     }
 
@@ -206,11 +209,11 @@ public final class AnthropicBackend implements ModelBackend {
         public void cancel() { x.cancel(); }
     }
 
-    private MultiMap headers() {
+    private MultiMap headers(ApiKeys.Key key) {
         MultiMap h = MultiMap.caseInsensitiveMultiMap();
         h.set("content-type", "application/json");
         h.set("anthropic-version", provider.anthropicVersion());
-        provider.apiKey().ifPresent(k -> h.set("x-api-key", k));
+        key.secret().ifPresent(k -> h.set("x-api-key", k));
         provider.headers().forEach(h::set);
         return h;
     }

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmgateway.gateway.api.ChatRequest;
+import dev.llmgateway.gateway.config.GatewayConfig.Deployment;
 import dev.llmgateway.gateway.config.GatewayConfig.Provider;
 import dev.llmgateway.gateway.errors.GatewayError;
+import dev.llmgateway.gateway.providers.ApiKeys;
 import dev.llmgateway.gateway.providers.Completion;
 import dev.llmgateway.gateway.providers.ModelBackend;
 import dev.llmgateway.gateway.providers.ProviderCall;
@@ -28,19 +30,51 @@ public final class OpenAiBackend implements ModelBackend {
 
     private final Provider provider;
     private final UpstreamHttp http;
-    private final String baseUrl;
+    private final ApiKeys keys;
+    private final Endpoint endpoint;
 
-    public OpenAiBackend(Provider provider, UpstreamHttp http) {
+    /**
+     * Where an OpenAI-format operation ({@code chat/completions}, {@code embeddings}) is sent and how a key is
+     * presented: OpenAI's way ({@code {base_url}/{operation}}, bearer key), or another host's (Azure OpenAI).
+     */
+    public interface Endpoint {
+        String url(String operation, Deployment deployment);
+
+        void authenticate(MultiMap headers, String key);
+    }
+
+    public OpenAiBackend(Provider provider, UpstreamHttp http, ApiKeys keys) {
+        this(provider, http, keys, bearer(provider));
+    }
+
+    public OpenAiBackend(Provider provider, UpstreamHttp http, ApiKeys keys, Endpoint endpoint) {
         this.provider = provider;
         this.http = http;
+        this.keys = keys;
+        this.endpoint = endpoint;
+    }
+
+    private static Endpoint bearer(Provider provider) {
         String base = provider.baseUrl().orElseThrow().toString();
-        this.baseUrl = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        String baseUrl = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        return new Endpoint() {
+            @Override
+            public String url(String operation, Deployment deployment) { return baseUrl + "/" + operation; }
+
+            @Override
+            public void authenticate(MultiMap headers, String key) { headers.set("authorization", "Bearer " + key); }
+        };
+    }
+
+    private Future<UpstreamHttp.Exchange> post(ProviderCall call, String operation, Buffer body) {
+        String url = endpoint.url(operation, call.deployment());
+        return keys.send(key -> http.post(call.deployment().name(), url, headers(key), body, call.deployment().resilience(), call.cancel()));
     }
 
     @Override
     public Future<Completion> complete(ProviderCall call) {
         String dep = call.deployment().name();
-        return http.post(dep, baseUrl + "/chat/completions", headers(), body(call, false), call.deployment().resilience(), call.cancel())
+        return post(call, "chat/completions", body(call, false))
                 .compose(x -> UpstreamHttp.body(dep, x))
                 .map(buf -> {
                     JsonNode json = parse(dep, buf);
@@ -53,9 +87,7 @@ public final class OpenAiBackend implements ModelBackend {
 
     @Override
     public Future<UpstreamStream> stream(ProviderCall call) {
-        String dep = call.deployment().name();
-        return http.post(dep, baseUrl + "/chat/completions", headers(), body(call, true), call.deployment().resilience(), call.cancel())
-                .map(x -> new Stream(call, x));
+        return post(call, "chat/completions", body(call, true)).map(x -> new Stream(call, x));
     }
 
     @Override
@@ -63,7 +95,7 @@ public final class OpenAiBackend implements ModelBackend {
         String dep = call.deployment().name();
         ObjectNode body = call.body().deepCopy();
         body.put("model", call.deployment().model());
-        return http.post(dep, baseUrl + "/embeddings", headers(), Buffer.buffer(write(body)), call.deployment().resilience(), call.cancel())
+        return post(call, "embeddings", Buffer.buffer(write(body)))
                 .compose(x -> UpstreamHttp.body(dep, x))
                 .map(buf -> {
                     JsonNode u = parse(dep, buf).path("usage");
@@ -120,6 +152,8 @@ public final class OpenAiBackend implements ModelBackend {
                     JsonNode fr = c.get("finish_reason");
                     if (fr != null && fr.isTextual()) finish[0] = fr.asText();
                 }
+                // Azure opens with a choice-less chunk of content-filter results: not part of the answer.
+                if (choices.isEmpty() && chunk.has("prompt_filter_results") && !chunk.hasNonNull("usage")) return;
                 boolean usageOnly = choices.isEmpty() && chunk.hasNonNull("usage");
                 if (usageOnly && !call.chat().clientWantsUsage()) return;
                 sink.chunk(Buffer.buffer(data));
@@ -149,11 +183,11 @@ public final class OpenAiBackend implements ModelBackend {
         return Buffer.buffer(write(body));
     }
 
-    private MultiMap headers() {
+    private MultiMap headers(ApiKeys.Key key) {
         MultiMap h = MultiMap.caseInsensitiveMultiMap();
         h.set("content-type", "application/json");
         h.set("accept", "application/json, text/event-stream");
-        provider.apiKey().ifPresent(k -> h.set("authorization", "Bearer " + k));
+        key.secret().ifPresent(k -> endpoint.authenticate(h, k));
         provider.headers().forEach(h::set);
         return h;
     }

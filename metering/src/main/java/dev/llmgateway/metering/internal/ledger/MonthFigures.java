@@ -32,9 +32,18 @@ public final class MonthFigures {
         this.knownUsers = knownUsers;
     }
 
-    /** A request's user: its team and end user; a request without end user counts as the team's one anonymous user. */
+    /**
+     * A request's user: its team and end user; a request without end user counts as the team's one anonymous user.
+     * Stored as the hex SHA-256 of that text: fixed length whatever the client sent (migration V7 converted older keys).
+     */
     public static String userKey(String teamId, String endUser) {
-        return endUser == null ? teamId + "\n" : teamId + "\nu:" + endUser;
+        String raw = endUser == null ? teamId + "\n" : teamId + "\nu:" + endUser;
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(raw.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
     }
 
     public LicensePeriodFigures figures() { return figures; }

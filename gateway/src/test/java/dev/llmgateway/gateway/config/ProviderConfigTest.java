@@ -1,0 +1,73 @@
+package dev.llmgateway.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.llmgateway.gateway.config.GatewayConfig.Provider;
+import dev.llmgateway.gateway.config.GatewayConfig.ProviderType;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Start-up rules of the provider types azure-openai and gemini, and of api_keys. */
+class ProviderConfigTest {
+
+    private static GatewayConfig parse(String provider, Map<String, String> env) {
+        String yaml = "providers:\n  p:\n" + provider.indent(4) + """
+                deployments:
+                  d: {provider: p, model: m, class: closed}
+                routes:
+                  r: {deployment: d}
+                """;
+        return ConfigLoader.parse("gateway.yaml", yaml, env::get, null);
+    }
+
+    private static Provider provider(String block) { return parse(block, Map.of()).providers().get("p"); }
+
+    @Test
+    void azureNeedsItsResourceEndpointAndDefaultsTheApiVersion() {
+        assertThatThrownBy(() -> provider("type: azure-openai\napi_key: k"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("gateway.yaml: providers.p.base_url: is required for type azure-openai");
+        Provider p = provider("type: azure-openai\nbase_url: https://r.openai.azure.com\napi_key: k");
+        assertThat(p.type()).isEqualTo(ProviderType.AZURE_OPENAI);
+        assertThat(p.apiVersion()).isEqualTo("2024-10-21");
+        assertThat(provider("type: azure-openai\nbase_url: https://r.openai.azure.com\napi_version: 2025-01-01-preview").apiVersion())
+                .isEqualTo("2025-01-01-preview");
+        assertThatThrownBy(() -> provider("type: azure-openai\nbase_url: https://r.openai.azure.com\napi_version: latest"))
+                .hasMessageContaining("providers.p.api_version: expected an API version");
+    }
+
+    @Test
+    void apiVersionBelongsToAzureOnly() {
+        assertThatThrownBy(() -> provider("type: openai\napi_version: 2024-10-21")).hasMessageContaining("providers.p.api_version: only an azure-openai");
+    }
+
+    @Test
+    void geminiDefaultsToGooglesEndpoint() {
+        Provider p = provider("type: gemini\napi_key: g");
+        assertThat(p.type()).isEqualTo(ProviderType.GEMINI);
+        assertThat(p.baseUrl().orElseThrow()).hasToString("https://generativelanguage.googleapis.com/v1beta");
+    }
+
+    @Test
+    void apiKeyAndApiKeysCombineInOrderBlankOnesDroppedAndNeverShown() {
+        Provider p = parse("type: openai\napi_key: ${K1}\napi_keys: [\"${K2}\", \"${K3:-}\", k4]", Map.of("K1", "sk-one", "K2", "sk-two")).providers().get("p");
+        assertThat(p.apiKeys()).containsExactly("sk-one", "sk-two", "k4");
+        assertThat(p.apiKey()).contains("sk-one");
+        assertThat(p.toString()).doesNotContain("sk-");
+        assertThat(provider("type: openai\napi_keys: [a, b]").apiKey()).contains("a");
+        assertThat(provider("type: openai").apiKeys()).isEmpty();
+    }
+
+    @Test
+    void aRepeatedKeyIsRefusedByItsPositionWithoutNamingIt() {
+        assertThatThrownBy(() -> provider("type: openai\napi_key: sk-dup\napi_keys: [sk-other, sk-dup]"))
+                .hasMessageContaining("providers.p.api_keys[1]: repeats a key").hasMessageNotContaining("sk-dup");
+    }
+
+    @Test
+    void theFirstKeyIsAlwaysTheLegacySingleKey() {
+        assertThatThrownBy(() -> new Provider("p", ProviderType.OPENAI, java.util.Optional.empty(), java.util.Optional.of("a"), Map.of(), 1,
+                "2023-06-01", List.of("b"), "")).isInstanceOf(IllegalArgumentException.class);
+    }
+}
