@@ -15,17 +15,17 @@ providers: {echo: {type: openai-compatible, base_url: "http://127.0.0.1:19001/v1
 deployments: {echo: {provider: echo, model: bench, class: open}}
 routes: {bench: {deployment: echo}}
 YAML
-GATEWAY_CONFIG="$WORK/gateway.yaml" GATEWAY_DATA_DIR="$WORK/data" GATEWAY_ADMIN_KEY=bench-admin QUARKUS_HTTP_PORT=19080 \
+GATEWAY_CONFIG="$WORK/gateway.yaml" GATEWAY_DATA_DIR="$WORK/data" GATEWAY_ADMIN_KEY=bench-admin-key-0123456789abcdef0123456789 QUARKUS_HTTP_PORT=19080 \
   java -Xmx1g ${BENCH_GATEWAY_OPTS:-} -jar gateway/target/quarkus-app/quarkus-run.jar > "$WORK/gateway.log" 2>&1 &
 for i in $(seq 1 60); do curl -sf localhost:19080/q/health/live >/dev/null && break; sleep 1; done
-curl -sf localhost:19080/admin/teams -H 'authorization: Bearer bench-admin' -H 'content-type: application/json' -d '{"id":"bench"}' >/dev/null
-KEY=$(curl -sf localhost:19080/admin/teams/bench/keys -H 'authorization: Bearer bench-admin' -H 'content-type: application/json' -d '{}' | sed 's/.*"key":"\([^"]*\)".*/\1/')
+curl -sf localhost:19080/admin/teams -H 'authorization: Bearer bench-admin-key-0123456789abcdef0123456789' -H 'content-type: application/json' -d '{"id":"bench"}' >/dev/null
+KEY=$(curl -sf localhost:19080/admin/teams/bench/keys -H 'authorization: Bearer bench-admin-key-0123456789abcdef0123456789' -H 'content-type: application/json' -d '{}' | sed 's/.*"key":"\([^"]*\)".*/\1/')
 echo "warm-up"; java -cp "$CP" dev.llmgateway.bench.overhead.OpenLoopLoad http://127.0.0.1:19080/v1/chat/completions "$RATE" 10 "$KEY" >/dev/null
 echo "direct:  $(java -cp "$CP" dev.llmgateway.bench.overhead.OpenLoopLoad http://127.0.0.1:19001/v1/chat/completions "$RATE" "$SECS")"
-curl -sf localhost:19080/q/metrics > "$WORK/metrics-before.txt"
+curl -sf localhost:19080/q/metrics -H "authorization: Bearer bench-admin-key-0123456789abcdef0123456789" > "$WORK/metrics-before.txt"
 echo "gateway: $(java -cp "$CP" dev.llmgateway.bench.overhead.OpenLoopLoad http://127.0.0.1:19080/v1/chat/completions "$RATE" "$SECS" "$KEY")"
 # The gateway's own view: time from the request reaching the pipeline to the answer leaving it (upstream included).
-curl -sf localhost:19080/q/metrics > "$WORK/metrics.txt" && python3 - "$WORK/metrics-before.txt" "$WORK/metrics.txt" <<'PY'
+curl -sf localhost:19080/q/metrics -H "authorization: Bearer bench-admin-key-0123456789abcdef0123456789" > "$WORK/metrics.txt" && python3 - "$WORK/metrics-before.txt" "$WORK/metrics.txt" <<'PY'
 import re, sys
 def read(path):
     out = {}

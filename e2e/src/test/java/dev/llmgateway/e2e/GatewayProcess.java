@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * {@link #kill()} is SIGKILL ({@link Process#destroyForcibly()}); {@link #close()} always ends the process.
  */
 final class GatewayProcess implements AutoCloseable {
-    static final String ADMIN_KEY = "e2e-admin-key-0123456789abcdef";
+    static final String ADMIN_KEY = "e2e-admin-key-0123456789abcdef0123456789";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
 
@@ -145,7 +145,7 @@ final class GatewayProcess implements AutoCloseable {
                 + "or pass -Dgateway.jar=/path/to/quarkus-run.jar");
     }
 
-    private static String javaBinary() {
+    static String javaBinary() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 

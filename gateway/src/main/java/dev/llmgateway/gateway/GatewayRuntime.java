@@ -76,6 +76,12 @@ public class GatewayRuntime {
 
     @PostConstruct
     void start() {
+        // Before anything else starts: a weak admin key is a configuration error, not a warning.
+        settings.adminKey().filter(k -> !k.isBlank()).ifPresent(GatewayRuntime::checkAdminKeyStrength);
+        if (settings.budgetWebhookUrl().filter(u -> !u.isBlank()).isPresent() && settings.webhookSecret().filter(k -> k.length() >= 16).isEmpty()) {
+            throw new IllegalStateException("GATEWAY_BUDGET_WEBHOOK_URL is set but GATEWAY_WEBHOOK_SECRET is not (or shorter than 16"
+                    + " characters): webhooks are signed with it (see docs/security.md). Generate one with: openssl rand -hex 32");
+        }
         config = ConfigLoader.load(Path.of(settings.config()), System::getenv);
         LOG.infof("Configuration %s: %d providers, %d deployments, routes %s", config.source(), config.providers().size(),
                 config.deployments().size(), config.routes().keySet());
@@ -85,7 +91,8 @@ public class GatewayRuntime {
         if (applied > 0) LOG.infof("Applied %d schema migration(s)", applied);
         teams = new TeamStore(database.dataSource());
         initAdminCredential();
-        authenticator = new Authenticator(teams, blocking);
+        authenticator = new Authenticator(teams, blocking, new Authenticator.Limits(settings.keyLookupConcurrency(),
+                settings.keyLookupQueue(), settings.unknownKeyTtl(), 100_000));
         backends = new Backends(vertx, config, this::embeddedBackend);
         breakers = new CircuitBreakers(config.deployments().values());
         router = dev.llmgateway.routing.Router.of(config.catalog());
@@ -111,7 +118,7 @@ public class GatewayRuntime {
         refreshOutputTokens();
         periodic(java.time.Duration.ofSeconds(60), this::refreshOutputTokens);
         budgets = new dev.llmgateway.metering.BudgetGuard(database.dataSource(), replicaId, java.time.Clock.systemUTC(),
-                dev.llmgateway.metering.LeaseSizing.defaults(), new dev.llmgateway.gateway.metering.BudgetAlerts(vertx, settings.budgetWebhookUrl()))
+                dev.llmgateway.metering.LeaseSizing.defaults(), new dev.llmgateway.gateway.metering.BudgetAlerts(webhookSender()))
                 .reconcilingFromUsage();
         // Rate limits are global: every replica takes grants of a limit from PostgreSQL (docs/budgets.md).
         rateLimiter = dev.llmgateway.metering.RateLimiter.shared(database.dataSource(), replicaId, dev.llmgateway.metering.RateLeasing.defaults());
@@ -140,6 +147,19 @@ public class GatewayRuntime {
         pipeline = buildPipeline();
         LOG.infof("Pipeline: %s", String.join(" -> ", pipeline.stageNames()));
     }
+
+    /** The signed, retrying webhook sender for budget alerts, if a webhook URL is configured. */
+    private java.util.Optional<dev.llmgateway.gateway.webhooks.WebhookSender> webhookSender() {
+        var url = settings.budgetWebhookUrl().filter(u -> !u.isBlank());
+        if (url.isEmpty()) return java.util.Optional.empty();
+        webhooks = new dev.llmgateway.gateway.webhooks.WebhookSender(vertx, url.get(), settings.webhookSecret().orElseThrow(),
+                new dev.llmgateway.metering.WebhookDeliveryStore(database.dataSource()), blocking,
+                new dev.llmgateway.gateway.webhooks.WebhookSender.Policy(settings.webhookTimeout(), settings.webhookMaxAttempts(),
+                        java.time.Duration.ofSeconds(1), java.time.Duration.ofMinutes(1)));
+        return java.util.Optional.of(webhooks);
+    }
+
+    private dev.llmgateway.gateway.webhooks.WebhookSender webhooks;
 
     /** The request pipeline, in order. Each stage is one class with one job. */
     private Pipeline buildPipeline() {
@@ -343,6 +363,24 @@ public class GatewayRuntime {
         adminKeyHash = teams.adminCredential().orElseThrow();
     }
 
+    /** The shortest admin key the gateway accepts. */
+    public static final int ADMIN_KEY_MIN_CHARS = 32;
+
+    /** Refuses a short or placeholder admin key: it guards everything, so guessing it must be hopeless. */
+    static void checkAdminKeyStrength(String key) {
+        String k = key.trim();
+        String how = " Generate one with: openssl rand -hex 32 (or leave GATEWAY_ADMIN_KEY unset and the gateway generates one"
+                + " on first start and prints it once).";
+        if (k.length() < ADMIN_KEY_MIN_CHARS) {
+            throw new IllegalStateException("GATEWAY_ADMIN_KEY is too short (" + k.length() + " characters; at least "
+                    + ADMIN_KEY_MIN_CHARS + " are required)." + how);
+        }
+        String lower = k.toLowerCase(java.util.Locale.ROOT);
+        if (lower.contains("replace_me") || lower.startsWith("change-me") || lower.startsWith("changeme")) {
+            throw new IllegalStateException("GATEWAY_ADMIN_KEY is still the example placeholder." + how);
+        }
+    }
+
     /** Checks an admin key in constant time against the stored hash. */
     public boolean isAdminKey(String candidate) {
         if (candidate == null || candidate.isEmpty()) return false;
@@ -409,6 +447,7 @@ public class GatewayRuntime {
 
     void stop(@Observes ShutdownEvent ev) {
         timers.forEach(vertx::cancelTimer);
+        if (webhooks != null) webhooks.close();
         if (backends != null) backends.close();
         if (budgets != null) budgets.close();
         if (rateLimiter != null) {

@@ -82,4 +82,83 @@ public interface GatewaySettings {
     @WithName("max-body-bytes")
     @WithDefault("4194304")
     long maxBodyBytes();
+
+    /** Connections open at once before new ones get 503 (env GATEWAY_EDGE_MAX_CONNECTIONS). */
+    @WithName("edge-max-connections")
+    @WithDefault("10000")
+    int edgeMaxConnections();
+
+    /** How long an authenticated request body may take to arrive (env GATEWAY_EDGE_BODY_TIMEOUT). */
+    @WithName("edge-body-timeout")
+    @WithDefault("30s")
+    java.time.Duration edgeBodyTimeout();
+
+    /** Request bodies one client address may be sending at once (env GATEWAY_EDGE_BODY_READS_PER_ADDRESS). */
+    @WithName("edge-body-reads-per-address")
+    @WithDefault("64")
+    int edgeBodyReadsPerAddress();
+
+    /** Failed /v1 authentications per address and window before 429 (env GATEWAY_EDGE_AUTH_FAILURES). */
+    @WithName("edge-auth-failures")
+    @WithDefault("20")
+    int edgeAuthFailures();
+
+    /** Failed admin authentications per address and window before 429 (env GATEWAY_EDGE_ADMIN_AUTH_FAILURES). */
+    @WithName("edge-admin-auth-failures")
+    @WithDefault("5")
+    int edgeAdminAuthFailures();
+
+    /** The window of both failed-authentication counts (env GATEWAY_EDGE_AUTH_FAILURE_WINDOW). */
+    @WithName("edge-auth-failure-window")
+    @WithDefault("60s")
+    java.time.Duration edgeAuthFailureWindow();
+
+    /** API key lookups in PostgreSQL at once (env GATEWAY_KEY_LOOKUP_CONCURRENCY). */
+    @WithName("key-lookup-concurrency")
+    @WithDefault("8")
+    int keyLookupConcurrency();
+
+    /** Key lookups allowed to wait; beyond that 503 (env GATEWAY_KEY_LOOKUP_QUEUE). */
+    @WithName("key-lookup-queue")
+    @WithDefault("256")
+    int keyLookupQueue();
+
+    /** How long an unknown key hash is remembered as unknown (env GATEWAY_UNKNOWN_KEY_TTL). */
+    @WithName("unknown-key-ttl")
+    @WithDefault("60s")
+    java.time.Duration unknownKeyTtl();
+
+    /** Serve the OpenAPI document and Swagger UI publicly (env GATEWAY_API_DOCS); off by default. */
+    @WithName("api-docs")
+    @WithDefault("false")
+    boolean apiDocs();
+
+    /** Hard connection cap past which connections are refused without an answer (env GATEWAY_EDGE_HARD_MAX_CONNECTIONS); read by application.properties. */
+    @WithName("edge-hard-max-connections")
+    @WithDefault("10500")
+    int edgeHardMaxConnections();
+
+    /** A connection without any traffic is closed after this (env GATEWAY_EDGE_IDLE_TIMEOUT); read by application.properties. */
+    @WithName("edge-idle-timeout")
+    @WithDefault("15M")
+    String edgeIdleTimeout();
+
+    /** The HMAC-SHA256 key that signs webhooks (env GATEWAY_WEBHOOK_SECRET); required with a webhook URL. */
+    @WithName("webhook-secret")
+    Optional<String> webhookSecret();
+
+    /** Timeout of one webhook attempt (env GATEWAY_WEBHOOK_TIMEOUT). */
+    @WithName("webhook-timeout")
+    @WithDefault("5s")
+    java.time.Duration webhookTimeout();
+
+    /** Webhook attempts in total before a delivery is marked failed (env GATEWAY_WEBHOOK_MAX_ATTEMPTS). */
+    @WithName("webhook-max-attempts")
+    @WithDefault("6")
+    int webhookMaxAttempts();
+
+    /** A kept-alive connection with no new request for this long after its last answer is closed (env GATEWAY_EDGE_KEEP_ALIVE_TIMEOUT). */
+    @WithName("edge-keep-alive-timeout")
+    @WithDefault("60s")
+    java.time.Duration edgeKeepAliveTimeout();
 }

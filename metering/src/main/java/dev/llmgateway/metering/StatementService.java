@@ -148,10 +148,7 @@ public final class StatementService {
         out.append("\r\n");
     }
 
-    private static String csvCell(String v) {
-        if (v.indexOf(',') < 0 && v.indexOf('"') < 0 && v.indexOf('\n') < 0 && v.indexOf('\r') < 0) return v;
-        return '"' + v.replace("\"", "\"\"") + '"';
-    }
+    private static String csvCell(String v) { return CsvCell.of(v); }
 
     private List<Statement> read(YearMonth period, String authorIdOrNull) {
         try (Connection c = db.getConnection()) {

@@ -267,10 +267,7 @@ public final class UsageQueries {
         return ps;
     }
 
-    private static String csv(String s) {
-        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) return s;
-        return '"' + s.replace("\"", "\"\"") + '"';
-    }
+    private static String csv(String s) { return CsvCell.of(s); }
 
     private static MicroUsd money(ResultSet rs, int i) throws SQLException { return new MicroUsd(rs.getBigDecimal(i)); }
 

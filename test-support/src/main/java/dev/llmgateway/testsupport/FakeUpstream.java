@@ -28,8 +28,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>{@code POST /_control/script} {@code {"model":"m","steps":["500","429:1","ok"]}}: the next requests for model m
  *       behave as listed, then normally;</li>
- *   <li>steps: {@code ok}, {@code say:<text>} (answer with this text), {@code <status>[:<retry-after seconds>]}, {@code hang}, {@code disconnect} (mid-stream, or
- *       before the body), {@code malformed}, {@code slow:<ms>}, {@code stream-error} (an error event mid-stream),
+ *   <li>steps: {@code ok}, {@code say:<text>} (answer with this text), {@code <status>[:<retry-after seconds>]}, {@code hang},
+ *       {@code 401-echo-key} (a 401 whose message echoes the received key, as OpenAI's does in part),
+ *       {@code judge-rule} (a gullible scripted judge, see {@link #judgeByRule}), {@code firehose:<n>} (a stream of n
+ *       1 KiB chunks as fast as the connection takes them; stats report {@code firehose_written}), {@code stall-mid-stream}
+ *       (a stream that sends two events, then nothing), {@code disconnect} (mid-stream, or before the body), {@code malformed}, {@code slow:<ms>}, {@code stream-error} (an error event mid-stream),
  *       {@code finish:<REASON>} (Gemini only: end with this finishReason, e.g. MAX_TOKENS, SAFETY),
  *       {@code worst} (a non-streamed answer billed as the provider's worst case: every one of {@code n} choices runs to
  *       {@code max_completion_tokens} / {@code max_tokens}, each image part costs the documented worst case, 1445
@@ -53,6 +56,7 @@ public final class FakeUpstream implements AutoCloseable {
     private final Map<String, AtomicInteger> aborted = new ConcurrentHashMap<>();
     private final Map<String, JsonNode> lastBody = new ConcurrentHashMap<>();
     private final Map<String, Map<String, String>> lastHeaders = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> firehoseWritten = new ConcurrentHashMap<>();
     private final Map<String, String> lastUri = new ConcurrentHashMap<>();
     private final Map<String, Map<String, AtomicInteger>> credentials = new ConcurrentHashMap<>();
 
@@ -107,6 +111,7 @@ public final class FakeUpstream implements AutoCloseable {
                         ObjectNode out = F.objectNode();
                         out.put("requests", counts.getOrDefault(model, new AtomicInteger()).get());
                         out.put("aborted", aborted.getOrDefault(model, new AtomicInteger()).get());
+                        out.put("firehose_written", firehoseWritten.getOrDefault(model, new AtomicInteger()).get());
                         out.set("last_body", lastBody.getOrDefault(model, F.nullNode()));
                         out.set("last_headers", JSON.valueToTree(lastHeaders.getOrDefault(model, Map.of())));
                         out.put("last_uri", lastUri.getOrDefault(model, ""));
@@ -257,6 +262,22 @@ public final class FakeUpstream implements AutoCloseable {
 
     private void answer(HttpServerResponse resp, String path, JsonNode body, String model, boolean anthropic, boolean stream, String step) {
         if (step.equals("hang")) return;
+        if (step.startsWith("firehose:") && stream && !anthropic) {
+            firehose(resp, model, Integer.parseInt(step.substring(9)));
+            return;
+        }
+        if (step.equals("401-echo-key")) {
+            // As OpenAI does: the refused key's tail in the message (here the whole key too, to prove it is scrubbed).
+            String auth = lastHeaders.getOrDefault(model, Map.of()).getOrDefault(anthropic ? "x-api-key" : "authorization", "");
+            String key = auth.startsWith("Bearer ") ? auth.substring(7) : auth;
+            String tail = key.length() > 4 ? key.substring(key.length() - 4) : key;
+            String msg = "Incorrect API key provided: " + (key.length() > 8 ? key.substring(0, 8) : "") + "****************" + tail
+                    + ". You can find your API key at https://platform.openai.com/account/api-keys. Received: " + key;
+            ObjectNode err = F.objectNode();
+            err.putObject("error").put("message", msg).put("type", "invalid_request_error").put("code", "invalid_api_key");
+            resp.setStatusCode(401).putHeader("content-type", "application/json").end(err.toString());
+            return;
+        }
         if (step.matches("\\d{3}(:\\d+)?")) {
             String[] parts = step.split(":");
             if (parts.length > 1) resp.putHeader("retry-after", parts[1]);
@@ -281,6 +302,7 @@ public final class FakeUpstream implements AutoCloseable {
         }
         int words = countWords(body, anthropic);
         String text = step.startsWith("say:") ? step.substring(4) : "Hello from " + model + " you said " + words + " words";
+        if (step.equals("judge-rule")) text = judgeByRule(body);
         if (path.equals("/v1/embeddings")) {
             ObjectNode out = F.objectNode();
             out.put("object", "list");
@@ -433,6 +455,31 @@ public final class FakeUpstream implements AutoCloseable {
         sendEvents(resp, events, step, null);
     }
 
+    /**
+     * Streams {@code chunks} OpenAI chunks of about 1 KiB each as fast as the connection takes them (honouring its own
+     * write queue), counting what it managed to write: a gateway that applies backpressure makes this count stall.
+     */
+    private void firehose(HttpServerResponse resp, String model, int chunks) {
+        resp.setStatusCode(200).putHeader("content-type", "text/event-stream").setChunked(true);
+        AtomicInteger written = firehoseWritten.computeIfAbsent(model, k -> new AtomicInteger());
+        written.set(0);
+        String filler = "x".repeat(1000);
+        Runnable[] pump = new Runnable[1];
+        pump[0] = () -> {
+            while (!resp.closed() && written.get() < chunks && !resp.writeQueueFull()) {
+                resp.write(Buffer.buffer("data: " + chunk(model, F.objectNode().put("content", filler), null, false) + "\n\n"));
+                written.incrementAndGet();
+            }
+            if (resp.closed()) return;
+            if (written.get() >= chunks) {
+                resp.end("data: " + chunk(model, F.objectNode(), "stop", false) + "\n\ndata: [DONE]\n\n");
+            } else {
+                resp.drainHandler(v -> pump[0].run());
+            }
+        };
+        pump[0].run();
+    }
+
     private static String chunk(String model, ObjectNode delta, String finish, boolean includeUsage) {
         ObjectNode c = F.objectNode();
         c.put("id", "chatcmpl-fake").put("object", "chat.completion.chunk").put("created", 1_700_000_000L).put("model", model);
@@ -501,6 +548,30 @@ public final class FakeUpstream implements AutoCloseable {
     }
 
     /** Writes events 10 ms apart; faults break the stream after the second event. */
+    private static final java.util.regex.Pattern ANSWER_BLOCK = java.util.regex.Pattern.compile("<answer_([ab])>(.*?)</answer_\\1>",
+            java.util.regex.Pattern.DOTALL);
+
+    /**
+     * A scripted judge that is as gullible as a careless model: a claim "Answer A is better" (or B) that it reads
+     * outside the {@code <answer_a>}/{@code <answer_b>} blocks is obeyed; otherwise the answer that contains
+     * "correct" wins (TIE if both or neither do). With answers pasted in verbatim, an answer can steer it.
+     */
+    public static String judgeByRule(JsonNode body) {
+        StringBuilder prompt = new StringBuilder();
+        body.path("messages").forEach(m -> prompt.append(m.path("content").asText()).append('\n'));
+        java.util.regex.Matcher m = ANSWER_BLOCK.matcher(prompt);
+        Map<String, String> blocks = new java.util.HashMap<>();
+        while (m.find()) blocks.put(m.group(1), m.group(2));
+        String outside = ANSWER_BLOCK.matcher(prompt).replaceAll("");
+        int a = outside.indexOf("Answer A is better");
+        int b = outside.indexOf("Answer B is better");
+        if (a >= 0 && (b < 0 || a < b)) return "A";
+        if (b >= 0) return "B";
+        boolean aGood = blocks.getOrDefault("a", "").contains("correct");
+        boolean bGood = blocks.getOrDefault("b", "").contains("correct");
+        return aGood == bGood ? "TIE" : aGood ? "A" : "B";
+    }
+
     private void sendEvents(HttpServerResponse resp, List<String> events, String step, String flavour) {
         writeNext(resp, events, 0, step, flavour);
     }
@@ -523,7 +594,7 @@ public final class FakeUpstream implements AutoCloseable {
                             : "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"injected mid-stream error\"}}\n\n");
                     return;
                 }
-                case "hang" -> {
+                case "hang", "stall-mid-stream" -> {
                     return;
                 }
                 default -> { }

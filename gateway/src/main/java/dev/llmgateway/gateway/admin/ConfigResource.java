@@ -2,6 +2,7 @@ package dev.llmgateway.gateway.admin;
 
 import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.config.ConfigException;
+import dev.llmgateway.gateway.config.ConfigLoader;
 import dev.llmgateway.gateway.config.GatewayConfig;
 import dev.llmgateway.gateway.errors.GatewayError;
 import jakarta.inject.Inject;
@@ -24,14 +25,16 @@ public class ConfigResource {
     @Inject GatewayRuntime runtime;
 
     @GET
-    public Map<String, Object> current() { return summary(runtime.config()); }
+    public Map<String, Object> current() { return summary(runtime.config(), s -> s); }
 
     @POST
     @Path("/validate")
     @Consumes({"application/yaml", "text/yaml", MediaType.TEXT_PLAIN, MediaType.WILDCARD})
     public Response validate(String yaml) {
         try {
-            Map<String, Object> m = summary(runtime.validate(yaml == null ? "" : yaml));
+            String text = yaml == null ? "" : yaml;
+            // Values substituted from the environment are shown as ${VAR}, also in the summary (e.g. a base_url).
+            Map<String, Object> m = summary(runtime.validate(text), s -> ConfigLoader.redact(s, text, System::getenv));
             m.put("valid", true);
             return Response.ok(m).build();
         } catch (ConfigException e) {
@@ -45,7 +48,7 @@ public class ConfigResource {
     public Response reload() {
         try {
             var r = runtime.reload();
-            Map<String, Object> m = summary(runtime.config());
+            Map<String, Object> m = summary(runtime.config(), s -> s);
             m.put("reloaded", true);
             return Response.ok(m).build();
         } catch (ConfigException e) {
@@ -54,13 +57,13 @@ public class ConfigResource {
         }
     }
 
-    private static Map<String, Object> summary(GatewayConfig c) {
+    private static Map<String, Object> summary(GatewayConfig c, java.util.function.UnaryOperator<String> redact) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("source", c.source());
         Map<String, Object> providers = new LinkedHashMap<>();
         c.providers().values().stream().sorted(java.util.Comparator.comparing(GatewayConfig.Provider::name)).forEach(p ->
                 providers.put(p.name(), Map.of("type", p.type().name().toLowerCase(Locale.ROOT).replace('_', '-'),
-                        "base_url", p.baseUrl().map(Object::toString).orElse(""), "api_key_set", p.apiKey().isPresent())));
+                        "base_url", redact.apply(p.baseUrl().map(Object::toString).orElse("")), "api_key_set", p.apiKey().isPresent())));
         m.put("providers", providers);
         m.put("deployments", c.deployments().keySet().stream().sorted().toList());
         Map<String, Object> routes = new LinkedHashMap<>();

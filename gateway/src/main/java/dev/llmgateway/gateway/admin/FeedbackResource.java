@@ -8,7 +8,6 @@ import dev.llmgateway.metering.FeedbackStore;
 import dev.llmgateway.metering.TeamStore;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -31,9 +30,9 @@ public class FeedbackResource {
     @Inject GatewayRuntime runtime;
 
     @POST
-    public Response feedback(@HeaderParam("Authorization") String authorization, JsonNode body) throws InterruptedException {
-        String secret = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7) ? authorization.substring(7).trim() : "";
-        Optional<TeamStore.KeyOwner> owner = secret.isEmpty() ? Optional.empty() : runtime.teams().findBySecret(secret);
+    public Response feedback(@jakarta.ws.rs.core.Context io.vertx.ext.web.RoutingContext ctx, JsonNode body) throws InterruptedException {
+        // The edge (EdgeGuard) authenticated the key from the headers before this body was read.
+        Optional<TeamStore.KeyOwner> owner = Optional.ofNullable(ctx.get(dev.llmgateway.gateway.edge.EdgeGuard.KEY_OWNER));
         if (owner.isEmpty() || owner.get().key().revoked()) {
             return AdminErrors.response(new GatewayError.Unauthorized("A valid API key is required."));
         }

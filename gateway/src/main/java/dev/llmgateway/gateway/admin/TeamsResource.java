@@ -88,6 +88,7 @@ public class TeamsResource {
             routes = Optional.of(list);
         }
         TeamStore.IssuedKey issued = runtime.teams().issueKey(teamId, name, routes);
+        runtime.authenticator().keyIssued(issued.secret());
         Map<String, Object> out = key(issued.key());
         out.put("key", issued.secret());
         return Response.status(201).entity(out).build();

@@ -1,6 +1,7 @@
 package dev.llmgateway.gateway.auth;
 
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.CacheLoader;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.llmgateway.gateway.errors.GatewayError;
@@ -10,19 +11,38 @@ import io.vertx.core.Future;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Resolves {@code Authorization: Bearer <key>} to a key and team. Lookups are by SHA-256 hash, cached: a cached entry is
  * refreshed in the background after a second and dropped after a minute, and revocation through this process's admin
  * API invalidates it at once. While PostgreSQL is down, cached keys keep working until they expire.
+ *
+ * <p>Unknown hashes go to a separate negative cache (so a flood of made-up keys neither evicts real keys nor reaches
+ * PostgreSQL twice), and database lookups run at most {@code lookupConcurrency} at a time with at most
+ * {@code lookupQueue} waiting; beyond that a lookup fails at once with 503 instead of queueing without bound.
  */
 public final class Authenticator {
-    private final TeamStore store;
     private final AsyncLoadingCache<ByteBuffer, Optional<KeyOwner>> cache;
+    private final Cache<ByteBuffer, Boolean> unknown;
+    private final Semaphore lookups;
+    private final AtomicInteger pending = new AtomicInteger();
+    private final int maxPending;
 
-    public Authenticator(TeamStore store, Executor blocking) {
-        this.store = store;
+    /** Limits of the key lookup path. */
+    public record Limits(int lookupConcurrency, int lookupQueue, Duration unknownKeyTtl, long unknownKeyEntries) {
+        public static Limits defaults() { return new Limits(8, 256, Duration.ofSeconds(60), 100_000); }
+    }
+
+    public Authenticator(TeamStore store, Executor blocking) { this(store, blocking, Limits.defaults()); }
+
+    public Authenticator(TeamStore store, Executor blocking, Limits limits) {
+        this.lookups = new Semaphore(limits.lookupConcurrency());
+        this.maxPending = limits.lookupConcurrency() + limits.lookupQueue();
+        this.unknown = Caffeine.newBuilder().maximumSize(limits.unknownKeyEntries()).expireAfterWrite(limits.unknownKeyTtl()).build();
         this.cache = Caffeine.newBuilder()
                 .maximumSize(100_000)
                 .refreshAfterWrite(Duration.ofSeconds(1))
@@ -31,6 +51,27 @@ public final class Authenticator {
                 .buildAsync(new CacheLoader<>() {
                     @Override
                     public Optional<KeyOwner> load(ByteBuffer hash) { return store.findByHash(hash.array()); }
+
+                    /** First lookups are bounded: a full queue fails fast rather than piling up threads. */
+                    @Override
+                    public CompletableFuture<Optional<KeyOwner>> asyncLoad(ByteBuffer hash, Executor executor) {
+                        if (pending.incrementAndGet() > maxPending) {
+                            pending.decrementAndGet();
+                            return CompletableFuture.failedFuture(new LookupsSaturated());
+                        }
+                        return CompletableFuture.supplyAsync(() -> {
+                            try {
+                                lookups.acquireUninterruptibly();
+                                try {
+                                    return store.findByHash(hash.array());
+                                } finally {
+                                    lookups.release();
+                                }
+                            } finally {
+                                pending.decrementAndGet();
+                            }
+                        }, executor);
+                    }
 
                     /** While the database is unreachable, a known key keeps its last known state (no log storm). */
                     @Override
@@ -44,30 +85,73 @@ public final class Authenticator {
                 });
     }
 
-    public Future<KeyOwner> authenticate(Optional<String> authorization) {
-        Optional<String> secret = authorization.map(String::trim)
+    /** The bearer secret of an Authorization header, if it has one. */
+    public static Optional<String> bearer(Optional<String> authorization) {
+        return authorization.map(String::trim)
                 .filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7))
                 .map(h -> h.substring(7).trim())
                 .filter(s -> !s.isEmpty());
+    }
+
+    public Future<KeyOwner> authenticate(Optional<String> authorization) {
+        Optional<String> secret = bearer(authorization);
         if (secret.isEmpty()) {
             return fail("You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.");
         }
         ByteBuffer hash = ByteBuffer.wrap(TeamStore.hash(secret.get()));
+        if (unknown.getIfPresent(hash) != null) return fail("Incorrect API key provided.");
         // Continue on the caller's event loop, not on the thread that loaded the key.
         io.vertx.core.Context ctx = io.vertx.core.Vertx.currentContext();
         var loaded = cache.get(hash);
-        return (ctx != null ? Future.fromCompletionStage(loaded, ctx) : Future.fromCompletionStage(loaded)).recover(e -> Future.failedFuture(new GatewayError.Failure(
-                new GatewayError.ServiceUnavailable("keys cannot be checked right now (database unavailable); try again shortly")))).compose(owner -> {
-            if (owner.isEmpty()) return fail("Incorrect API key provided.");
+        return (ctx != null ? Future.fromCompletionStage(loaded, ctx) : Future.fromCompletionStage(loaded)).recover(e -> {
+            cache.synchronous().invalidate(hash);
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            String why = cause instanceof LookupsSaturated ? "too many API key lookups are waiting; try again shortly"
+                    : "keys cannot be checked right now (database unavailable); try again shortly";
+            return Future.failedFuture(new GatewayError.Failure(new GatewayError.ServiceUnavailable(why)));
+        }).compose(owner -> {
+            if (owner.isEmpty()) {
+                // Unknown keys live only in the negative cache, so they never push real keys out of the positive one.
+                unknown.put(hash, Boolean.TRUE);
+                cache.synchronous().invalidate(hash);
+                return fail("Incorrect API key provided.");
+            }
             if (owner.get().key().revoked()) return fail("This API key has been revoked.");
             return Future.succeededFuture(owner.get());
         });
     }
 
-    /** Forgets every cached key (called after a revocation so that it takes effect immediately here). */
-    public void invalidateAll() { cache.synchronous().invalidateAll(); }
+    /** Whether this header carries a key already known to be valid (in memory only: no database lookup). */
+    public boolean knownValid(Optional<String> authorization) {
+        Optional<String> secret = bearer(authorization);
+        if (secret.isEmpty()) return false;
+        CompletableFuture<Optional<KeyOwner>> f = cache.getIfPresent(ByteBuffer.wrap(TeamStore.hash(secret.get())));
+        if (f == null || !f.isDone() || f.isCompletedExceptionally()) return false;
+        Optional<KeyOwner> owner = f.getNow(Optional.empty());
+        return owner.isPresent() && !owner.get().key().revoked();
+    }
+
+    /** Forgets every cached key, known and unknown (after a revocation or a new key, so both take effect at once here). */
+    public void invalidateAll() {
+        cache.synchronous().invalidateAll();
+        unknown.invalidateAll();
+    }
+
+    /** A key was just issued: if someone guessed it earlier, it is no longer remembered as unknown. */
+    public void keyIssued(String secret) { unknown.invalidate(ByteBuffer.wrap(TeamStore.hash(secret))); }
+
+    /** How many unknown key hashes are remembered (for tests and metrics). */
+    public long unknownKeys() {
+        unknown.cleanUp();
+        return unknown.estimatedSize();
+    }
 
     private static Future<KeyOwner> fail(String message) {
         return Future.failedFuture(new GatewayError.Failure(new GatewayError.Unauthorized(message)));
+    }
+
+    /** The bounded lookup queue is full. */
+    private static final class LookupsSaturated extends RuntimeException {
+        LookupsSaturated() { super("key lookups saturated", null, false, false); }
     }
 }

@@ -67,8 +67,40 @@ public final class ConfigLoader {
         return parse(file.toString(), text, env, file.toAbsolutePath().getParent());
     }
 
-    /** Parses YAML text; relative model paths resolve against {@code baseDir}. */
+    /**
+     * Parses YAML text; relative model paths resolve against {@code baseDir}. An error message never carries the value
+     * of a substituted {@code ${VAR}}: it shows {@code ${VAR}} instead (the text may come from the admin API).
+     */
     public static GatewayConfig parse(String source, String yaml, Function<String, String> env, Path baseDir) {
+        try {
+            return parseSubstituted(source, yaml, env, baseDir);
+        } catch (ConfigException e) {
+            throw new ConfigException(redact(e.getMessage(), yaml, env));
+        }
+    }
+
+    private static final java.util.regex.Pattern ENV_REFERENCE = java.util.regex.Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?}");
+
+    /**
+     * Replaces in {@code text} the value of every environment variable {@code yaml} refers to with {@code ${NAME}}.
+     * Longer values first, so a value containing another is replaced whole; values under 3 characters carry no secret.
+     */
+    public static String redact(String text, String yaml, Function<String, String> env) {
+        if (text == null || yaml == null) return text;
+        Map<String, String> values = new java.util.TreeMap<>();
+        java.util.regex.Matcher m = ENV_REFERENCE.matcher(yaml);
+        while (m.find()) {
+            String value = env.apply(m.group(1));
+            if (value != null && value.length() >= 3) values.put(m.group(1), value);
+        }
+        String out = text;
+        for (var e : values.entrySet().stream().sorted((a, b) -> b.getValue().length() - a.getValue().length()).toList()) {
+            out = out.replace(e.getValue(), "${" + e.getKey() + "}");
+        }
+        return out;
+    }
+
+    private static GatewayConfig parseSubstituted(String source, String yaml, Function<String, String> env, Path baseDir) {
         JsonNode tree;
         try {
             tree = new ObjectMapper(new YAMLFactory()).readTree(yaml);
@@ -219,7 +251,7 @@ public final class ConfigLoader {
         }
         Map<String, Double> quality = new TreeMap<>();
         n.get("quality").entries().forEach((task, q) -> quality.put(task, q.ratio(0)));
-        ConfigNode t = n.get("timeouts").allowOnly(Set.of("connect", "first_byte", "total", "pool_wait"));
+        ConfigNode t = n.get("timeouts").allowOnly(Set.of("connect", "first_byte", "total", "idle", "pool_wait"));
         ConfigNode r = n.get("retry").allowOnly(Set.of("max_attempts", "backoff_initial", "backoff_max"));
         ConfigNode cb = n.get("circuit_breaker").allowOnly(Set.of("request_volume", "failure_ratio", "delay"));
         Resilience d = Resilience.DEFAULTS;
@@ -227,7 +259,7 @@ public final class ConfigLoader {
                 t.get("total").duration(d.totalTimeout()), r.get("max_attempts").integer(d.maxAttempts(), 1, 10),
                 r.get("backoff_initial").duration(d.backoffInitial()), r.get("backoff_max").duration(d.backoffMax()),
                 cb.get("request_volume").integer(d.circuitRequestVolume(), 1, 10_000), cb.get("failure_ratio").ratio(d.circuitFailureRatio()),
-                cb.get("delay").duration(d.circuitDelay()), t.get("pool_wait").duration(d.poolWait()));
+                cb.get("delay").duration(d.circuitDelay()), t.get("idle").duration(d.idleTimeout()), t.get("pool_wait").duration(d.poolWait()));
         if (resilience.firstByteTimeout().compareTo(resilience.totalTimeout()) > 0) {
             throw t.get("first_byte").error("must not be longer than timeouts.total");
         }

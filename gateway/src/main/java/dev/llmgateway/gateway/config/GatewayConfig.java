@@ -114,10 +114,10 @@ public record GatewayConfig(String source, Map<String, Provider> providers, Map<
      */
     public record Resilience(Duration connectTimeout, Duration firstByteTimeout, Duration totalTimeout, int maxAttempts,
                              Duration backoffInitial, Duration backoffMax, int circuitRequestVolume,
-                             double circuitFailureRatio, Duration circuitDelay, Duration poolWait) {
+                             double circuitFailureRatio, Duration circuitDelay, Duration idleTimeout, Duration poolWait) {
         public static final Resilience DEFAULTS = new Resilience(Duration.ofSeconds(5), Duration.ofSeconds(60),
                 Duration.ofMinutes(10), 2, Duration.ofMillis(200), Duration.ofSeconds(5), 10, 0.5, Duration.ofSeconds(30),
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(60), Duration.ofSeconds(10));
     }
 
     /**

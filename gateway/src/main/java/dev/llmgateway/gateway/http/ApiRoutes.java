@@ -57,6 +57,7 @@ public class ApiRoutes {
             return;
         }
         readBody(req, settings.maxBodyBytes()).onComplete(body -> {
+            dev.llmgateway.gateway.edge.EdgeGuard.bodyRead(ctx);
             if (body.failed()) {
                 GatewayError err = body.cause() instanceof GatewayError.Failure f ? f.error() : new GatewayError.BadRequest("could not read the request body", null);
                 writeError(ctx.response(), clientRequestId.orElse(requestId), err, inbound);
@@ -132,7 +133,8 @@ public class ApiRoutes {
             return Future.failedFuture(new GatewayError.Failure(new GatewayError.PayloadTooLarge(limit)));
         }
         Promise<Buffer> p = Promise.promise();
-        Buffer body = Buffer.buffer(length > 0 ? (int) length : 1024);
+        // Grown as bytes arrive: a declared length is a claim, not a reason to allocate.
+        Buffer body = Buffer.buffer((int) Math.min(Math.max(length, 1024), Math.min(limit, 64 * 1024)));
         long[] seen = {0};
         req.handler(chunk -> {
             seen[0] += chunk.length();
@@ -157,7 +159,7 @@ public class ApiRoutes {
         return given != null && CLIENT_REQUEST_ID.matcher(given).matches() ? Optional.of(given) : Optional.empty();
     }
 
-    static String requestId(HttpServerRequest req) { return clientRequestId(req).orElseGet(ApiRoutes::newRequestId); }
+    public static String requestId(HttpServerRequest req) { return clientRequestId(req).orElseGet(ApiRoutes::newRequestId); }
 
     /** A new gateway request id: unique, so a client reusing its own ids can never merge two usage records. */
     static String newRequestId() {

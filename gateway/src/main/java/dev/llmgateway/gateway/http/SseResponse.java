@@ -27,7 +27,8 @@ public final class SseResponse {
                 .putHeader("content-type", "text/event-stream")
                 .putHeader("cache-control", "no-cache")
                 .putHeader("x-accel-buffering", "no")
-                .setChunked(true);
+                .setChunked(true)
+                .setWriteQueueMaxSize(VertxClientChannel.STREAM_WRITE_QUEUE_BYTES);
     }
 
     /** Writes {@code event: <name>\ndata: <json>\n\n}. */
@@ -41,6 +42,21 @@ public final class SseResponse {
     }
 
     public boolean committed() { return committed; }
+
+    /** Whether the client reads slower than events are written (the producer should pause). */
+    public boolean writeQueueFull() { return !response.closed() && !response.ended() && response.writeQueueFull(); }
+
+    /** Runs {@code action} once the write queue has drained (at once if it is not full). */
+    public void onDrain(Runnable action) {
+        if (!writeQueueFull()) {
+            action.run();
+            return;
+        }
+        response.drainHandler(v -> {
+            response.drainHandler(null);
+            action.run();
+        });
+    }
 
     public void onGone(Runnable action) {
         response.closeHandler(v -> {

@@ -10,6 +10,8 @@ final class VertxClientChannel implements ClientChannel {
     private static final Buffer DATA = Buffer.buffer("data: ");
     private static final Buffer END_EVENT = Buffer.buffer("\n\n");
     private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
+    /** Bytes queued for a slow streaming client before the producer (upstream or engine) is paused. */
+    static final int STREAM_WRITE_QUEUE_BYTES = 64 * 1024;
 
     private final HttpServerResponse response;
     private boolean committed;
@@ -33,7 +35,8 @@ final class VertxClientChannel implements ClientChannel {
                 .putHeader("content-type", "text/event-stream")
                 .putHeader("cache-control", "no-cache")
                 .putHeader("x-accel-buffering", "no")
-                .setChunked(true);
+                .setChunked(true)
+                .setWriteQueueMaxSize(STREAM_WRITE_QUEUE_BYTES);
         if (!response.closed()) response.write(Buffer.buffer(": stream open\n\n"));
     }
 
@@ -58,6 +61,22 @@ final class VertxClientChannel implements ClientChannel {
 
     @Override
     public boolean committed() { return committed; }
+
+    @Override
+    public boolean writeQueueFull() { return !response.closed() && !response.ended() && response.writeQueueFull(); }
+
+    @Override
+    public void onDrain(Runnable action) {
+        if (!writeQueueFull()) {
+            action.run();
+            return;
+        }
+        // A closed connection never drains; the close handler (onGone) cancels the producer instead.
+        response.drainHandler(v -> {
+            response.drainHandler(null);
+            action.run();
+        });
+    }
 
     @Override
     public void onGone(Runnable action) {

@@ -3,10 +3,6 @@ package dev.llmgateway.gateway.metering;
 import dev.llmgateway.metering.BudgetAlert;
 import dev.llmgateway.metering.BudgetAlertListener;
 import dev.llmgateway.metering.Money;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.Optional;
 import org.jboss.logging.Logger;
@@ -18,12 +14,11 @@ import org.jboss.logging.Logger;
 public final class BudgetAlerts implements BudgetAlertListener {
     private static final Logger LOG = Logger.getLogger(BudgetAlerts.class);
 
-    private final Optional<String> webhook;
-    private final HttpClient client;
+    private final Optional<dev.llmgateway.gateway.webhooks.WebhookSender> webhook;
 
-    public BudgetAlerts(Vertx vertx, Optional<String> webhook) {
-        this.webhook = webhook.filter(w -> !w.isBlank());
-        this.client = vertx.createHttpClient();
+    /** {@code webhook} empty: alerts are only logged. */
+    public BudgetAlerts(Optional<dev.llmgateway.gateway.webhooks.WebhookSender> webhook) {
+        this.webhook = webhook;
     }
 
     @Override
@@ -32,8 +27,9 @@ public final class BudgetAlerts implements BudgetAlertListener {
     }
 
     /**
-     * Posts the alert to the webhook; completes when it answered 2xx (or at once without a webhook), fails otherwise,
-     * so the budget guard retries it on a later flush and records the outcome.
+     * Logs the alert and hands it to the webhook sender; completes once the delivery is recorded (the sender then
+     * signs it and retries it with backoff, GET /admin/webhooks/deliveries shows the outcome), so the budget guard
+     * marks the threshold sent only after that, and retries the hand-over on a later flush if it failed.
      */
     @Override
     public java.util.concurrent.CompletionStage<Void> deliver(BudgetAlert a) {
@@ -50,12 +46,8 @@ public final class BudgetAlerts implements BudgetAlertListener {
                 .put("fired_at", a.firedAt().toString());
         LOG.warnf("Budget alert: team %s reached %d%% of its %s budget", a.teamId(), a.thresholdPct(), money ? "money" : "token");
         if (webhook.isEmpty()) return java.util.concurrent.CompletableFuture.completedFuture(null);
-        return client.request(new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(webhook.get())
-                        .putHeader("content-type", "application/json"))
-                .compose(req -> req.send(body.toBuffer()))
-                .<Void>compose(resp -> resp.statusCode() / 100 == 2 ? io.vertx.core.Future.succeededFuture()
-                        : io.vertx.core.Future.failedFuture("webhook answered status " + resp.statusCode()))
-                .onFailure(e -> LOG.warnf("budget alert webhook failed: %s", e.getMessage()))
+        return webhook.get().send("budget.threshold", body).<Void>mapEmpty()
+                .onFailure(e -> LOG.warnf("budget alert webhook delivery not recorded: %s", e.getMessage()))
                 .toCompletionStage();
     }
 }

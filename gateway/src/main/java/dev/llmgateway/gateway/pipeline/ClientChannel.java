@@ -23,4 +23,10 @@ public interface ClientChannel {
 
     /** Runs {@code action} when the client disconnects before the answer is complete. */
     void onGone(Runnable action);
+
+    /** Whether the stream's write queue is full (the client reads slower than the answer is produced). */
+    default boolean writeQueueFull() { return false; }
+
+    /** Runs {@code action} once, when the write queue has drained below its limit. */
+    default void onDrain(Runnable action) { action.run(); }
 }

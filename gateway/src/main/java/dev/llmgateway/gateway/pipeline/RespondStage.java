@@ -33,10 +33,20 @@ public final class RespondStage implements Stage {
         x.streaming();
         x.cancel().onCancel(s::cancel);
         x.client().startStream(x.responseHeaders());
-        return s.start(chunk -> {
-            x.firstByte();
-            if (x.keepsOutputText()) x.appendOutputText(dev.llmgateway.gateway.api.OpenAiJson.choiceText(chunk, "delta"));
-            x.client().writeEvent(chunk);
+        return s.start(new UpstreamStream.ChunkSink() {
+            @Override
+            public void chunk(Buffer chunk) {
+                x.firstByte();
+                if (x.keepsOutputText()) x.appendOutputText(dev.llmgateway.gateway.api.OpenAiJson.choiceText(chunk, "delta"));
+                x.client().writeEvent(chunk);
+            }
+
+            // Backpressure: a slow client pauses the producer instead of growing the write queue without bound.
+            @Override
+            public boolean full() { return x.client().writeQueueFull(); }
+
+            @Override
+            public void onDrain(Runnable action) { x.client().onDrain(action); }
         }).compose(end -> {
             x.finished(end.usage(), end.finishReason());
             return x.finishing().map(v -> {

@@ -96,13 +96,57 @@ public final class UpstreamHttp {
          * of the body the exchange is finished, the parser flushed, then {@code onEnd} runs.
          */
         public void pump(String deployment, SseParser parser, io.vertx.core.Promise<?> done, Runnable onEnd) {
-            response.handler(parser::feed);
-            response.exceptionHandler(e -> done.tryFail(failure(deployment, e)));
+            pump(deployment, parser, done, onEnd, new UpstreamStream.ChunkSink() {
+                @Override
+                public void chunk(Buffer json) { }
+            }, java.time.Duration.ZERO);
+        }
+
+        /**
+         * As above, with backpressure and an inter-chunk idle timeout: while {@code sink} is full the upstream
+         * response is paused (and the idle clock stopped, since the wait is the client's); if the upstream sends
+         * nothing for {@code idle} (zero: no limit) the stream fails with an {@code upstream_timeout} error.
+         */
+        public void pump(String deployment, SseParser parser, io.vertx.core.Promise<?> done, Runnable onEnd,
+                         UpstreamStream.ChunkSink sink, java.time.Duration idle) {
+            long[] idleTimer = {-1};
+            Runnable stopIdle = () -> {
+                if (idleTimer[0] >= 0) vertx.cancelTimer(idleTimer[0]);
+                idleTimer[0] = -1;
+            };
+            Runnable armIdle = () -> {
+                stopIdle.run();
+                if (idle.isZero() || idle.isNegative()) return;
+                idleTimer[0] = vertx.setTimer(idle.toMillis(), id -> {
+                    timedOut.compareAndSet(null, new GatewayError.UpstreamTimeout(deployment, "upstream '" + deployment
+                            + "' sent nothing for " + idle.toMillis() + " ms in the middle of the stream"));
+                    request.reset(0, new TimeoutException());
+                    done.tryFail(new GatewayError.Failure(timedOut.get()));
+                });
+            };
+            response.handler(buf -> {
+                armIdle.run();
+                parser.feed(buf);
+                if (sink.full()) {
+                    stopIdle.run();
+                    response.pause();
+                    sink.onDrain(() -> {
+                        armIdle.run();
+                        response.resume();
+                    });
+                }
+            });
+            response.exceptionHandler(e -> {
+                stopIdle.run();
+                done.tryFail(failure(deployment, e));
+            });
             response.endHandler(v -> {
+                stopIdle.run();
                 finish();
                 parser.end();
                 onEnd.run();
             });
+            armIdle.run();
             response.resume();
         }
 
@@ -167,7 +211,7 @@ public final class UpstreamHttp {
                     resp.body().onComplete(b -> {
                         vertx.cancelTimer(total);
                         result.tryFail(UpstreamErrors.fromStatus(deployment, resp.statusCode(), resp.headers(),
-                                b.succeeded() ? b.result() : null));
+                                b.succeeded() ? b.result() : null, UpstreamErrors.credentials(headers)));
                     });
                 }
             });

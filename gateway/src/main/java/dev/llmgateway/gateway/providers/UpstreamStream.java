@@ -7,7 +7,15 @@ import io.vertx.core.buffer.Buffer;
 public interface UpstreamStream {
 
     /** Receives OpenAI-format chunk JSON objects (without SSE framing), in order. */
-    interface ChunkSink { void chunk(Buffer openAiChunkJson); }
+    interface ChunkSink {
+        void chunk(Buffer openAiChunkJson);
+
+        /** Whether the client cannot take more now (its write queue is full): the producer should pause. */
+        default boolean full() { return false; }
+
+        /** Runs {@code action} once, when the client can take more again. */
+        default void onDrain(Runnable action) { action.run(); }
+    }
 
     /** How a stream ended. */
     record End(Usage usage, String finishReason) {}

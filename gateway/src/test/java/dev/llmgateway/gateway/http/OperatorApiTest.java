@@ -94,12 +94,19 @@ class OperatorApiTest {
     }
 
     @Test
-    void openApiDocumentsTheAdminAndV1ApisAndHealthReportsEveryCheck() {
-        String openapi = Http.get(Http.gateway() + "/q/openapi", null).body();
+    void openApiDocumentsTheAdminAndV1ApisAndHealthReportsEveryCheckToTheAdminOnly() {
+        String openapi = Http.get(Http.gateway() + "/q/openapi", ADMIN).body();
         assertThat(openapi).contains("/admin/teams").contains("/v1/chat/completions").contains("/admin/migrations");
-        assertThat(Http.get(Http.gateway() + "/q/swagger-ui/", null).statusCode()).isEqualTo(200);
-        String health = Http.get(Http.gateway() + "/q/health", null).body();
+        assertThat(Http.get(Http.gateway() + "/q/openapi", null).statusCode()).isEqualTo(401);
+        assertThat(Http.get(Http.gateway() + "/q/swagger-ui/", ADMIN).statusCode()).as("Swagger UI is off unless enabled").isEqualTo(404);
+        String health = Http.get(Http.gateway() + "/q/health", ADMIN).body();
         assertThat(health).contains("\"database\"").contains("\"usage-journal\"").contains("\"engine\"");
+        assertThat(Http.get(Http.gateway() + "/q/health", null).statusCode()).isEqualTo(401);
+        var ready = Http.get(Http.gateway() + "/q/health/ready", null);
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(ready.body()).as("public probes carry no details").isEqualTo("{\"status\":\"UP\"}");
+        assertThat(Http.get(Http.gateway() + "/q/health/live", null).body()).isEqualTo("{\"status\":\"UP\"}");
+        assertThat(Http.get(Http.gateway() + "/q/health/ready", ADMIN).body()).as("the admin sees the details").contains("\"usage-journal\"");
     }
 
     private static HttpResponse<String> send(String path, String yaml) {

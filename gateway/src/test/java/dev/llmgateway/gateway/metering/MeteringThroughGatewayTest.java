@@ -144,7 +144,8 @@ class MeteringThroughGatewayTest {
     void prometheusMetricsCountRequestsTokensMoneyAndCircuits() throws Exception {
         stored(Http.post(Http.gateway() + "/v1/chat/completions", key,
                 "{\"model\":\"gpt-test\",\"messages\":[{\"role\":\"user\",\"content\":\"hi there\"}]}"));
-        String metrics = Http.get(Http.gateway() + "/q/metrics", null).body();
+        assertThat(Http.get(Http.gateway() + "/q/metrics", null).statusCode()).as("metrics need the admin key").isEqualTo(401);
+        String metrics = Http.get(Http.gateway() + "/q/metrics", GatewayTestResource.ADMIN_KEY).body();
         assertThat(metrics).containsPattern("gateway_requests_total\\{[^}]*route=\"gpt-test\"[^}]*\\} [1-9]");
         assertThat(metrics).containsPattern("gateway_team_charge_micros_usd_total\\{[^}]*team=\"metered-team\"[^}]*\\} [1-9]");
         assertThat(metrics).contains("gateway_circuit_state{deployment=\"primary\"}");

@@ -15,7 +15,10 @@ import java.util.UUID;
  * on its embedded defaults (a real embedded PostgreSQL in a fresh data directory).
  */
 public class GatewayTestResource implements QuarkusTestResourceLifecycleManager {
-    public static final String ADMIN_KEY = "test-admin-key-0123456789";
+    public static final String ADMIN_KEY = "test-admin-key-0123456789abcdef0123456789";
+    /** Every secret the test gateway is configured with (LeakCheck fails any gateway answer that contains one). */
+    public static final java.util.List<String> SECRETS = java.util.List.of(ADMIN_KEY, "sk-upstream-secret-do-not-leak",
+            "ant-upstream-secret-do-not-leak", "sk-env-secret-from-the-environment-0123456789");
     private FakeUpstream upstream;
 
     @Override

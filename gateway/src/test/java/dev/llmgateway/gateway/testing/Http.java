@@ -53,7 +53,9 @@ public final class Http {
 
     public static HttpResponse<String> send(HttpRequest req) {
         try {
-            return CLIENT.send(req, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = CLIENT.send(req, HttpResponse.BodyHandlers.ofString());
+            LeakCheck.verify(r);
+            return r;
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -110,6 +110,19 @@ public final class TestConfig {
                     prices: {input: "0.20", output: "0.20"}
                     license: cheap-share
                     circuit_breaker: {request_volume: 1000}
+                  stalling:
+                    provider: fake-openai
+                    model: stalling
+                    class: closed
+                    retry: {max_attempts: 1}
+                    timeouts: {idle: 700ms}
+                    circuit_breaker: {request_volume: 1000}
+                  firehose:
+                    provider: fake-openai
+                    model: firehose
+                    class: closed
+                    retry: {max_attempts: 1}
+                    circuit_breaker: {request_volume: 1000}
                   tiny:
                     provider: local
                     class: open
@@ -188,6 +201,10 @@ public final class TestConfig {
                     deployment: slow
                   retry-route:
                     deployment: retrying
+                  stall-route:
+                    deployment: stalling
+                  firehose-route:
+                    deployment: firehose
                 """.formatted(port, testModel());
     }
 }

@@ -149,6 +149,12 @@ public final class MessagesChannel implements ClientChannel {
     @Override
     public void onGone(Runnable action) { out.onGone(action); }
 
+    @Override
+    public boolean writeQueueFull() { return out.writeQueueFull(); }
+
+    @Override
+    public void onDrain(Runnable action) { out.onDrain(action); }
+
     /** An error before anything was written, in the Anthropic format: {@code {"type":"error","error":{"type","message"}}}. */
     public static String errorBody(GatewayError error) {
         ErrorResponses.Shape shape = ErrorResponses.shape(error);

@@ -145,6 +145,12 @@ public final class ResponsesChannel implements ClientChannel {
     @Override
     public void onGone(Runnable action) { out.onGone(action); }
 
+    @Override
+    public boolean writeQueueFull() { return out.writeQueueFull(); }
+
+    @Override
+    public void onDrain(Runnable action) { out.onDrain(action); }
+
     private void closeMessage() {
         if (openMessage == null) return;
         String text = openText.toString();

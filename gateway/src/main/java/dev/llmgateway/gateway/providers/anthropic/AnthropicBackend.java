@@ -164,7 +164,7 @@ public final class AnthropicBackend implements ModelBackend {
                     }
                     case "error" -> {
                         done.tryFail(new GatewayError.Failure(new GatewayError.UpstreamFailed(dep, 502,
-                                "upstream '" + dep + "' failed mid-stream: " + e.path("error").path("message").asText(""),
+                                "upstream '" + dep + "' failed mid-stream: " + dev.llmgateway.gateway.providers.UpstreamErrors.scrub(e.path("error").path("message").asText("")),
                                 Optional.empty())));
                         x.cancel();
                     }
@@ -177,7 +177,7 @@ public final class AnthropicBackend implements ModelBackend {
                             "upstream '" + dep + "' ended the stream before message_stop")));
                 }
                 done.tryComplete(new End(usage(), finish));
-            });
+            }, sink, call.deployment().resilience().idleTimeout());
             return done.future();
         }
 

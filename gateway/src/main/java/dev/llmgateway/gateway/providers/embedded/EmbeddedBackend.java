@@ -112,6 +112,9 @@ public final class EmbeddedBackend implements ModelBackend {
         private final String id;
         private final long created = System.currentTimeMillis() / 1000;
         private ChunkSink sink;
+        /** Set on the event loop when the client's write queue is full; the engine's token loop waits while it is. */
+        private volatile boolean clientFull;
+        private final Object room = new Object();
         private int chars;
         private int promptTokens;
         private int completionPieces;
@@ -126,7 +129,9 @@ public final class EmbeddedBackend implements ModelBackend {
 
         void run() {
             try {
-                GenerationResult r = engine.generate(call.deployment().name(), request(call), piece -> ctx.runOnContext(v -> {
+                GenerationResult r = engine.generate(call.deployment().name(), request(call), piece -> {
+                    awaitRoom();
+                    ctx.runOnContext(v -> {
                     chars += piece.length();
                     completionPieces++;
                     if (pending.isEmpty() && sink == null) {
@@ -135,7 +140,8 @@ public final class EmbeddedBackend implements ModelBackend {
                     }
                     deliver(chunk(F.objectNode().put("content", piece), null));
                     accepted.tryComplete(this);
-                }), cancel);
+                    });
+                }, cancel);
                 ctx.runOnContext(v -> {
                     promptTokens = r.promptTokens();
                     deliver(chunk(F.objectNode(), finishReason(r.finishReason())));
@@ -157,8 +163,35 @@ public final class EmbeddedBackend implements ModelBackend {
         }
 
         private void deliver(Buffer chunk) {
-            if (sink == null) pending.add(chunk);
-            else sink.chunk(chunk);
+            if (sink == null) {
+                pending.add(chunk);
+                return;
+            }
+            sink.chunk(chunk);
+            if (!clientFull && sink.full()) {
+                clientFull = true;
+                sink.onDrain(() -> {
+                    synchronized (room) {
+                        clientFull = false;
+                        room.notifyAll();
+                    }
+                });
+            }
+        }
+
+        /** Backpressure on the engine thread: wait while the client cannot take more (or until cancelled). */
+        private void awaitRoom() {
+            if (!clientFull) return;
+            synchronized (room) {
+                while (clientFull && !cancel.isCancelled()) {
+                    try {
+                        room.wait(100);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
         }
 
         @Override

@@ -199,7 +199,7 @@ public final class GeminiBackend implements ModelBackend {
                     sink.chunk(OpenAiJson.buffer(c));
                 }
                 done.tryComplete(new End(usage, finish));
-            });
+            }, sink, call.deployment().resilience().idleTimeout());
             return done.future();
         }
 

@@ -134,7 +134,7 @@ public final class OpenAiBackend implements ModelBackend {
                 }
                 if (chunk.has("error")) {
                     done.tryFail(new GatewayError.Failure(new GatewayError.UpstreamFailed(dep, 502,
-                            "upstream '" + dep + "' failed mid-stream: " + chunk.path("error").path("message").asText(""),
+                            "upstream '" + dep + "' failed mid-stream: " + dev.llmgateway.gateway.providers.UpstreamErrors.scrub(chunk.path("error").path("message").asText("")),
                             java.util.Optional.empty())));
                     x.cancel();
                     return;
@@ -158,7 +158,8 @@ public final class OpenAiBackend implements ModelBackend {
                 if (usageOnly && !call.chat().clientWantsUsage()) return;
                 sink.chunk(Buffer.buffer(data));
             });
-            x.pump(dep, parser, done, () -> done.tryComplete(new End(usageSoFar(), finish[0])));
+            x.pump(dep, parser, done, () -> done.tryComplete(new End(usageSoFar(), finish[0])), sink,
+                    call.deployment().resilience().idleTimeout());
             return done.future();
         }
 
