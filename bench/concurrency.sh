@@ -44,12 +44,12 @@ GW_PORT=$(free_port)
     echo "  old64-$lat: {deployment: old64-$lat}"
   done
 } > "$WORK/gateway.yaml"
-GATEWAY_CONFIG="$WORK/gateway.yaml" GATEWAY_DATA_DIR="$DATA" GATEWAY_ADMIN_KEY=bench-admin QUARKUS_HTTP_PORT=$GW_PORT \
+GATEWAY_CONFIG="$WORK/gateway.yaml" GATEWAY_DATA_DIR="$DATA" GATEWAY_ADMIN_KEY=bench-admin-key-0123456789abcdef0123456789 QUARKUS_HTTP_PORT=$GW_PORT \
   java -Xmx2g ${BENCH_GATEWAY_OPTS:-} -jar gateway/target/quarkus-app/quarkus-run.jar > "$WORK/gateway.log" 2>&1 &
 GW_PID=$!
 for i in $(seq 1 90); do curl -sf "localhost:$GW_PORT/q/health/live" >/dev/null && break; sleep 1; done
-curl -sf "localhost:$GW_PORT/admin/teams" -H 'authorization: Bearer bench-admin' -H 'content-type: application/json' -d '{"id":"bench"}' >/dev/null
-KEY=$(curl -sf "localhost:$GW_PORT/admin/teams/bench/keys" -H 'authorization: Bearer bench-admin' -H 'content-type: application/json' -d '{}' | sed 's/.*"key":"\([^"]*\)".*/\1/')
+curl -sf "localhost:$GW_PORT/admin/teams" -H 'authorization: Bearer bench-admin-key-0123456789abcdef0123456789' -H 'content-type: application/json' -d '{"id":"bench"}' >/dev/null
+KEY=$(curl -sf "localhost:$GW_PORT/admin/teams/bench/keys" -H 'authorization: Bearer bench-admin-key-0123456789abcdef0123456789' -H 'content-type: application/json' -d '{}' | sed 's/.*"key":"\([^"]*\)".*/\1/')
 LOAD="java -Xmx1g -cp $CP dev.llmgateway.bench.concurrency.ConcurrencyLoad"
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 # CPU ticks (user + system) of a process, and of the embedded PostgreSQL (its postmaster runs on the data directory;
