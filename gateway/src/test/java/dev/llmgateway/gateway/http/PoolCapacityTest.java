@@ -193,7 +193,7 @@ class PoolCapacityTest {
         }
         assertThat(Http.upstreamStats("narrow-model").path("requests").asInt() - upstreamBefore).isEqualTo(4);
 
-        String metrics = Http.get(Http.gateway() + "/q/metrics", null).body();
+        String metrics = Http.get(Http.gateway() + "/q/metrics", dev.llmgateway.gateway.testing.GatewayTestResource.ADMIN_KEY).body();
         assertThat(metric(metrics, "gateway_circuit_state", "deployment=\"narrow\"")).isEqualTo(0.0);
         assertThat(metric(metrics, "gateway_upstream_pool_rejected_total", "provider=\"narrow\",reason=\"queue_full\"")).isEqualTo(6.0);
         assertThat(metric(metrics, "gateway_upstream_pool_max_connections", "provider=\"narrow\"")).isEqualTo(2.0);
@@ -231,7 +231,7 @@ class PoolCapacityTest {
         HttpResponse<String> ok = streamed.stream().filter(r -> r.statusCode() == 200).findFirst().orElseThrow();
         assertThat(ok.body()).contains("wait-model").endsWith("data: [DONE]\n\n");
 
-        String metrics = Http.get(Http.gateway() + "/q/metrics", null).body();
+        String metrics = Http.get(Http.gateway() + "/q/metrics", dev.llmgateway.gateway.testing.GatewayTestResource.ADMIN_KEY).body();
         assertThat(metric(metrics, "gateway_upstream_pool_rejected_total", "provider=\"narrow-wait\",reason=\"wait_timeout\"")).isEqualTo(2.0);
         assertThat(metric(metrics, "gateway_circuit_state", "deployment=\"narrow-wait\"")).isEqualTo(0.0);
         assertThat(burst("wait-route", 1, false).get(0).statusCode()).isEqualTo(200);
@@ -248,7 +248,7 @@ class PoolCapacityTest {
         List<Integer> notOk = rs.stream().map(HttpResponse::statusCode).filter(s -> s != 200).toList();
         assertThat(notOk).as("statuses other than 200 out of 1000 (burst took %d ms)", ms).isEmpty();
         assertThat(rs).allSatisfy(r -> assertThat(r.body()).contains("roomy-model"));
-        String metrics = Http.get(Http.gateway() + "/q/metrics", null).body();
+        String metrics = Http.get(Http.gateway() + "/q/metrics", dev.llmgateway.gateway.testing.GatewayTestResource.ADMIN_KEY).body();
         assertThat(metric(metrics, "gateway_upstream_pool_max_connections", "provider=\"roomy\"")).isEqualTo(4096.0);
         assertThat(metric(metrics, "gateway_upstream_pool_rejected_total", "provider=\"roomy\",reason=\"queue_full\"")).isZero();
         assertThat(metric(metrics, "gateway_upstream_pool_rejected_total", "provider=\"roomy\",reason=\"wait_timeout\"")).isZero();

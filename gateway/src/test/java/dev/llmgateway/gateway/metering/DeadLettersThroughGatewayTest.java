@@ -58,8 +58,8 @@ class DeadLettersThroughGatewayTest {
             assertThat(letter.path("status").asText()).isEqualTo("open");
             assertThat(letter.path("reason").asText()).contains("poison-user is refused");
             assertThat(letter.path("record").path("team").asText()).isEqualTo("dl-team");
-            assertThat(Http.get(Http.gateway() + "/q/health/ready", null).body()).contains("dead_letters_open");
-            assertThat(Http.get(Http.gateway() + "/q/metrics", null).body()).contains("gateway_dead_letters_total");
+            assertThat(Http.get(Http.gateway() + "/q/health/ready", dev.llmgateway.gateway.testing.GatewayTestResource.ADMIN_KEY).body()).contains("dead_letters_open");
+            assertThat(Http.get(Http.gateway() + "/q/metrics", dev.llmgateway.gateway.testing.GatewayTestResource.ADMIN_KEY).body()).contains("gateway_dead_letters_total");
 
             long id = letter.path("id").asLong();
             HttpResponse<String> again = replay(id, "ops-carol");

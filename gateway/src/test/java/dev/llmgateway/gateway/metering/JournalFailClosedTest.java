@@ -63,7 +63,7 @@ class JournalFailClosedTest {
             int upstreamBefore = Http.upstreamStats("model-a").path("requests").asInt();
             for (int i = 0; i < 5; i++) assertMeteringUnavailable(Http.post(Http.gateway() + "/v1/chat/completions", key, CHAT));
             assertThat(Http.upstreamStats("model-a").path("requests").asInt()).as("refused before any upstream call").isEqualTo(upstreamBefore);
-            HttpResponse<String> ready = Http.get(Http.gateway() + "/q/health/ready", null);
+            HttpResponse<String> ready = Http.get(Http.gateway() + "/q/health/ready", dev.llmgateway.gateway.testing.GatewayTestResource.ADMIN_KEY);
             assertThat(ready.statusCode()).isEqualTo(503);
             assertThat(ready.body()).contains("usage-journal").containsPattern("\"accepting_records\"\\s*:\\s*false");
             blocker.rollback(); // space returns as soon as the writer stores what waits
@@ -76,7 +76,7 @@ class JournalFailClosedTest {
         for (String id : answered) assertThat(q.byRequestId(id)).as("usage of answered request %s", id).isPresent();
         // Nothing refused left a record: every stored request of the team is an answered one.
         assertThat(q.total(UsageQueries.Filter.all().team("full-team")).requests()).isEqualTo(answered.size());
-        assertThat(Http.get(Http.gateway() + "/q/metrics", null).body()).contains("gateway_metering_unavailable_total");
+        assertThat(Http.get(Http.gateway() + "/q/metrics", dev.llmgateway.gateway.testing.GatewayTestResource.ADMIN_KEY).body()).contains("gateway_metering_unavailable_total");
     }
 
     @Test
@@ -102,7 +102,7 @@ class JournalFailClosedTest {
             int upstreamBefore = Http.upstreamStats("model-a").path("requests").asInt();
             assertMeteringUnavailable(Http.post(Http.gateway() + "/v1/chat/completions", key, CHAT));
             assertThat(Http.upstreamStats("model-a").path("requests").asInt()).isEqualTo(upstreamBefore);
-            HttpResponse<String> ready = Http.get(Http.gateway() + "/q/health/ready", null);
+            HttpResponse<String> ready = Http.get(Http.gateway() + "/q/health/ready", dev.llmgateway.gateway.testing.GatewayTestResource.ADMIN_KEY);
             assertThat(ready.statusCode()).isEqualTo(503);
             assertThat(ready.body()).contains("journal_error");
         } finally {

@@ -44,11 +44,11 @@ class ServeUnmeteredOptionTest {
             assertThat(runtime.metering().journalFull()).isTrue();
             long unmetered = runtime.metering().unmeteredAnswers();
             assertThat(unmetered).isPositive();
-            HttpResponse<String> ready = Http.get(Http.gateway() + "/q/health/ready", null);
+            HttpResponse<String> ready = Http.get(Http.gateway() + "/q/health/ready", dev.llmgateway.gateway.testing.GatewayTestResource.ADMIN_KEY);
             assertThat(ready.statusCode()).as("serving unmetered keeps the replica in rotation").isEqualTo(200);
             assertThat(ready.body()).contains("UNMETERED");
             Matcher m = Pattern.compile("(?m)^gateway_unmetered_answers_total(?:\\{[^}]*})? ([0-9.]+)")
-                    .matcher(Http.get(Http.gateway() + "/q/metrics", null).body());
+                    .matcher(Http.get(Http.gateway() + "/q/metrics", dev.llmgateway.gateway.testing.GatewayTestResource.ADMIN_KEY).body());
             assertThat(m.find()).isTrue();
             assertThat((long) Double.parseDouble(m.group(1))).isEqualTo(unmetered);
             blocker.rollback();
