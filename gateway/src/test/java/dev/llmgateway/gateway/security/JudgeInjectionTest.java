@@ -3,7 +3,6 @@ package dev.llmgateway.gateway.security;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmgateway.gateway.GatewayRuntime;
-import dev.llmgateway.gateway.http.EdgeSecurityTest;
 import dev.llmgateway.gateway.testing.Http;
 import dev.llmgateway.metering.ShadowJudgement;
 import io.quarkus.test.junit.QuarkusTest;
@@ -18,8 +17,11 @@ import org.junit.jupiter.api.Test;
  * answer whether the shadow is shown as A or as B. Runs on its own gateway so the judge's daily cap is untouched.
  */
 @QuarkusTest
-@TestProfile(EdgeSecurityTest.SmallLimits.class)
+@TestProfile(JudgeInjectionTest.OwnGateway.class)
 class JudgeInjectionTest {
+    /** A profile of its own: a fresh gateway (and database), untouched by the edge tests' connection and throttle limits. */
+    public static class OwnGateway implements io.quarkus.test.junit.QuarkusTestProfile {}
+
     @Inject GatewayRuntime runtime;
 
     @Test
