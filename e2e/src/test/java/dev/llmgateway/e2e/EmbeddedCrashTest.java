@@ -151,6 +151,7 @@ class EmbeddedCrashTest {
         String key = gw.createTeamAndKey("pg-crash-embedded");
         Load load = new Load(key, n -> new Load.Target(gw.uri("/v1/chat/completions"), n % 4 == 3, 0), 8, 2, 30_000).start();
         Map<String, Integer> readinessSeen = new LinkedHashMap<>();
+        Map<String, Integer> publicSeen = new LinkedHashMap<>();
         Postmaster after;
         try {
             KillNineTest.awaitAcknowledged(load, 300, Duration.ofSeconds(90));
@@ -166,6 +167,8 @@ class EmbeddedCrashTest {
             while (System.nanoTime() < deadline && !upAgain) {
                 var r = gw.readinessStatus();
                 readinessSeen.merge(Integer.toString(r.getKey()), 1, Integer::sum);
+                // What a load balancer or Kubernetes sees: the public, detail-free probe.
+                publicSeen.merge(Integer.toString(gw.publicReadinessStatus()), 1, Integer::sum);
                 if (r.getKey() == 503 && r.getValue().contains("embedded PostgreSQL is down")) sawDown = true;
                 Optional<Postmaster> pm = Postmaster.of(dataDir);
                 upAgain = sawDown && r.getKey() == 200 && pm.isPresent() && pm.get().pid() != before.pid();
@@ -173,6 +176,7 @@ class EmbeddedCrashTest {
             }
             long backAt = load.elapsedMs();
             assertThat(sawDown).as("readiness was DOWN while PostgreSQL was being restarted (seen %s)", readinessSeen).isTrue();
+            assertThat(publicSeen).as("the public readiness probe answered 503 meanwhile").containsKey("503");
             assertThat(upAgain).as("readiness UP again with a new postmaster within 90 s (seen %s; log %s)", readinessSeen, gw.log()).isTrue();
             // Keep the load going after the recovery: new usage must be stored as well as the journal's backlog.
             KillNineTest.awaitAcknowledged(load, load.acknowledgedCount() + 200, Duration.ofSeconds(60));

@@ -111,14 +111,25 @@ final class GatewayProcess implements AutoCloseable {
         return java.util.OptionalInt.of(process.exitValue());
     }
 
-    /** HTTP status of {@code /q/health/ready} (0 when there is no answer) and its body. */
+    /** HTTP status of {@code /q/health/ready} (0 when there is no answer) and its body, with details (admin key). */
     Map.Entry<Integer, String> readinessStatus() {
         try {
-            HttpResponse<String> r = admin.send(HttpRequest.newBuilder(uri("/q/health/ready")).timeout(Duration.ofSeconds(3)).build(),
+            HttpResponse<String> r = admin.send(HttpRequest.newBuilder(uri("/q/health/ready")).timeout(Duration.ofSeconds(3))
+                            .header("authorization", "Bearer " + ADMIN_KEY).build(),
                     HttpResponse.BodyHandlers.ofString());
             return Map.entry(r.statusCode(), r.body());
         } catch (Exception e) {
             return Map.entry(0, e.toString());
+        }
+    }
+
+    /** HTTP status of the public, detail-free {@code /q/health/ready} (0 when there is no answer). */
+    int publicReadinessStatus() {
+        try {
+            return admin.send(HttpRequest.newBuilder(uri("/q/health/ready")).timeout(Duration.ofSeconds(3)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (Exception e) {
+            return 0;
         }
     }
 
