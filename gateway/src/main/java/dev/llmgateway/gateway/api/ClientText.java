@@ -80,6 +80,20 @@ public final class ClientText {
         return cut.replaceAll("\\p{Cntrl}", "?");
     }
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** A request body as a JSON object; anything else is a 400 (every inbound API parses its body through this). */
+    public static com.fasterxml.jackson.databind.node.ObjectNode readObject(byte[] body) {
+        JsonNode root;
+        try {
+            root = body.length == 0 ? null : JSON.readTree(body);
+        } catch (java.io.IOException e) {
+            throw bad("We could not parse the JSON body of your request: it is not valid JSON.", null);
+        }
+        if (root == null || !root.isObject()) throw bad("The request body must be a JSON object.", null);
+        return (com.fasterxml.jackson.databind.node.ObjectNode) root;
+    }
+
     private static GatewayError.Failure bad(String message, String param) {
         return new GatewayError.Failure(new GatewayError.BadRequest(message, param == null ? null : printable(param)));
     }

@@ -7,6 +7,9 @@ import java.util.Map;
 
 /** The low-level writes of an answer over a Vert.x response: one JSON body, or named SSE events. Event-loop confined. */
 public final class SseResponse {
+    /** Bytes queued for a slow streaming client before the producer (upstream or engine) is paused. */
+    public static final int STREAM_WRITE_QUEUE_BYTES = 64 * 1024;
+
     private final HttpServerResponse response;
     private boolean committed;
 
@@ -28,13 +31,23 @@ public final class SseResponse {
                 .putHeader("cache-control", "no-cache")
                 .putHeader("x-accel-buffering", "no")
                 .setChunked(true)
-                .setWriteQueueMaxSize(VertxClientChannel.STREAM_WRITE_QUEUE_BYTES);
+                .setWriteQueueMaxSize(STREAM_WRITE_QUEUE_BYTES);
+    }
+
+    /** Writes raw bytes of a committed stream (nothing once the response is closed or ended). */
+    public void write(Buffer bytes) {
+        if (!response.closed() && !response.ended()) response.write(bytes);
+    }
+
+    /** Ends the response, with these last bytes. */
+    public void end(Buffer last) {
+        if (!response.closed() && !response.ended()) response.end(last);
     }
 
     /** Writes {@code event: <name>\ndata: <json>\n\n}. */
     public void event(String name, String json) {
         if (response.closed() || response.ended()) return;
-        response.write(Buffer.buffer(("event: " + name + "\ndata: " + json + "\n\n").getBytes(StandardCharsets.UTF_8)));
+        write(Buffer.buffer(("event: " + name + "\ndata: " + json + "\n\n").getBytes(StandardCharsets.UTF_8)));
     }
 
     public void end() {
@@ -52,6 +65,7 @@ public final class SseResponse {
             action.run();
             return;
         }
+        // A closed connection never drains; the close handler (onGone) cancels the producer instead.
         response.drainHandler(v -> {
             response.drainHandler(null);
             action.run();

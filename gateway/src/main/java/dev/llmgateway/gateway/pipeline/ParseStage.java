@@ -1,27 +1,22 @@
 package dev.llmgateway.gateway.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmgateway.gateway.api.ChatRequest;
 import dev.llmgateway.gateway.errors.GatewayError;
 import io.vertx.core.Future;
-import java.io.IOException;
 
 /** Parses and validates the OpenAI request body; every problem is a 400 naming the parameter. */
 public final class ParseStage implements Stage {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Override
     public Future<Outcome> handle(Exchange x, Chain next) {
-        JsonNode body;
+        ObjectNode json;
         try {
-            body = x.body().length() == 0 ? null : JSON.readTree(x.body().getBytes());
-        } catch (IOException e) {
-            return bad("We could not parse the JSON body of your request: it is not valid JSON.", null);
+            json = dev.llmgateway.gateway.api.ClientText.readObject(x.body().getBytes());
+        } catch (GatewayError.Failure f) {
+            return Future.failedFuture(f);
         }
-        if (body == null || !body.isObject()) return bad("The request body must be a JSON object.", null);
-        ObjectNode json = (ObjectNode) body;
         switch (x.kind()) {
             case CHAT -> x.parsed(json, ChatRequest.parse(json));
             case EMBEDDINGS -> {

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmgateway.gateway.errors.ErrorResponses;
 import dev.llmgateway.gateway.errors.GatewayError;
 import dev.llmgateway.gateway.http.SseResponse;
-import dev.llmgateway.gateway.pipeline.ClientChannel;
+import dev.llmgateway.gateway.http.TranslatingChannel;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.util.Map;
@@ -17,11 +17,10 @@ import java.util.Map;
  * Writes the pipeline's OpenAI-format answer in the Anthropic Messages format: one {@code message} object, or the
  * {@code message_start ... message_stop} event stream. Confined to the request's event loop.
  */
-public final class MessagesChannel implements ClientChannel {
+public final class MessagesChannel extends TranslatingChannel {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
-    private final SseResponse out;
     private final String id;
     private final String model;
     // Stream state: the index of the open content block (-1: none), what it is, and what the message ended with.
@@ -34,7 +33,7 @@ public final class MessagesChannel implements ClientChannel {
     private long outputTokens;
 
     public MessagesChannel(SseResponse out, String requestId, String model) {
-        this.out = out;
+        super(out);
         this.id = "msg_" + requestId.replace("req_", "");
         this.model = model;
     }
@@ -143,18 +142,6 @@ public final class MessagesChannel implements ClientChannel {
         out.end();
     }
 
-    @Override
-    public boolean committed() { return out.committed(); }
-
-    @Override
-    public void onGone(Runnable action) { out.onGone(action); }
-
-    @Override
-    public boolean writeQueueFull() { return out.writeQueueFull(); }
-
-    @Override
-    public void onDrain(Runnable action) { out.onDrain(action); }
-
     /** An error before anything was written, in the Anthropic format: {@code {"type":"error","error":{"type","message"}}}. */
     public static String errorBody(GatewayError error) {
         ErrorResponses.Shape shape = ErrorResponses.shape(error);
@@ -216,12 +203,4 @@ public final class MessagesChannel implements ClientChannel {
         }
     }
 
-    private static JsonNode parse(Buffer b) {
-        try {
-            JsonNode n = JSON.readTree(b.getBytes());
-            return n == null ? F.objectNode() : n;
-        } catch (IOException e) {
-            return F.objectNode();
-        }
-    }
 }

@@ -1,19 +1,16 @@
 package dev.llmgateway.gateway.api.messages;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmgateway.gateway.errors.GatewayError;
-import java.io.IOException;
 
 /**
  * Translates an Anthropic Messages API request ({@code POST /v1/messages}) into the OpenAI chat-completions request the
  * pipeline runs, so routing, admission, metering and every provider work the same for both APIs.
  */
 public final class MessagesRequest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
     /**
      * The Messages API version whose wire format this translation speaks. Later dated versions (SDKs send their own)
@@ -31,13 +28,7 @@ public final class MessagesRequest {
 
     /** Parses and translates; every problem is a 400 naming the Anthropic parameter. */
     public static ObjectNode toChat(byte[] body) {
-        JsonNode root;
-        try {
-            root = body.length == 0 ? null : JSON.readTree(body);
-        } catch (IOException e) {
-            throw bad("We could not parse the JSON body of your request: it is not valid JSON.", null);
-        }
-        if (root == null || !root.isObject()) throw bad("The request body must be a JSON object.", null);
+        JsonNode root = dev.llmgateway.gateway.api.ClientText.readObject(body);
         // Checked in the client's own terms, so that param names the field the client sent (see ClientText).
         dev.llmgateway.gateway.api.ClientText.checkTree(root, "");
         ObjectNode chat = F.objectNode();

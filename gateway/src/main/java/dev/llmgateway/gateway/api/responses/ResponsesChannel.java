@@ -1,14 +1,12 @@
 package dev.llmgateway.gateway.api.responses;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmgateway.gateway.http.SseResponse;
-import dev.llmgateway.gateway.pipeline.ClientChannel;
+import dev.llmgateway.gateway.http.TranslatingChannel;
 import io.vertx.core.buffer.Buffer;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,11 +15,9 @@ import java.util.Map;
  * Writes the pipeline's OpenAI chat-format answer as a Responses API {@code response} object, or as its event stream
  * ({@code response.created}, {@code response.output_text.delta}, ..., {@code response.completed}). Event-loop confined.
  */
-public final class ResponsesChannel implements ClientChannel {
-    private static final ObjectMapper JSON = new ObjectMapper();
+public final class ResponsesChannel extends TranslatingChannel {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
-    private final SseResponse out;
     private final String id;
     private final ResponsesRequest.Echo echo;
     private final long createdAt = System.currentTimeMillis() / 1000;
@@ -40,7 +36,7 @@ public final class ResponsesChannel implements ClientChannel {
     private long outputTokens;
 
     public ResponsesChannel(SseResponse out, String requestId, ResponsesRequest.Echo echo) {
-        this.out = out;
+        super(out);
         this.id = "resp_" + requestId.replace("req_", "");
         this.echo = echo;
     }
@@ -139,18 +135,6 @@ public final class ResponsesChannel implements ClientChannel {
         out.end();
     }
 
-    @Override
-    public boolean committed() { return out.committed(); }
-
-    @Override
-    public void onGone(Runnable action) { out.onGone(action); }
-
-    @Override
-    public boolean writeQueueFull() { return out.writeQueueFull(); }
-
-    @Override
-    public void onDrain(Runnable action) { out.onDrain(action); }
-
     private void closeMessage() {
         if (openMessage == null) return;
         String text = openText.toString();
@@ -237,12 +221,4 @@ public final class ResponsesChannel implements ClientChannel {
 
     private static String status(String finishReason) { return "length".equals(finishReason) ? "incomplete" : "completed"; }
 
-    private static JsonNode parse(Buffer b) {
-        try {
-            JsonNode n = JSON.readTree(b.getBytes());
-            return n == null ? F.objectNode() : n;
-        } catch (IOException e) {
-            return F.objectNode();
-        }
-    }
 }

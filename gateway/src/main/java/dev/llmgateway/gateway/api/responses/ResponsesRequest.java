@@ -1,12 +1,10 @@
 package dev.llmgateway.gateway.api.responses;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmgateway.gateway.errors.GatewayError;
-import java.io.IOException;
 
 /**
  * Translates a stateless OpenAI Responses API request ({@code POST /v1/responses}) into the chat-completions request
@@ -14,7 +12,6 @@ import java.io.IOException;
  * refused with a clear 400: the gateway keeps no response state.
  */
 public final class ResponsesRequest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
     private ResponsesRequest() {}
@@ -27,13 +24,7 @@ public final class ResponsesRequest {
     public record Translated(ObjectNode chat, Echo echo) {}
 
     public static Translated toChat(byte[] body) {
-        JsonNode root;
-        try {
-            root = body.length == 0 ? null : JSON.readTree(body);
-        } catch (IOException e) {
-            throw bad("We could not parse the JSON body of your request: it is not valid JSON.", null);
-        }
-        if (root == null || !root.isObject()) throw bad("The request body must be a JSON object.", null);
+        JsonNode root = dev.llmgateway.gateway.api.ClientText.readObject(body);
         // Checked in the client's own terms, so that param names the field the client sent (see ClientText).
         dev.llmgateway.gateway.api.ClientText.checkTree(root, "");
         for (String stateful : new String[] {"previous_response_id", "conversation"}) {
