@@ -144,6 +144,9 @@ public final class TestConfig {
                   shadow-test:
                     deployment: primary
                     shadow: {deployment: backup, sample: 1.0, judge: {deployment: judge, daily_budget_usd: "0.000400"}}
+                  judge-injection-test:
+                    deployment: primary
+                    shadow: {deployment: backup, sample: 1.0, judge: {deployment: judge, daily_budget_usd: "10.00"}}
                   migrate-test:
                     policy: {type: migration, from: primary, to: backup, stages: [10, 50, 100]}
                     baseline: primary
