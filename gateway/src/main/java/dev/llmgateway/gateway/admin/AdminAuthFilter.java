@@ -8,14 +8,15 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /** Every /admin endpoint requires {@code Authorization: Bearer <admin key>}. */
 public class AdminAuthFilter {
-    @Inject dev.llmgateway.gateway.runtime.AdminCredential adminCredential;
+    // A Provider: filters are built at static init, before the runtime (and its configuration) may start.
+    @Inject jakarta.inject.Provider<dev.llmgateway.gateway.runtime.AdminCredential> adminCredential;
 
     @ServerRequestFilter
     public Response check(ContainerRequestContext ctx) {
         if (!ctx.getUriInfo().getPath().startsWith("/admin")) return null;
         String h = ctx.getHeaderString("Authorization");
         String key = h != null && h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).trim() : null;
-        if (adminCredential.isAdminKey(key)) return null;
+        if (adminCredential.get().isAdminKey(key)) return null;
         return AdminErrors.response(new GatewayError.Unauthorized("A valid admin key is required (Authorization: Bearer <admin key>)."));
     }
 }
