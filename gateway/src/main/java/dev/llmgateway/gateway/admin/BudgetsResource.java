@@ -1,7 +1,6 @@
 package dev.llmgateway.gateway.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.metering.BudgetDefinition;
 import dev.llmgateway.metering.BudgetEnforcement;
 import dev.llmgateway.metering.BudgetPeriod;
@@ -36,14 +35,18 @@ import java.util.OptionalLong;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class BudgetsResource {
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.db.Database database;
+    @Inject dev.llmgateway.metering.TeamStore teams;
+    @Inject dev.llmgateway.metering.BudgetGuard budgets;
+    @Inject dev.llmgateway.metering.RateLimitStore rateLimits;
+    @Inject dev.llmgateway.gateway.runtime.RateLimitSync rateLimitSync;
 
-    private BudgetStore store() { return new BudgetStore(runtime.database().dataSource()); }
+    private BudgetStore store() { return new BudgetStore(database.dataSource()); }
 
     @PUT
     @Path("/teams/{team}/budget")
     public Map<String, Object> put(@PathParam("team") String team, JsonNode body) {
-        runtime.teams().team(team).orElseThrow(() -> AdminErrors.notFound("no team '" + team + "'"));
+        teams.team(team).orElseThrow(() -> AdminErrors.notFound("no team '" + team + "'"));
         if (body == null || !body.isObject()) throw AdminErrors.bad("body must be a JSON object", null);
         OptionalLong money = OptionalLong.empty();
         if (body.hasNonNull("limit_usd")) {
@@ -75,7 +78,7 @@ public class BudgetsResource {
         List<Integer> thresholds = new ArrayList<>();
         for (JsonNode t : body.path("alert_thresholds")) thresholds.add(t.asInt());
         Optional<String> keyId = body.hasNonNull("key_id") ? Optional.of(body.get("key_id").asText()) : Optional.empty();
-        if (keyId.isPresent() && runtime.teams().keys(team).stream().noneMatch(k -> k.id().equals(keyId.get()))) {
+        if (keyId.isPresent() && teams.keys(team).stream().noneMatch(k -> k.id().equals(keyId.get()))) {
             throw AdminErrors.bad("team '" + team + "' has no key '" + keyId.get() + "'", "key_id");
         }
         BudgetDefinition def;
@@ -85,7 +88,7 @@ public class BudgetsResource {
             throw AdminErrors.bad(e.getMessage(), null);
         }
         store().put(def);
-        runtime.budgets().invalidate(team);
+        budgets.invalidate(team);
         return status(team, keyId);
     }
 
@@ -99,14 +102,14 @@ public class BudgetsResource {
     @Path("/teams/{team}/budget")
     public Response delete(@PathParam("team") String team, @QueryParam("key_id") String keyId) {
         if (!store().delete(team, Optional.ofNullable(keyId))) throw AdminErrors.notFound("team '" + team + "' has no such budget");
-        runtime.budgets().invalidate(team);
+        budgets.invalidate(team);
         return Response.noContent().build();
     }
 
     @PUT
     @Path("/teams/{team}/limits")
     public Map<String, Object> teamLimits(@PathParam("team") String team, JsonNode body) {
-        runtime.teams().team(team).orElseThrow(() -> AdminErrors.notFound("no team '" + team + "'"));
+        teams.team(team).orElseThrow(() -> AdminErrors.notFound("no team '" + team + "'"));
         return limits(RateLimitStore.Subject.TEAM, team, body);
     }
 
@@ -119,8 +122,8 @@ public class BudgetsResource {
     private Map<String, Object> limits(RateLimitStore.Subject subject, String id, JsonNode body) {
         OptionalLong rpm = positive(body, "rpm");
         OptionalLong tpm = positive(body, "tpm");
-        runtime.rateLimits().put(subject, id, new RateLimits(rpm, tpm));
-        runtime.reloadRateLimits();
+        rateLimits.put(subject, id, new RateLimits(rpm, tpm));
+        rateLimitSync.reload();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put(subject == RateLimitStore.Subject.TEAM ? "team" : "key_id", id);
         m.put("rpm", rpm.isPresent() ? rpm.getAsLong() : null);
@@ -138,7 +141,7 @@ public class BudgetsResource {
     }
 
     private Map<String, Object> status(String team, Optional<String> keyId) {
-        BudgetStatus s = runtime.budgets().statuses(team).stream()
+        BudgetStatus s = budgets.statuses(team).stream()
                 .filter(b -> b.budget().definition().keyId().equals(keyId)).findFirst()
                 .orElseThrow(() -> AdminErrors.notFound("team '" + team + "' has no budget" + keyId.map(k -> " for key " + k).orElse("")));
         BudgetDefinition d = s.budget().definition();

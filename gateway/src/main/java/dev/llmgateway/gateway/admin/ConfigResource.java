@@ -1,6 +1,5 @@
 package dev.llmgateway.gateway.admin;
 
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.config.ConfigException;
 import dev.llmgateway.gateway.config.ConfigLoader;
 import dev.llmgateway.gateway.config.GatewayConfig;
@@ -22,10 +21,10 @@ import java.util.Optional;
 @Path("/admin/config")
 @Produces(MediaType.APPLICATION_JSON)
 public class ConfigResource {
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.runtime.RuntimeSnapshots snapshots;
 
     @GET
-    public Map<String, Object> current() { return summary(runtime.config(), s -> s); }
+    public Map<String, Object> current() { return summary(snapshots.current().config(), s -> s); }
 
     @POST
     @Path("/validate")
@@ -34,7 +33,7 @@ public class ConfigResource {
         try {
             String text = yaml == null ? "" : yaml;
             // Values substituted from the environment are shown as ${VAR}, also in the summary (e.g. a base_url).
-            Map<String, Object> m = summary(runtime.validate(text), s -> ConfigLoader.redact(s, text, System::getenv));
+            Map<String, Object> m = summary(snapshots.validate(text), s -> ConfigLoader.redact(s, text, System::getenv));
             m.put("valid", true);
             return Response.ok(m).build();
         } catch (ConfigException e) {
@@ -47,8 +46,8 @@ public class ConfigResource {
     @Consumes(MediaType.WILDCARD)
     public Response reload() {
         try {
-            var r = runtime.reload();
-            Map<String, Object> m = summary(runtime.config(), s -> s);
+            var r = snapshots.reload();
+            Map<String, Object> m = summary(snapshots.current().config(), s -> s);
             m.put("reloaded", true);
             return Response.ok(m).build();
         } catch (ConfigException e) {

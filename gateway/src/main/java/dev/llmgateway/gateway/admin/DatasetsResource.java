@@ -1,6 +1,5 @@
 package dev.llmgateway.gateway.admin;
 
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.metering.DatasetDefinition;
 import dev.llmgateway.metering.FeedbackScore;
 import jakarta.inject.Inject;
@@ -27,19 +26,19 @@ import java.util.Optional;
 @Path("/admin/datasets")
 @Produces(MediaType.APPLICATION_JSON)
 public class DatasetsResource {
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.metering.DatasetStore datasets;
 
     @GET
     public Map<String, Object> list() {
         List<Map<String, Object>> data = new ArrayList<>();
-        for (DatasetDefinition d : runtime.datasets().definitions()) {
+        for (DatasetDefinition d : datasets.definitions()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", d.name());
             m.put("route", d.route().orElse(null));
             m.put("sample", BigDecimal.valueOf(d.sampleShareBp(), 4).stripTrailingZeros().toPlainString());
             m.put("retention_days", d.retentionDays());
             m.put("redact", Map.of("emails", d.redactEmails(), "keys", d.redactKeys(), "phones", d.redactPhones()));
-            m.put("rows", runtime.datasets().rows(d.name()));
+            m.put("rows", datasets.rows(d.name()));
             data.add(m);
         }
         return Map.of("object", "list", "data", data);
@@ -50,7 +49,7 @@ public class DatasetsResource {
     @Produces("application/jsonl")
     public Response export(@PathParam("name") String name, @QueryParam("from") String from, @QueryParam("to") String to,
                            @QueryParam("min_score") String minScore) {
-        if (runtime.datasets().definition(name).isEmpty()) throw AdminErrors.notFound("no dataset '" + name + "'");
+        if (datasets.definition(name).isEmpty()) throw AdminErrors.notFound("no dataset '" + name + "'");
         Instant f = Optional.ofNullable(UsageResource.instant(from, "from")).orElse(Instant.EPOCH);
         Instant t = Optional.ofNullable(UsageResource.instant(to, "to")).orElse(Instant.parse("9999-12-31T00:00:00Z"));
         Optional<FeedbackScore> min;
@@ -61,7 +60,7 @@ public class DatasetsResource {
         }
         StreamingOutput out = os -> {
             Writer w = new OutputStreamWriter(os, StandardCharsets.UTF_8);
-            runtime.datasets().exportJsonl(name, f, t, min, w);
+            datasets.exportJsonl(name, f, t, min, w);
             w.flush();
         };
         return Response.ok(out, "application/jsonl").header("content-disposition", "attachment; filename=" + name + ".jsonl").build();

@@ -1,7 +1,6 @@
 package dev.llmgateway.gateway.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.api.ClientText;
 import dev.llmgateway.metering.DeadLetters;
 import dev.llmgateway.metering.DeadLetters.Letter;
@@ -32,10 +31,10 @@ import java.util.Optional;
 @Produces(MediaType.APPLICATION_JSON)
 public class DeadLettersResource {
     public static final String ACTOR_HEADER = "x-gateway-actor";
+    @Inject dev.llmgateway.metering.LedgerPoster ledger;
+    @Inject dev.llmgateway.gateway.metering.Metering metering;
 
-    @Inject GatewayRuntime runtime;
-
-    private DeadLetters letters() { return runtime.metering().writer().deadLetters(); }
+    private DeadLetters letters() { return metering.writer().deadLetters(); }
 
     @GET
     public Map<String, Object> list(@QueryParam("status") String status, @QueryParam("limit") Integer limit) {
@@ -81,7 +80,7 @@ public class DeadLettersResource {
     @Path("/{id}/replay")
     public Response replay(@PathParam("id") long id, @HeaderParam(ACTOR_HEADER) String actor) {
         if (letters().get(id).isEmpty()) throw AdminErrors.notFound("no dead letter " + id);
-        ReplayResult r = letters().replay(id, actor(actor), runtime.ledger());
+        ReplayResult r = letters().replay(id, actor(actor), ledger);
         return switch (r) {
             case ReplayResult.Replayed ok -> Response.ok(get(id)).build();
             case ReplayResult.RefusedAgain again -> AdminErrors.response(409, new dev.llmgateway.gateway.errors.GatewayError.BadRequest(

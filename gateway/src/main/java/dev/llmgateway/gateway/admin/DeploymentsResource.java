@@ -1,6 +1,5 @@
 package dev.llmgateway.gateway.admin;
 
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.config.GatewayConfig;
 import dev.llmgateway.metering.UsageQueries;
 import jakarta.inject.Inject;
@@ -23,30 +22,33 @@ import java.util.Map;
 @Path("/admin/deployments")
 @Produces(MediaType.APPLICATION_JSON)
 public class DeploymentsResource {
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.db.Database database;
+    @Inject dev.llmgateway.gateway.runtime.RuntimeSnapshots snapshots;
+    @Inject java.util.Optional<dev.llmgateway.gateway.providers.embedded.EmbeddedModels> engine;
 
     @GET
     public Map<String, Object> list(@QueryParam("window_minutes") Integer windowMinutes) {
         int minutes = windowMinutes == null ? 15 : windowMinutes;
         if (minutes < 1 || minutes > 7 * 24 * 60) throw AdminErrors.bad("'window_minutes' must be between 1 and 10080", "window_minutes");
         Map<String, UsageQueries.DeploymentTraffic> traffic = new LinkedHashMap<>();
-        for (var t : new UsageQueries(runtime.database().dataSource()).deploymentTraffic(Instant.now().minus(Duration.ofMinutes(minutes)))) {
+        for (var t : new UsageQueries(database.dataSource()).deploymentTraffic(Instant.now().minus(Duration.ofMinutes(minutes)))) {
             traffic.put(t.deployment(), t);
         }
         List<Map<String, Object>> data = new ArrayList<>();
-        for (GatewayConfig.Deployment d : runtime.config().deployments().values().stream()
+        var snapshot = snapshots.current();
+        for (GatewayConfig.Deployment d : snapshot.config().deployments().values().stream()
                 .sorted(java.util.Comparator.comparing(GatewayConfig.Deployment::name)).toList()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", d.name());
             m.put("provider", d.provider());
-            m.put("provider_type", runtime.config().providers().get(d.provider()).type().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+            m.put("provider_type", snapshot.config().providers().get(d.provider()).type().name().toLowerCase(Locale.ROOT).replace('_', '-'));
             m.put("model", d.model());
             m.put("class", d.deploymentClass().name().toLowerCase(Locale.ROOT));
             m.put("prices_usd_per_1m", Map.of("input", d.prices().inputPerMillionUsd().toPlainString(),
                     "output", d.prices().outputPerMillionUsd().toPlainString(), "cached_input", d.prices().cachedInputPerMillionUsd().toPlainString()));
             m.put("context_window", d.contextWindow());
             m.put("license", d.license().orElse(null));
-            m.put("circuit", runtime.breakers().state(d.name()).name().toLowerCase(Locale.ROOT));
+            m.put("circuit", snapshot.breakers().state(d.name()).name().toLowerCase(Locale.ROOT));
             var t = traffic.get(d.name());
             Map<String, Object> recent = new LinkedHashMap<>();
             recent.put("window_minutes", minutes);
@@ -58,7 +60,7 @@ public class DeploymentsResource {
             recent.put("latency_ms_p95", t == null ? null : t.latencyMsP95());
             m.put("recent", recent);
             m.put("available", true);
-            runtime.engine().filter(e -> e.states().containsKey(d.name())).ifPresent(e -> {
+            engine.filter(e -> e.states().containsKey(d.name())).ifPresent(e -> {
                 var reason = e.unavailableReason(d.name());
                 m.put("available", reason.isEmpty());
                 Map<String, Object> engine = new LinkedHashMap<>();

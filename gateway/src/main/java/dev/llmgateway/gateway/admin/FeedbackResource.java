@@ -1,7 +1,6 @@
 package dev.llmgateway.gateway.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.errors.GatewayError;
 import dev.llmgateway.metering.FeedbackScore;
 import dev.llmgateway.metering.FeedbackStore;
@@ -27,7 +26,8 @@ import java.util.Optional;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class FeedbackResource {
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.db.Database database;
+    @Inject dev.llmgateway.gateway.metering.Metering metering;
 
     @POST
     public Response feedback(@jakarta.ws.rs.core.Context io.vertx.ext.web.RoutingContext ctx, JsonNode body) throws InterruptedException {
@@ -55,11 +55,11 @@ public class FeedbackResource {
             throw AdminErrors.bad("'comment' is longer than " + FeedbackStore.COMMENT_MAX_CHARS + " characters", "comment");
         }
         String requestId = body.get("request_id").asText();
-        FeedbackStore store = new FeedbackStore(runtime.database().dataSource());
+        FeedbackStore store = new FeedbackStore(database.dataSource());
         FeedbackStore.RecordResult r = store.record(requestId, owner.get().team().id(), score, comment, Instant.now());
         if (r == FeedbackStore.RecordResult.NOT_FOUND) {
             // Usage reaches PostgreSQL asynchronously: a score sent right after the answer may arrive first.
-            runtime.metering().writer().awaitDrained(Duration.ofSeconds(3));
+            metering.writer().awaitDrained(Duration.ofSeconds(3));
             r = store.record(requestId, owner.get().team().id(), score, comment, Instant.now());
         }
         if (r == FeedbackStore.RecordResult.NOT_FOUND) {

@@ -3,7 +3,6 @@ package dev.llmgateway.gateway.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.errors.GatewayError;
 import dev.llmgateway.metering.Author;
 import dev.llmgateway.metering.License;
@@ -44,12 +43,11 @@ import java.util.OptionalLong;
 @Consumes(MediaType.APPLICATION_JSON)
 public class LicensingResource {
     private static final ObjectMapper JSON = new ObjectMapper();
+    @Inject dev.llmgateway.gateway.db.Database database;
 
-    @Inject GatewayRuntime runtime;
+    private LicenseRegistry registry() { return new LicenseRegistry(database.dataSource()); }
 
-    private LicenseRegistry registry() { return new LicenseRegistry(runtime.database().dataSource()); }
-
-    private StatementService statements() { return new StatementService(runtime.database().dataSource()); }
+    private StatementService statements() { return new StatementService(database.dataSource()); }
 
     @GET
     @Path("/authors")

@@ -1,7 +1,6 @@
 package dev.llmgateway.gateway.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.errors.GatewayError;
 import dev.llmgateway.gateway.migration.Migrations;
 import dev.llmgateway.metering.Money;
@@ -30,21 +29,21 @@ import java.util.Optional;
 @Path("/admin/migrations")
 @Produces(MediaType.APPLICATION_JSON)
 public class MigrationsResource {
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.migration.Migrations migrations;
 
     @GET
     public Map<String, Object> list() {
         List<Map<String, Object>> data = new ArrayList<>();
-        runtime.migrations().plans().forEach((route, plan) -> data.add(view(route, plan, runtime.migrations().state(route))));
+        migrations.plans().forEach((route, plan) -> data.add(view(route, plan, migrations.state(route))));
         return Map.of("object", "list", "data", data);
     }
 
     @GET
     @Path("/{route}")
     public Map<String, Object> one(@PathParam("route") String route) {
-        Policy.Migration plan = runtime.migrations().plans().get(route);
+        Policy.Migration plan = migrations.plans().get(route);
         if (plan == null) throw AdminErrors.notFound("route '" + route + "' is not a migration");
-        return view(route, plan, runtime.migrations().state(route));
+        return view(route, plan, migrations.state(route));
     }
 
     @POST
@@ -62,8 +61,8 @@ public class MigrationsResource {
             throw AdminErrors.bad("pin needs '?stage=N' (0-based index into the route's stages)", "stage");
         }
         String reason = body != null && body.hasNonNull("reason") ? body.get("reason").asText() : "by an operator";
-        return switch (runtime.migrations().act(route, operation, reason, stage == null ? -1 : stage)) {
-            case Migrations.Result.Changed c -> Response.ok(view(route, runtime.migrations().plans().get(route), c.state())).build();
+        return switch (migrations.act(route, operation, reason, stage == null ? -1 : stage)) {
+            case Migrations.Result.Changed c -> Response.ok(view(route, migrations.plans().get(route), c.state())).build();
             case Migrations.Result.Refused r -> AdminErrors.response(409,
                     new GatewayError.BadRequest(r.message(), "migration_conflict", Optional.empty()));
             case Migrations.Result.NotAMigration n -> AdminErrors.response(new GatewayError.NotFound("route '" + route + "' is not a migration"));
@@ -80,10 +79,10 @@ public class MigrationsResource {
         m.put("open_percent", state.openPercent(plan));
         m.put("status", state.status().name().toLowerCase(Locale.ROOT));
         m.put("since", state.since().toString());
-        m.put("evidence", evidence(runtime.migrations().evidence(route, state)));
-        m.put("savings_usd", runtime.migrations().savingsMicros(route).map(Money::formatUsd).orElse(null));
+        m.put("evidence", evidence(migrations.evidence(route, state)));
+        m.put("savings_usd", migrations.savingsMicros(route).map(Money::formatUsd).orElse(null));
         List<Map<String, Object>> history = new ArrayList<>();
-        for (StoredMigrationTransition t : runtime.migrations().history(route)) history.add(transition(t));
+        for (StoredMigrationTransition t : migrations.history(route)) history.add(transition(t));
         m.put("history", history);
         return m;
     }
@@ -91,7 +90,7 @@ public class MigrationsResource {
     @GET
     @Path("/{route}/report")
     public Map<String, Object> report(@PathParam("route") String route) {
-        Migrations.Report r = runtime.migrations().report(route)
+        Migrations.Report r = migrations.report(route)
                 .orElseThrow(() -> AdminErrors.notFound("route '" + route + "' is not a migration"));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("object", "migration_report");

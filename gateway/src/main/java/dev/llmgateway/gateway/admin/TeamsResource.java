@@ -1,7 +1,6 @@
 package dev.llmgateway.gateway.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.metering.ApiKey;
 import dev.llmgateway.metering.Team;
 import dev.llmgateway.metering.TeamStore;
@@ -29,8 +28,9 @@ import java.util.regex.Pattern;
 @Consumes(MediaType.APPLICATION_JSON)
 public class TeamsResource {
     private static final Pattern TEAM_ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
-
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.metering.TeamStore teams;
+    @Inject dev.llmgateway.gateway.runtime.RuntimeSnapshots snapshots;
+    @Inject dev.llmgateway.gateway.auth.Authenticator authenticator;
 
     @POST
     @Path("/teams")
@@ -47,32 +47,32 @@ public class TeamsResource {
         } catch (IllegalArgumentException e) {
             throw AdminErrors.bad(e.getMessage(), "use_class");
         }
-        TeamStore.CreateResult r = runtime.teams().createTeam(id, name, useClass);
+        TeamStore.CreateResult r = teams.createTeam(id, name, useClass);
         if (r == TeamStore.CreateResult.ALREADY_EXISTS) {
             return AdminErrors.response(409, new dev.llmgateway.gateway.errors.GatewayError.BadRequest(
                     "team '" + id + "' already exists", "team_exists", Optional.of("id")));
         }
-        return Response.status(201).entity(team(runtime.teams().team(id).orElseThrow())).build();
+        return Response.status(201).entity(team(teams.team(id).orElseThrow())).build();
     }
 
     @GET
     @Path("/teams")
     public Map<String, Object> teams() {
         List<Map<String, Object>> data = new ArrayList<>();
-        for (Team t : runtime.teams().teams()) data.add(team(t));
+        for (Team t : teams.teams()) data.add(team(t));
         return Map.of("object", "list", "data", data);
     }
 
     @GET
     @Path("/teams/{team}")
     public Map<String, Object> team(@PathParam("team") String id) {
-        return team(runtime.teams().team(id).orElseThrow(() -> AdminErrors.notFound("no team '" + id + "'")));
+        return team(teams.team(id).orElseThrow(() -> AdminErrors.notFound("no team '" + id + "'")));
     }
 
     @POST
     @Path("/teams/{team}/keys")
     public Response createKey(@PathParam("team") String teamId, JsonNode body) {
-        runtime.teams().team(teamId).orElseThrow(() -> AdminErrors.notFound("no team '" + teamId + "'"));
+        teams.team(teamId).orElseThrow(() -> AdminErrors.notFound("no team '" + teamId + "'"));
         String name = body != null ? body.path("name").asText("") : "";
         Optional<List<String>> routes = Optional.empty();
         JsonNode allowed = body == null ? null : body.get("allowed_routes");
@@ -80,15 +80,15 @@ public class TeamsResource {
             if (!allowed.isArray()) throw AdminErrors.bad("'allowed_routes' must be an array of route names", "allowed_routes");
             List<String> list = new ArrayList<>();
             for (JsonNode r : allowed) {
-                if (!r.isTextual() || !runtime.config().routes().containsKey(r.asText())) {
+                if (!r.isTextual() || !snapshots.current().config().routes().containsKey(r.asText())) {
                     throw AdminErrors.bad("'allowed_routes' names an unknown route: " + r, "allowed_routes");
                 }
                 list.add(r.asText());
             }
             routes = Optional.of(list);
         }
-        TeamStore.IssuedKey issued = runtime.teams().issueKey(teamId, name, routes);
-        runtime.authenticator().keyIssued(issued.secret());
+        TeamStore.IssuedKey issued = teams.issueKey(teamId, name, routes);
+        authenticator.keyIssued(issued.secret());
         Map<String, Object> out = key(issued.key());
         out.put("key", issued.secret());
         return Response.status(201).entity(out).build();
@@ -97,17 +97,17 @@ public class TeamsResource {
     @GET
     @Path("/teams/{team}/keys")
     public Map<String, Object> keys(@PathParam("team") String teamId) {
-        runtime.teams().team(teamId).orElseThrow(() -> AdminErrors.notFound("no team '" + teamId + "'"));
+        teams.team(teamId).orElseThrow(() -> AdminErrors.notFound("no team '" + teamId + "'"));
         List<Map<String, Object>> data = new ArrayList<>();
-        for (ApiKey k : runtime.teams().keys(teamId)) data.add(key(k));
+        for (ApiKey k : teams.keys(teamId)) data.add(key(k));
         return Map.of("object", "list", "data", data);
     }
 
     @DELETE
     @Path("/keys/{id}")
     public Response revoke(@PathParam("id") String keyId) {
-        if (!runtime.teams().revokeKey(keyId)) throw AdminErrors.notFound("no key '" + keyId + "'");
-        runtime.authenticator().invalidateAll();
+        if (!teams.revokeKey(keyId)) throw AdminErrors.notFound("no key '" + keyId + "'");
+        authenticator.invalidateAll();
         return Response.noContent().build();
     }
 

@@ -1,6 +1,5 @@
 package dev.llmgateway.gateway.admin;
 
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.metering.MicroUsd;
 import dev.llmgateway.metering.Money;
 import dev.llmgateway.metering.UsageEvent;
@@ -30,9 +29,9 @@ import java.util.Map;
 @Path("/admin")
 @Produces(MediaType.APPLICATION_JSON)
 public class UsageResource {
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.db.Database database;
 
-    private UsageQueries queries() { return new UsageQueries(runtime.database().dataSource()); }
+    private UsageQueries queries() { return new UsageQueries(database.dataSource()); }
 
     @GET
     @Path("/usage")

@@ -1,6 +1,5 @@
 package dev.llmgateway.gateway.admin;
 
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.metering.WebhookDeliveryStore;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
@@ -18,14 +17,14 @@ import java.util.Map;
 @Path("/admin/webhooks")
 @Produces(MediaType.APPLICATION_JSON)
 public class WebhooksResource {
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.db.Database database;
 
     @GET
     @Path("/deliveries")
     public Map<String, Object> deliveries(@QueryParam("limit") @DefaultValue("50") int limit) {
         if (limit < 1 || limit > 1000) throw AdminErrors.bad("'limit' must be between 1 and 1000", "limit");
         List<Map<String, Object>> data = new ArrayList<>();
-        for (WebhookDeliveryStore.Delivery d : new WebhookDeliveryStore(runtime.database().dataSource()).recent(limit)) {
+        for (WebhookDeliveryStore.Delivery d : new WebhookDeliveryStore(database.dataSource()).recent(limit)) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", d.id());
             m.put("event", d.eventType());

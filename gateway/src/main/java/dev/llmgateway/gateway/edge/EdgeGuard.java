@@ -1,6 +1,5 @@
 package dev.llmgateway.gateway.edge;
 
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.GatewaySettings;
 import dev.llmgateway.gateway.auth.Authenticator;
 import dev.llmgateway.gateway.errors.ErrorResponses;
@@ -46,8 +45,9 @@ public class EdgeGuard {
     static final long DRAIN_MAX_BYTES = 64 * 1024;
     static final Duration DRAIN_MAX_TIME = Duration.ofSeconds(2);
     private static final int PRIORITY = 1_000_000;
-
-    @Inject GatewayRuntime runtime;
+    @Inject jakarta.inject.Provider<dev.llmgateway.gateway.auth.Authenticator> authenticator;
+    // A Provider: filters are built at static init, before the runtime (and its configuration) may start.
+    @Inject jakarta.inject.Provider<dev.llmgateway.gateway.runtime.AdminCredential> adminCredential;
     @Inject GatewaySettings settings;
     @Inject Vertx vertx;
     @Inject SmallRyeHealthReporter health;
@@ -115,7 +115,7 @@ public class EdgeGuard {
                     reject(ctx, throttled(wait.get()));
                     return;
                 }
-                if (runtime.isAdminKey(Authenticator.bearer(authorization).orElse(null))) {
+                if (adminCredential.get().isAdminKey(Authenticator.bearer(authorization).orElse(null))) {
                     proceedToBody(ctx, address);
                 } else {
                     adminThrottle().failed(address);
@@ -123,7 +123,7 @@ public class EdgeGuard {
                 }
             }
             case API -> {
-                Authenticator auth = runtime.authenticator();
+                Authenticator auth = authenticator.get();
                 // Anthropic SDKs (on /v1/messages) send the key as x-api-key.
                 Optional<String> apiKey = authorization.isPresent() ? authorization
                         : Optional.ofNullable(req.getHeader("x-api-key")).map(k -> "Bearer " + k);
@@ -208,7 +208,7 @@ public class EdgeGuard {
 
     /** Liveness and readiness answer only UP or DOWN, unless the admin key asks for the details. */
     private void probe(RoutingContext ctx, Optional<String> authorization) {
-        if (runtime.isAdminKey(Authenticator.bearer(authorization).orElse(null))) {
+        if (adminCredential.get().isAdminKey(Authenticator.bearer(authorization).orElse(null))) {
             ctx.next();
             return;
         }

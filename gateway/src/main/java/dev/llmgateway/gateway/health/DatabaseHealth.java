@@ -1,6 +1,5 @@
 package dev.llmgateway.gateway.health;
 
-import dev.llmgateway.gateway.GatewayRuntime;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.sql.Connection;
@@ -17,12 +16,12 @@ import org.eclipse.microprofile.health.Readiness;
 @Readiness
 @ApplicationScoped
 public class DatabaseHealth implements HealthCheck {
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.db.Database database;
 
     @Override
     public HealthCheckResponse call() {
-        var b = HealthCheckResponse.named("database").withData("store", runtime.database().description());
-        var embedded = runtime.database().embedded();
+        var b = HealthCheckResponse.named("database").withData("store", database.description());
+        var embedded = database.embedded();
         if (embedded.isPresent()) {
             var pg = embedded.get();
             b = b.withData("embedded_pid", pg.pid()).withData("embedded_restarts", pg.restarts());
@@ -31,7 +30,7 @@ public class DatabaseHealth implements HealthCheck {
                         + pg.problem() + "); usage is buffered in the journal").build();
             }
         }
-        try (Connection c = runtime.database().dataSource().getConnection()) {
+        try (Connection c = database.dataSource().getConnection()) {
             boolean valid = c.isValid(2);
             return b.up().withData("reachable", valid).build();
         } catch (Exception e) {

@@ -1,6 +1,5 @@
 package dev.llmgateway.gateway.health;
 
-import dev.llmgateway.gateway.GatewayRuntime;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -15,13 +14,13 @@ import org.eclipse.microprofile.health.Liveness;
 @Liveness
 @ApplicationScoped
 public class EngineHealth implements HealthCheck {
-    @Inject GatewayRuntime runtime;
+    @Inject java.util.Optional<dev.llmgateway.gateway.providers.embedded.EmbeddedModels> engine;
 
     @Override
     public HealthCheckResponse call() {
         var b = HealthCheckResponse.named("engine");
-        if (runtime.engine().isEmpty()) return b.up().withData("models", 0).build();
-        var e = runtime.engine().get();
+        if (engine.isEmpty()) return b.up().withData("models", 0).build();
+        var e = engine.get();
         java.util.List<String> unavailable = new java.util.ArrayList<>();
         for (var entry : e.states().entrySet()) {
             b = b.withData(entry.getKey(), dev.llmgateway.gateway.providers.embedded.EmbeddedModels.describe(entry.getValue()));

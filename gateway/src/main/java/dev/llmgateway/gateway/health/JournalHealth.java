@@ -1,6 +1,5 @@
 package dev.llmgateway.gateway.health;
 
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.metering.Metering;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -17,11 +16,12 @@ import org.eclipse.microprofile.health.Readiness;
 @Readiness
 @ApplicationScoped
 public class JournalHealth implements HealthCheck {
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.metering.LedgerPoster ledger;
+    @Inject dev.llmgateway.gateway.metering.Metering metering;
 
     @Override
     public HealthCheckResponse call() {
-        var m = runtime.metering();
+        var m = metering;
         boolean full = m.journalFull();
         var b = HealthCheckResponse.named("usage-journal")
                 .withData("accepting_records", !full)
@@ -30,7 +30,7 @@ public class JournalHealth implements HealthCheck {
                 .withData("max_bytes", m.journal().maxTotalBytes())
                 .withData("write_failures", m.journal().writeFailures())
                 .withData("writer_failures", m.writer().failures())
-                .withData("dead_lettered_since_start", m.writer().deadLettered() + runtime.ledger().deadLettered())
+                .withData("dead_lettered_since_start", m.writer().deadLettered() + ledger.deadLettered())
                 .withData("dead_letter_file_records", m.writer().deadLetters().fileRecords())
                 .withData("unmetered_answers", m.unmeteredAnswers());
         try {

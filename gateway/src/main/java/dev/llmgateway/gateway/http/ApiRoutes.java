@@ -3,7 +3,6 @@ package dev.llmgateway.gateway.http;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.GatewaySettings;
 import dev.llmgateway.gateway.errors.ErrorResponses;
 import dev.llmgateway.gateway.errors.GatewayError;
@@ -33,8 +32,8 @@ public class ApiRoutes {
     private static final Pattern CLIENT_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final long DRAIN_FACTOR = 4;
-
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.runtime.RuntimeSnapshots snapshots;
+    @Inject dev.llmgateway.gateway.auth.Authenticator authenticator;
     @Inject GatewaySettings settings;
 
     void routes(@Observes Router router) {
@@ -75,9 +74,12 @@ public class ApiRoutes {
             if (task != null && task.length() <= 64) hints.put(dev.llmgateway.gateway.pipeline.RouteStage.TASK_HEADER, task);
             Exchange x = new Exchange(requestId, clientRequestId, kind, translated.chatBody(), inbound.authorization(req),
                     hints, translated.channel());
-            runtime.pipeline().run(x).onComplete(ar -> {
+            // The request runs on the snapshot current now, whatever reloads happen meanwhile.
+            snapshots.current().pipeline().run(x).onComplete(ar -> {
                 GatewayError err = null;
-                if (ar.failed()) {
+                if (ar.succeeded() && ar.result() instanceof dev.llmgateway.gateway.pipeline.Outcome.Failed failed) {
+                    err = failed.error();
+                } else if (ar.failed()) {
                     if (ar.cause() instanceof GatewayError.Failure f) {
                         err = f.error();
                     } else {
@@ -95,7 +97,7 @@ public class ApiRoutes {
 
     private void models(RoutingContext ctx) {
         String requestId = requestId(ctx.request());
-        runtime.authenticator().authenticate(Optional.ofNullable(ctx.request().getHeader("authorization"))).onComplete(ar -> {
+        authenticator.authenticate(Optional.ofNullable(ctx.request().getHeader("authorization"))).onComplete(ar -> {
             if (ar.failed()) {
                 writeError(ctx.response(), requestId, ar.cause() instanceof GatewayError.Failure f ? f.error()
                         : new GatewayError.Internal("internal error"));
@@ -105,7 +107,7 @@ public class ApiRoutes {
             ObjectNode out = JsonNodeFactory.instance.objectNode();
             out.put("object", "list");
             ArrayNode data = out.putArray("data");
-            for (String route : runtime.config().routes().keySet().stream().sorted().toList()) {
+            for (String route : snapshots.current().config().routes().keySet().stream().sorted().toList()) {
                 if (allowed.isPresent() && !allowed.get().contains(route)) continue;
                 data.addObject().put("id", route).put("object", "model").put("created", 0).put("owned_by", "gateway");
             }

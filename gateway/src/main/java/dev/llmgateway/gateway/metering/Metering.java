@@ -2,7 +2,6 @@ package dev.llmgateway.gateway.metering;
 
 import dev.llmgateway.gateway.config.GatewayConfig;
 import dev.llmgateway.gateway.config.GatewayConfig.Deployment;
-import dev.llmgateway.gateway.pipeline.Exchange;
 import dev.llmgateway.gateway.providers.Usage;
 import dev.llmgateway.metering.CostResult;
 import dev.llmgateway.metering.MicroUsd;
@@ -108,13 +107,13 @@ public final class Metering implements AutoCloseable {
      */
     public boolean journalFull() { return !journal.hasRoomFor(READY_HEADROOM_BYTES); }
 
-    /** Whether the journal would take this exchange's record now (its size estimated before any upstream call). */
-    public boolean canJournal(Exchange x) {
-        Deployment d = x.plan().primary();
-        UsageEvent estimate = UsageEvent.builder(x.requestId(), x.receivedAt())
-                .team(x.team().id(), x.key().id())
-                .endUser(x.chat() == null || x.chat().user().isEmpty() ? null : x.chat().user())
-                .route(x.plan().route(), x.plan().policy(), x.plan().stage().orElse(null))
+    /** Whether the journal would take this request's record now (its size estimated before any upstream call). */
+    public boolean canJournal(MeteredRequest r) {
+        Deployment d = r.deployment();
+        UsageEvent estimate = UsageEvent.builder(r.requestId(), r.receivedAt())
+                .team(r.teamId(), r.keyId())
+                .endUser(r.endUser())
+                .route(r.route(), r.policy(), r.stage())
                 .deployment(d.name(), d.provider(), d.model(), d.deploymentClass().forMetering())
                 .licenseId(d.license().orElse(null))
                 .build();
@@ -130,10 +129,10 @@ public final class Metering implements AutoCloseable {
     public long refusedRequests() { return refusedRequests.get(); }
 
     /** Counts and logs one answer served without a usage record. */
-    public void servedUnmetered(Exchange x, String why) {
+    public void servedUnmetered(MeteredRequest r, String why) {
         unmeteredAnswers.incrementAndGet();
         LOG.errorf("UNMETERED answer served (gateway.on-journal-failure=serve-unmetered): request %s of team %s on %s: %s",
-                x.requestId(), x.team() == null ? "?" : x.team().id(), x.plan() == null ? "?" : x.plan().route(), why);
+                r.requestId(), r.teamId(), r.route(), why);
     }
 
     /** Counts one request refused because it could not be metered. */
@@ -166,23 +165,24 @@ public final class Metering implements AutoCloseable {
         return d.engine().isPresent() ? TokenSource.ENGINE : TokenSource.PROVIDER;
     }
 
-    /** Builds the usage event of an exchange that reached a deployment (or tried to). */
-    public UsageEvent event(Exchange x, int httpStatus, String errorCode) {
-        Deployment d = x.served() != null ? x.served() : x.plan().primary();
-        Instant at = x.receivedAt();
-        Charge c = charge(d, x.plan().route(), x.usage(), at);
-        long ttft = x.ttftMs();
-        return UsageEvent.builder(x.requestId(), at)
-                .team(x.team().id(), x.key().id())
-                .endUser(x.chat() == null || x.chat().user().isEmpty() ? null : x.chat().user())
-                .route(x.plan().route(), x.plan().policy(), x.plan().stage().orElse(null))
+    /** Builds the usage event of a request that reached a deployment (or tried to). */
+    public UsageEvent event(MeteredRequest r, int httpStatus, String errorCode) {
+        Deployment d = r.deployment();
+        Instant at = r.receivedAt();
+        Usage usage = r.usage();
+        Charge c = charge(d, r.route(), usage, at);
+        long ttft = r.ttftMs();
+        return UsageEvent.builder(r.requestId(), at)
+                .team(r.teamId(), r.keyId())
+                .endUser(r.endUser())
+                .route(r.route(), r.policy(), r.stage())
                 .deployment(d.name(), d.provider(), d.model(), d.deploymentClass().forMetering())
-                .tokens(x.usage().promptTokens(), x.usage().completionTokens(), Math.min(x.usage().cachedTokens(), x.usage().promptTokens()))
-                .tokenSource(tokenSource(d, x.usage()))
+                .tokens(usage.promptTokens(), usage.completionTokens(), Math.min(usage.cachedTokens(), usage.promptTokens()))
+                .tokenSource(tokenSource(d, usage))
                 .money(c.providerCostMicros(), c.teamChargeMicros(), c.baselineCostMicros())
-                .timing((int) Math.min(Integer.MAX_VALUE, x.elapsedMs()), ttft < 0 ? null : (int) Math.min(Integer.MAX_VALUE, ttft))
+                .timing((int) Math.min(Integer.MAX_VALUE, r.elapsedMs()), ttft < 0 ? null : (int) Math.min(Integer.MAX_VALUE, ttft))
                 .outcome(httpStatus, errorCode)
-                .streamed(x.streamed())
+                .streamed(r.streamed())
                 .shadow(false)
                 .licenseId(d.license().orElse(null))
                 .build();
@@ -190,15 +190,16 @@ public final class Metering implements AutoCloseable {
 
     /**
      * The usage event of a shadow request: flagged, its own request id, the provider cost of the shadow deployment (what
-     * the operator pays) and no team charge: shadow traffic is the operator's evaluation, never team spend.
+     * the operator pays) and no team charge: shadow traffic is the operator's evaluation, never team spend. {@code original}
+     * is the request it mirrors (team, key, end user and route are taken from it).
      */
-    public UsageEvent shadowEvent(Exchange x, String shadowRequestId, Deployment d, Usage usage, int latencyMs, int status, String errorCode) {
-        Instant at = x.receivedAt();
-        Charge c = charge(d, x.plan().route(), usage, at);
+    public UsageEvent shadowEvent(MeteredRequest original, String shadowRequestId, Deployment d, Usage usage, int latencyMs, int status, String errorCode) {
+        Instant at = original.receivedAt();
+        Charge c = charge(d, original.route(), usage, at);
         return UsageEvent.builder(shadowRequestId, at)
-                .team(x.team().id(), x.key().id())
-                .endUser(x.chat() == null || x.chat().user().isEmpty() ? null : x.chat().user())
-                .route(x.plan().route(), x.plan().policy(), x.plan().stage().orElse(null))
+                .team(original.teamId(), original.keyId())
+                .endUser(original.endUser())
+                .route(original.route(), original.policy(), original.stage())
                 .deployment(d.name(), d.provider(), d.model(), d.deploymentClass().forMetering())
                 .tokens(usage.promptTokens(), usage.completionTokens(), Math.min(usage.cachedTokens(), usage.promptTokens()))
                 .tokenSource(tokenSource(d, usage))

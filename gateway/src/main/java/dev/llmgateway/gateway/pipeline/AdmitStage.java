@@ -22,7 +22,8 @@ import java.util.function.Function;
  * definitions bounded by the body's size, plus the provider's preamble for tools, plus each image part at the
  * deployment's documented worst case, {@code max_image_tokens}) and of its output ({@code n} choices of
  * {@code max_tokens} / {@code max_completion_tokens}, the larger when both are sent, or else the context window). After
- * the answer the reservation is settled to the actual charge, or released if nothing was charged.
+ * the answer the reservation is settled to the exact charge in the usage record that comes back in the {@link Outcome}
+ * (attached by Meter, below), or released if nothing was charged.
  */
 public final class AdmitStage implements Stage {
     /** Tokens a chat message costs beyond its text (role markers, separators): generous on purpose. */
@@ -88,7 +89,8 @@ public final class AdmitStage implements Stage {
             }
             reservation.remainingMicrosUsdEstimate().ifPresent(m ->
                     x.responseHeaders().put("x-gateway-budget-remaining", Money.formatUsd(Math.max(0, m))));
-            return next.proceed(x).andThen(ar -> settle(x, reservation, permit[0]));
+            // The exact charge comes back up the chain in the outcome (Meter attaches the usage record to it).
+            return next.proceed(x).andThen(ar -> settle(reservation, permit[0], ar.succeeded() ? ar.result().usage() : java.util.Optional.empty()));
         });
     }
 
@@ -120,11 +122,13 @@ public final class AdmitStage implements Stage {
         });
     }
 
-    private void settle(Exchange x, Reservation reservation, RatePermit permit) {
-        long tokens = (long) x.usage().promptTokens() + x.usage().completionTokens();
+    /** Settles the reservation to the usage record Meter returned, or releases it when nothing was recorded or charged. */
+    private void settle(Reservation reservation, RatePermit permit, java.util.Optional<dev.llmgateway.metering.UsageEvent> usage) {
+        long tokens = usage.map(e -> e.promptTokens() + e.completionTokens()).orElse(0L);
         settleRate(permit, tokens);
         // The exact charge: each lease sums them exactly and rounds the sum up once (a hard limit is never overspent).
-        dev.llmgateway.metering.MicroUsd charged = x.chargedMicros();
+        dev.llmgateway.metering.MicroUsd charged = usage.map(dev.llmgateway.metering.UsageEvent::teamChargeMicros)
+                .orElse(dev.llmgateway.metering.MicroUsd.ZERO);
         settleExecutor.execute(() -> {
             if (charged.isZero() && tokens == 0) budgets.release(reservation);
             else budgets.settle(reservation, charged, tokens);

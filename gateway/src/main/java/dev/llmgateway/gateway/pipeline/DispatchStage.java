@@ -18,7 +18,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * Sends the request to the plan's deployments in order. Per deployment: up to {@code retry.max_attempts} tries through
  * its circuit breaker, with exponential backoff and full jitter, or exactly the upstream's Retry-After when that fits
  * within {@code retry.backoff_max}. A request error (4xx) is final; anything retryable moves on to the next deployment.
- * All of this happens before the first byte reaches the client.
+ * All of this happens before the first byte reaches the client. Returns the reply, unwritten ({@link Outcome.Replied}).
  */
 public final class DispatchStage implements Stage {
     private final Vertx vertx;
@@ -33,10 +33,7 @@ public final class DispatchStage implements Stage {
 
     @Override
     public Future<Outcome> handle(Exchange x, Chain next) {
-        return tryDeployment(x, x.plan().candidates(), 0, 1).map(reply -> {
-            x.replied(reply);
-            return (Outcome) new Outcome.Answered(200);
-        });
+        return tryDeployment(x, x.plan().candidates(), 0, 1).map(reply -> (Outcome) new Outcome.Replied(reply));
     }
 
     private Future<Reply> tryDeployment(Exchange x, List<Deployment> candidates, int index, int attempt) {

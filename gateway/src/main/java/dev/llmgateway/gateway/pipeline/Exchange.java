@@ -45,10 +45,7 @@ public final class Exchange {
     private long firstByteNanos;
     private boolean streamed;
     private StringBuilder outputText;
-    private dev.llmgateway.metering.MicroUsd chargedMicros = dev.llmgateway.metering.MicroUsd.ZERO;
     private java.util.OptionalDouble budgetUsedFraction = java.util.OptionalDouble.empty();
-    private Reply reply;
-    private java.util.function.Supplier<io.vertx.core.Future<Void>> beforeFinish = io.vertx.core.Future::succeededFuture;
     private final String clientRequestId;
 
     public Exchange(String requestId, Optional<String> clientRequestId, Kind kind, Buffer body, Optional<String> authorization,
@@ -130,24 +127,11 @@ public final class Exchange {
     public java.util.OptionalDouble budgetUsedFraction() { return budgetUsedFraction; }
     public void budgetUsed(java.util.OptionalDouble fraction) { this.budgetUsedFraction = fraction; }
 
-    /** Registers the work that must be done before the last byte of an answer is written (durable metering). */
-    public void beforeFinish(java.util.function.Supplier<io.vertx.core.Future<Void>> hook) { this.beforeFinish = hook; }
-
-    /** Runs the before-finish work; Respond writes the end of the answer when this completes. */
-    public io.vertx.core.Future<Void> finishing() { return beforeFinish.get(); }
-
-    public Reply reply() { return reply; }
-    public void replied(Reply reply) { this.reply = reply; }
-
     /** Asks Respond to keep the answer's text (for shadow comparison and dataset capture). */
     public void keepOutputText() { if (outputText == null) outputText = new StringBuilder(); }
     public boolean keepsOutputText() { return outputText != null; }
     public void appendOutputText(String text) { if (outputText != null) outputText.append(text); }
     public String outputText() { return outputText == null ? "" : outputText.toString(); }
-
-    /** What the team was charged for this request, exactly, set by Meter (0 until then). */
-    public dev.llmgateway.metering.MicroUsd chargedMicros() { return chargedMicros; }
-    public void charged(dev.llmgateway.metering.MicroUsd micros) { this.chargedMicros = micros; }
 
     public boolean streamed() { return streamed; }
     public void streaming() { this.streamed = true; }

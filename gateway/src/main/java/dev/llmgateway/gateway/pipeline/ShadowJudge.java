@@ -82,7 +82,7 @@ public final class ShadowJudge {
                     org.jboss.logging.Logger.getLogger(ShadowJudge.class).warnf("judge spend of route %s not recorded: %s", route, e.getMessage());
                 }
             });
-            metering.record(metering.shadowEvent(x, x.requestId() + "-judge", judgeDeployment, c.usage(), 0, 200, null));
+            metering.record(metering.shadowEvent(MeterStage.metered(x), x.requestId() + "-judge", judgeDeployment, c.usage(), 0, 200, null));
             String said = verdictWord(dev.llmgateway.gateway.api.OpenAiJson.choiceText(c.body(), "message"));
             ShadowJudgement.Verdict verdict;
             switch (said) {

@@ -83,7 +83,7 @@ public final class ShadowStage implements Stage {
                     : Future.succeededFuture(java.util.Optional.<dev.llmgateway.metering.ShadowJudgement>empty());
             judged.onComplete(verdict -> blocking.execute(() -> {
                 try {
-                    metering.record(metering.shadowEvent(x, shadowId, shadow, usage, latencyMs,
+                    metering.record(metering.shadowEvent(MeterStage.metered(x), shadowId, shadow, usage, latencyMs,
                             err == null ? 200 : ErrorResponses.shape(err).status(), err == null ? null : ErrorResponses.shape(err).code()));
                     store.record(new ShadowPair(x.requestId(), x.plan().route(), x.served().name(), shadow.name(), x.outputText(), output,
                             (int) x.elapsedMs(), latencyMs, x.usage().promptTokens(), x.usage().completionTokens(), usage.promptTokens(),

@@ -3,7 +3,6 @@ package dev.llmgateway.gateway.billing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.testing.GatewayTestResource;
 import dev.llmgateway.gateway.testing.Http;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -28,8 +27,8 @@ class ExactMoneyThroughGatewayTest {
     private static final String ADMIN = GatewayTestResource.ADMIN_KEY;
     /** Twelve words: the fake upstream reports one prompt token per word, and its answer has seven words. */
     private static final String PROMPT = "one two three four five six seven eight nine ten eleven twelve";
-
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.metering.Metering metering;
+    @Inject dev.llmgateway.gateway.runtime.LedgerPasses ledgerPasses;
 
     @Test
     void aHundredRequestsAtThreePointEightMicrosAreChargedThreeHundredEightyAndTheAuthorIsOwedThirtyEight() throws Exception {
@@ -56,8 +55,8 @@ class ExactMoneyThroughGatewayTest {
             assertThat(r.headers().firstValue("x-gateway-cost")).contains("0.0000038");
             if (firstRequestId == null) firstRequestId = r.headers().firstValue("x-gateway-request-id").orElseThrow();
         }
-        assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(20))).isTrue();
-        runtime.postLedger();
+        assertThat(metering.writer().awaitDrained(Duration.ofSeconds(20))).isTrue();
+        ledgerPasses.post();
 
         JsonNode one = Http.json(Http.get(Http.gateway() + "/admin/usage/" + firstRequestId, ADMIN).body());
         assertThat(one.path("team_charge_usd").asText()).isEqualTo("0.0000038");

@@ -3,7 +3,6 @@ package dev.llmgateway.gateway.billing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.testing.GatewayTestResource;
 import dev.llmgateway.gateway.testing.Http;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -23,7 +22,8 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(GatewayTestResource.class)
 class RevenueShareEndToEndTest {
     private static final String ADMIN = GatewayTestResource.ADMIN_KEY;
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.metering.Metering metering;
+    @Inject dev.llmgateway.gateway.runtime.LedgerPasses ledgerPasses;
 
     @Test
     void openModelUsageIsBilledBackToItsAuthorExactly() throws Exception {
@@ -31,7 +31,7 @@ class RevenueShareEndToEndTest {
         int created = Http.post(Http.gateway() + "/admin/authors", ADMIN,
                 "{\"id\":\"tiny-lab\",\"name\":\"Tiny Lab\",\"payout_reference\":\"iban:TEST\"}").statusCode();
         assertThat(created).isIn(201, 409);
-        runtime.postLedger();
+        ledgerPasses.post();
         JsonNode before = statementOf("tiny-lab");
         HttpResponse<String> lic = Http.post(Http.gateway() + "/admin/licenses", ADMIN, """
                 {"id":"test-license","author_id":"tiny-lab","name":"Tiny cloud share","source_url":"https://example.org/l",
@@ -63,8 +63,8 @@ class RevenueShareEndToEndTest {
         JsonNode researchUsage = chat(research);
         long researchCharge = researchUsage.path("prompt_tokens").asLong() * 20 + researchUsage.path("completion_tokens").asLong() * 40;
 
-        assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
-        runtime.postLedger();
+        assertThat(metering.writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
+        ledgerPasses.post();
 
         String period = YearMonth.now(ZoneOffset.UTC).toString();
         JsonNode st = statementOf("tiny-lab");
@@ -91,7 +91,7 @@ class RevenueShareEndToEndTest {
         assertThat(Http.post(Http.gateway() + "/admin/statements/" + period + "/close", ADMIN, "").statusCode())
                 .as("the current month has not ended").isEqualTo(409);
 
-        runtime.postLedger();
+        ledgerPasses.post();
         JsonNode again = Http.json(Http.get(Http.gateway() + "/admin/statements/" + st.path("id").asText(), ADMIN).body());
         assertThat(again.path("share_micros").asLong()).as("replaying the ledger posts nothing twice").isEqualTo(st.path("share_micros").asLong());
     }

@@ -3,7 +3,6 @@ package dev.llmgateway.gateway.console;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.testing.GatewayTestResource;
 import dev.llmgateway.gateway.testing.Http;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -55,8 +54,8 @@ class ConsoleBrowserTest {
     private static final String TEAM = "console-team";
     private static final String OTHER = "console-other";
     private static final String LAB_TEAM = "console-lab-user";
-
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.metering.Metering metering;
+    @Inject dev.llmgateway.gateway.runtime.LedgerPasses ledgerPasses;
 
     private WebDriver driver;
     private WebDriverWait wait;
@@ -164,8 +163,8 @@ class ConsoleBrowserTest {
         }
         // A team whose display name is markup: the console must show it as text, never run it.
         Http.post(Http.gateway() + "/admin/teams", ADMIN, "{\"id\":\"console-xss\",\"name\":\"<img src=x onerror=window.__xss=1>\"}");
-        assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
-        runtime.postLedger();
+        assertThat(metering.writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
+        ledgerPasses.post();
         resetMigration();
 
         // Sign in: a wrong key is refused with a message, the right one opens the console.
@@ -359,14 +358,14 @@ class ConsoleBrowserTest {
             HttpResponse<String> r = Http.post(Http.gateway() + "/v1/chat/completions", key,
                     "{\"model\":\"migrate-test\",\"user\":\"report-user-" + u + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi there\"}]}");
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-            assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
+            assertThat(metering.writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
             String id = r.headers().firstValue("x-gateway-request-id").orElseThrow();
             assertThat(Http.post(Http.gateway() + "/v1/feedback", key, "{\"request_id\":\"" + id + "\",\"score\":0.9}").statusCode()).isEqualTo(200);
         }
         assertThat(Http.post(Http.gateway() + "/admin/migrations/migrate-test/promote", ADMIN, "{\"reason\":\"report test promote\"}")
                 .statusCode()).isEqualTo(200);
         chat(key, "migrate-test");
-        assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
+        assertThat(metering.writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
         JsonNode report = Http.json(Http.get(Http.gateway() + "/admin/migrations/migrate-test/report", ADMIN).body());
 
         driver.get(Http.gateway() + "/console/");

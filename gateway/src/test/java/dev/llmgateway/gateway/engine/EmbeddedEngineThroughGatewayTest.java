@@ -9,7 +9,6 @@ import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.testing.GatewayTestResource;
 import dev.llmgateway.gateway.testing.Http;
 import dev.llmgateway.metering.UsageQueries;
@@ -34,7 +33,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(GatewayTestResource.class)
 class EmbeddedEngineThroughGatewayTest {
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.db.Database database;
+    @Inject dev.llmgateway.gateway.metering.Metering metering;
+    @Inject java.util.Optional<dev.llmgateway.gateway.providers.embedded.EmbeddedModels> models;
     private String key;
     private OpenAIClient client;
 
@@ -72,14 +73,14 @@ class EmbeddedEngineThroughGatewayTest {
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("x-gateway-deployment")).contains("tiny");
         JsonNode usage = Http.json(r.body()).path("usage");
-        var engine = ((dev.llmgateway.gateway.providers.embedded.EmbeddedModels.State.Ready) runtime.engine().orElseThrow().state("tiny")).engine();
+        var engine = ((dev.llmgateway.gateway.providers.embedded.EmbeddedModels.State.Ready) models.orElseThrow().state("tiny")).engine();
         int expectedPrompt = engine.generate("tiny", dev.llmgateway.engine.GenerationRequest.greedy(
                 java.util.List.of(new dev.llmgateway.engine.EngineMessage("user", "Once upon a time")), 1)).promptTokens();
         assertThat(usage.path("prompt_tokens").asInt()).isEqualTo(expectedPrompt);
         assertThat(usage.path("completion_tokens").asInt()).isEqualTo(8);
 
-        assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
-        var e = new UsageQueries(runtime.database().dataSource()).byRequestId(r.headers().firstValue("x-gateway-request-id").orElseThrow()).orElseThrow();
+        assertThat(metering.writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
+        var e = new UsageQueries(database.dataSource()).byRequestId(r.headers().firstValue("x-gateway-request-id").orElseThrow()).orElseThrow();
         assertThat(e.promptTokens()).isEqualTo(expectedPrompt);
         assertThat(e.completionTokens()).isEqualTo(8);
         assertThat(e.deploymentClass().wire()).isEqualTo("open");

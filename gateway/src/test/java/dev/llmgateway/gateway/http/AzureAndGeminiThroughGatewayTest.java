@@ -10,7 +10,6 @@ import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.testing.GatewayTestResource;
 import dev.llmgateway.gateway.testing.Http;
 import dev.llmgateway.metering.TokenSource;
@@ -31,7 +30,8 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(GatewayTestResource.class)
 class AzureAndGeminiThroughGatewayTest {
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.db.Database database;
+    @Inject dev.llmgateway.gateway.metering.Metering metering;
     private String key;
 
     @BeforeEach
@@ -42,8 +42,8 @@ class AzureAndGeminiThroughGatewayTest {
 
     private UsageEvent stored(HttpResponse<?> r) throws InterruptedException {
         String id = r.headers().firstValue("x-gateway-request-id").orElseThrow();
-        assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
-        return new UsageQueries(runtime.database().dataSource()).byRequestId(id).orElseThrow(() -> new AssertionError("no usage for " + id));
+        assertThat(metering.writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
+        return new UsageQueries(database.dataSource()).byRequestId(id).orElseThrow(() -> new AssertionError("no usage for " + id));
     }
 
     private static String chat(String route, boolean stream, String text) {

@@ -2,7 +2,6 @@ package dev.llmgateway.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.testing.GatewayTestResource;
 import dev.llmgateway.gateway.testing.Http;
 import io.quarkus.test.junit.QuarkusTest;
@@ -48,8 +47,7 @@ public class EdgeSecurityTest {
                     "gateway.edge-keep-alive-timeout", "1s");
         }
     }
-
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.auth.Authenticator authenticator;
 
     private static InetAddress freshAddress() throws IOException {
         return InetAddress.getByName("127.0.0." + NEXT_ADDRESS.getAndIncrement());
@@ -111,10 +109,10 @@ public class EdgeSecurityTest {
     @Test
     void anUnknownKeyIsAnswered401BeforeItsBodyAndRememberedAsUnknown() throws Exception {
         InetAddress from = freshAddress();
-        long before = runtime.authenticator().unknownKeys();
+        long before = authenticator.unknownKeys();
         String answer = headOnly(from, "POST", "/v1/chat/completions", "gw-made-up-" + System.nanoTime(), 3_000_000);
         assertThat(answer).startsWith("HTTP/1.1 401").contains("invalid_api_key");
-        assertThat(runtime.authenticator().unknownKeys()).isEqualTo(before + 1);
+        assertThat(authenticator.unknownKeys()).isEqualTo(before + 1);
         String admin = headOnly(from, "POST", "/admin/config/validate", "not-the-admin-key-but-long-enough-000000", 3_000_000);
         assertThat(admin).startsWith("HTTP/1.1 401");
     }

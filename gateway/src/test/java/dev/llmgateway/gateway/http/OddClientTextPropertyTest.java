@@ -3,7 +3,6 @@ package dev.llmgateway.gateway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.testing.GatewayTestResource;
 import dev.llmgateway.gateway.testing.Http;
 import dev.llmgateway.metering.UsageEvent;
@@ -46,14 +45,14 @@ class OddClientTextPropertyTest {
 
         boolean embeddings() { return this == EMBEDDINGS_INPUT || this == EMBEDDINGS_USER; }
     }
-
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.db.Database database;
+    @Inject dev.llmgateway.gateway.metering.Metering metering;
 
     @Test
     void everyOddStringIsRefusedClearlyOrStoredAndOrdinaryRequestsAreStoredRightAfter() throws Exception {
         String key = Http.newKey("odd-team");
         Random r = new Random(SEED);
-        UsageQueries q = new UsageQueries(runtime.database().dataSource());
+        UsageQueries q = new UsageQueries(database.dataSource());
         int refused = 0, stored = 0;
         for (int i = 0; i < CASES; i++) {
             Field field = Field.values()[r.nextInt(Field.values().length)];
@@ -85,7 +84,7 @@ class OddClientTextPropertyTest {
         // The generator reaches both outcomes often; a test that only ever refused (or stored) would prove little.
         assertThat(refused).isGreaterThan(CASES / 5);
         assertThat(stored).isGreaterThan(CASES / 5);
-        assertThat(runtime.metering().writer().deadLettered()).as("validation keeps refused text out of PostgreSQL").isZero();
+        assertThat(metering.writer().deadLettered()).as("validation keeps refused text out of PostgreSQL").isZero();
     }
 
     @Test
@@ -119,7 +118,7 @@ class OddClientTextPropertyTest {
         HttpResponse<String> fine = Http.post(Http.gateway() + "/v1/responses", key,
                 "{\"model\":\"gpt-test\",\"input\":\"hi \\ud83d\\ude00 there\"}");
         assertThat(fine.statusCode()).as(fine.body()).isEqualTo(200);
-        storedWithinSeconds(new UsageQueries(runtime.database().dataSource()), fine, "a Responses request with an emoji");
+        storedWithinSeconds(new UsageQueries(database.dataSource()), fine, "a Responses request with an emoji");
     }
 
     private UsageEvent storedWithinSeconds(UsageQueries q, HttpResponse<String> resp, String what) throws InterruptedException {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.testing.GatewayTestResource;
 import dev.llmgateway.gateway.testing.Http;
 import dev.llmgateway.metering.UsageEvent;
@@ -32,8 +31,8 @@ import org.junit.jupiter.api.Test;
 class AdmissionWorstCaseTest {
     private static final Pattern WORST = Pattern.compile("may cost up to ([0-9.]+) USD");
     private static final String TINY_IMAGE = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
-
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.db.Database database;
+    @Inject dev.llmgateway.gateway.metering.Metering metering;
 
     @Test
     void theReservationIsNeverBelowWhatTheUpstreamBillsWithChoicesImagesAndTools() throws Exception {
@@ -93,8 +92,8 @@ class AdmissionWorstCaseTest {
 
     private UsageEvent stored(HttpResponse<?> r) throws InterruptedException {
         String id = r.headers().firstValue("x-gateway-request-id").orElseThrow();
-        assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
-        return new UsageQueries(runtime.database().dataSource()).byRequestId(id).orElseThrow();
+        assertThat(metering.writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
+        return new UsageQueries(database.dataSource()).byRequestId(id).orElseThrow();
     }
 
     private static String request(String model, int n, int images, int tools, String maxField, int maxTokens, int otherMax) {

@@ -2,7 +2,6 @@ package dev.llmgateway.gateway.metering;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.testing.GatewayTestResource;
 import dev.llmgateway.gateway.testing.Http;
 import dev.llmgateway.metering.UsageQueries;
@@ -25,11 +24,12 @@ import org.junit.jupiter.api.Test;
 class BudgetsThroughGatewayTest {
     private static final String ADMIN = GatewayTestResource.ADMIN_KEY;
     private static final String CHAT = "{\"model\":\"gpt-test\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.db.Database database;
+    @Inject dev.llmgateway.gateway.metering.Metering metering;
 
     private long spentMicros(String team) throws InterruptedException {
-        assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
-        return new UsageQueries(runtime.database().dataSource()).total(UsageQueries.Filter.all().team(team)).teamChargeMicros().ceilMicros();
+        assertThat(metering.writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
+        return new UsageQueries(database.dataSource()).total(UsageQueries.Filter.all().team(team)).teamChargeMicros().ceilMicros();
     }
 
     @Test

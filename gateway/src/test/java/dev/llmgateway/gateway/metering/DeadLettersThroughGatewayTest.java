@@ -3,7 +3,6 @@ package dev.llmgateway.gateway.metering;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.testing.GatewayTestResource;
 import dev.llmgateway.gateway.testing.Http;
 import dev.llmgateway.metering.UsageQueries;
@@ -28,8 +27,8 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(GatewayTestResource.class)
 class DeadLettersThroughGatewayTest {
     private static final String ADMIN = GatewayTestResource.ADMIN_KEY;
-
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.db.Database database;
+    @Inject dev.llmgateway.gateway.metering.Metering metering;
 
     @Test
     void aRefusedRecordIsSetAsideTheRestGoOnAndItIsReplayedOnceFixed() throws Exception {
@@ -44,8 +43,8 @@ class DeadLettersThroughGatewayTest {
             assertThat(poison.statusCode()).isEqualTo(200);
             poisonId = poison.headers().firstValue("x-gateway-request-id").orElseThrow();
             for (int i = 0; i < 5; i++) ordinary.add(chat(key, "user-" + i).headers().firstValue("x-gateway-request-id").orElseThrow());
-            assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).as("the refused record does not block").isTrue();
-            UsageQueries q = new UsageQueries(runtime.database().dataSource());
+            assertThat(metering.writer().awaitDrained(Duration.ofSeconds(10))).as("the refused record does not block").isTrue();
+            UsageQueries q = new UsageQueries(database.dataSource());
             for (String id : ordinary) assertThat(q.byRequestId(id)).isPresent();
             assertThat(q.byRequestId(poisonId)).isEmpty();
 
@@ -93,7 +92,7 @@ class DeadLettersThroughGatewayTest {
     }
 
     private void exec(String sql) throws Exception {
-        try (Connection c = runtime.database().dataSource().getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
             s.execute(sql);
         }
     }

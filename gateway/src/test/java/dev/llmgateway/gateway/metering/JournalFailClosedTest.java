@@ -2,7 +2,6 @@ package dev.llmgateway.gateway.metering;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.testing.Http;
 import dev.llmgateway.metering.UsageQueries;
 import io.quarkus.test.junit.QuarkusTest;
@@ -39,15 +38,15 @@ class JournalFailClosedTest {
     }
 
     static final String CHAT = "{\"model\":\"gpt-test\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi there\"}]}";
-
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.db.Database database;
+    @Inject dev.llmgateway.gateway.metering.Metering metering;
 
     @Test
     void aFullJournalRefusesRequestsBeforeTheUpstreamUntilSpaceReturnsThenServesByItself() throws Exception {
         String key = Http.newKey("full-team");
         List<String> answered = new ArrayList<>();
         HttpResponse<String> refused = null;
-        try (Connection blocker = runtime.database().dataSource().getConnection(); Statement s = blocker.createStatement()) {
+        try (Connection blocker = database.dataSource().getConnection(); Statement s = blocker.createStatement()) {
             // PostgreSQL stops taking usage (the writer waits on the lock), so the journal grows to its bound.
             blocker.setAutoCommit(false);
             s.execute("LOCK TABLE usage_request_ids, usage_events IN ACCESS EXCLUSIVE MODE");
@@ -71,8 +70,8 @@ class JournalFailClosedTest {
         HttpResponse<String> again = awaitAnswer(key);
         answered.add(again.headers().firstValue("x-gateway-request-id").orElseThrow());
         assertThat(Http.get(Http.gateway() + "/q/health/ready", null).statusCode()).isEqualTo(200);
-        assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(20))).isTrue();
-        UsageQueries q = new UsageQueries(runtime.database().dataSource());
+        assertThat(metering.writer().awaitDrained(Duration.ofSeconds(20))).isTrue();
+        UsageQueries q = new UsageQueries(database.dataSource());
         for (String id : answered) assertThat(q.byRequestId(id)).as("usage of answered request %s", id).isPresent();
         // Nothing refused left a record: every stored request of the team is an answered one.
         assertThat(q.total(UsageQueries.Filter.all().team("full-team")).requests()).isEqualTo(answered.size());
@@ -82,7 +81,7 @@ class JournalFailClosedTest {
     @Test
     void anIoErrorCreatingTheNextSegmentRefusesRequestsAndTheJournalRecoversOnceTheFaultIsGone() throws Exception {
         String key = Http.newKey("io-team");
-        Path dir = runtime.metering().journal().directory();
+        Path dir = metering.journal().directory();
         // The journal's next segment cannot be created: its name is taken by a directory (a fault of the file system).
         Path blocked = dir.resolve(String.format("usage-%016d.seg", lastSegment(dir) + 1));
         Files.createDirectory(blocked);
@@ -97,7 +96,7 @@ class JournalFailClosedTest {
             assertThat(refused).as("the segment rotation fails within a 4 KiB segment").isNotNull();
             // The answer whose record could not be written is withheld: no answer without its usage record.
             assertMeteringUnavailable(refused);
-            assertThat(runtime.metering().journal().writeFailures()).isPositive();
+            assertThat(metering.journal().writeFailures()).isPositive();
             Thread.sleep(1200); // probes keep failing while the fault lasts
             int upstreamBefore = Http.upstreamStats("model-a").path("requests").asInt();
             assertMeteringUnavailable(Http.post(Http.gateway() + "/v1/chat/completions", key, CHAT));
@@ -111,8 +110,8 @@ class JournalFailClosedTest {
         HttpResponse<String> again = awaitAnswer(key);
         answered.add(again.headers().firstValue("x-gateway-request-id").orElseThrow());
         assertThat(Http.get(Http.gateway() + "/q/health/ready", null).statusCode()).isEqualTo(200);
-        assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(20))).isTrue();
-        UsageQueries q = new UsageQueries(runtime.database().dataSource());
+        assertThat(metering.writer().awaitDrained(Duration.ofSeconds(20))).isTrue();
+        UsageQueries q = new UsageQueries(database.dataSource());
         for (String id : answered) assertThat(q.byRequestId(id)).as("usage of answered request %s", id).isPresent();
     }
 

@@ -2,7 +2,6 @@ package dev.llmgateway.gateway.metering;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.testing.GatewayTestResource;
 import dev.llmgateway.gateway.testing.Http;
 import dev.llmgateway.metering.MicroUsd;
@@ -22,7 +21,8 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(GatewayTestResource.class)
 class MeteringThroughGatewayTest {
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.db.Database database;
+    @Inject dev.llmgateway.gateway.metering.Metering metering;
     private String key;
 
     @BeforeEach
@@ -30,8 +30,8 @@ class MeteringThroughGatewayTest {
 
     private UsageEvent stored(HttpResponse<?> r) throws InterruptedException {
         String id = r.headers().firstValue("x-gateway-request-id").orElseThrow();
-        assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
-        return new UsageQueries(runtime.database().dataSource()).byRequestId(id).orElseThrow(() -> new AssertionError("no usage for " + id));
+        assertThat(metering.writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
+        return new UsageQueries(database.dataSource()).byRequestId(id).orElseThrow(() -> new AssertionError("no usage for " + id));
     }
 
     @Test
@@ -156,12 +156,12 @@ class MeteringThroughGatewayTest {
 
     @Test
     void unauthenticatedAndInvalidRequestsLeaveNoUsage() throws Exception {
-        assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
-        var q = new UsageQueries(runtime.database().dataSource());
+        assertThat(metering.writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
+        var q = new UsageQueries(database.dataSource());
         long before = q.total(UsageQueries.Filter.all()).requests();
         Http.post(Http.gateway() + "/v1/chat/completions", "gw-nope", "{}");
         Http.post(Http.gateway() + "/v1/chat/completions", key, "{\"model\":\"gpt-test\"}");
-        assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
+        assertThat(metering.writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
         assertThat(q.total(UsageQueries.Filter.all()).requests()).isEqualTo(before);
     }
 }

@@ -2,7 +2,6 @@ package dev.llmgateway.gateway.metering;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.testing.Http;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -28,21 +27,21 @@ class ServeUnmeteredOptionTest {
                     "gateway.on-journal-failure", "serve-unmetered");
         }
     }
-
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.db.Database database;
+    @Inject dev.llmgateway.gateway.metering.Metering metering;
 
     @Test
     void aFullJournalServesAnswersUnmeteredAndCountsEachOne() throws Exception {
         String key = Http.newKey("unmetered-team");
-        try (Connection blocker = runtime.database().dataSource().getConnection(); Statement s = blocker.createStatement()) {
+        try (Connection blocker = database.dataSource().getConnection(); Statement s = blocker.createStatement()) {
             blocker.setAutoCommit(false);
             s.execute("LOCK TABLE usage_request_ids, usage_events IN ACCESS EXCLUSIVE MODE");
             for (int i = 0; i < 120; i++) {
                 HttpResponse<String> r = Http.post(Http.gateway() + "/v1/chat/completions", key, JournalFailClosedTest.CHAT);
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
             }
-            assertThat(runtime.metering().journalFull()).isTrue();
-            long unmetered = runtime.metering().unmeteredAnswers();
+            assertThat(metering.journalFull()).isTrue();
+            long unmetered = metering.unmeteredAnswers();
             assertThat(unmetered).isPositive();
             HttpResponse<String> ready = Http.get(Http.gateway() + "/q/health/ready", dev.llmgateway.gateway.testing.GatewayTestResource.ADMIN_KEY);
             assertThat(ready.statusCode()).as("serving unmetered keeps the replica in rotation").isEqualTo(200);
@@ -54,7 +53,7 @@ class ServeUnmeteredOptionTest {
             blocker.rollback();
         }
         JournalFailClosedTest.awaitAnswer(key);
-        assertThat(runtime.metering().writer().awaitDrained(java.time.Duration.ofSeconds(20))).isTrue();
-        assertThat(runtime.metering().journalFull()).isFalse();
+        assertThat(metering.writer().awaitDrained(java.time.Duration.ofSeconds(20))).isTrue();
+        assertThat(metering.journalFull()).isFalse();
     }
 }

@@ -3,7 +3,6 @@ package dev.llmgateway.gateway.migration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.testing.GatewayTestResource;
 import dev.llmgateway.gateway.testing.Http;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -28,7 +27,10 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(GatewayTestResource.class)
 class AutomaticMigrationTest {
     private static final String ADMIN = GatewayTestResource.ADMIN_KEY;
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.db.Database database;
+    @Inject dev.llmgateway.gateway.runtime.RuntimeSnapshots snapshots;
+    @Inject dev.llmgateway.gateway.metering.Metering metering;
+    @Inject dev.llmgateway.metering.ShadowStore shadows;
 
     private static JsonNode migration(String route) {
         return Http.json(Http.get(Http.gateway() + "/admin/migrations/" + route, ADMIN).body());
@@ -54,13 +56,13 @@ class AutomaticMigrationTest {
         Instant since = Instant.parse(m.path("since").asText());
 
         // A second replica on the same database finds the stored start and keeps it.
-        Migrations replica = new Migrations(runtime.config(), runtime.database().dataSource(), runtime.shadows(), Clock.systemUTC());
+        Migrations replica = new Migrations(snapshots.current().config(), database.dataSource(), shadows, Clock.systemUTC());
         assertThat(replica.state("migrate-start").since()).isEqualTo(since);
         assertThat(replica.history("migrate-start")).hasSize(1);
 
         String key = Http.newKey("start-team");
         for (int u = 0; u < 10; u++) ask(key, "migrate-start", "start-user-" + u);
-        assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
+        assertThat(metering.writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
         JsonNode traffic = migration("migrate-start").path("evidence").path("traffic");
         assertThat(traffic.path("open").path("requests").asLong() + traffic.path("closed").path("requests").asLong()).isEqualTo(10);
         assertThat(migration("migrate-start").path("since").asText()).isEqualTo(m.path("since").asText());
@@ -155,7 +157,7 @@ class AutomaticMigrationTest {
             assertThat(m.path("status").asText()).as(route + " " + m).isEqualTo("active");
             List<Served> batch = new ArrayList<>();
             for (int i = 0; i < 10; i++, user++) batch.add(ask(key, route, route + "-user-" + user));
-            assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
+            assertThat(metering.writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
             for (int i = 0; i < batch.size(); i++) {
                 Served s = batch.get(i);
                 HttpResponse<String> f = Http.post(Http.gateway() + "/v1/feedback", key,

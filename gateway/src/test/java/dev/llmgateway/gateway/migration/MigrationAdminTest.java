@@ -3,7 +3,6 @@ package dev.llmgateway.gateway.migration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.testing.GatewayTestResource;
 import dev.llmgateway.gateway.testing.Http;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -20,7 +19,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(GatewayTestResource.class)
 class MigrationAdminTest {
     private static final String ADMIN = GatewayTestResource.ADMIN_KEY;
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.db.Database database;
+    @Inject dev.llmgateway.gateway.runtime.RuntimeSnapshots snapshots;
+    @Inject dev.llmgateway.metering.ShadowStore shadows;
 
     private static JsonNode migration() {
         return Http.json(Http.get(Http.gateway() + "/admin/migrations/migrate-test", ADMIN).body());
@@ -83,7 +84,7 @@ class MigrationAdminTest {
     void stateSurvivesARestartBecauseItLivesInPostgreSQL() {
         act("resume");
         JsonNode before = migration();
-        Migrations fresh = new Migrations(runtime.config(), runtime.database().dataSource(), runtime.shadows(), Clock.systemUTC());
+        Migrations fresh = new Migrations(snapshots.current().config(), database.dataSource(), shadows, Clock.systemUTC());
         var state = fresh.state("migrate-test");
         assertThat(state.stageIndex()).isEqualTo(before.path("stage_index").asInt());
         assertThat(state.status().name().toLowerCase()).isEqualTo(before.path("status").asText());

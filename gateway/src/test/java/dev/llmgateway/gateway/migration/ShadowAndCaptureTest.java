@@ -3,7 +3,6 @@ package dev.llmgateway.gateway.migration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.testing.GatewayTestResource;
 import dev.llmgateway.gateway.testing.Http;
 import dev.llmgateway.metering.ShadowStore;
@@ -21,12 +20,14 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(GatewayTestResource.class)
 class ShadowAndCaptureTest {
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.db.Database database;
+    @Inject dev.llmgateway.gateway.metering.Metering metering;
+    @Inject dev.llmgateway.metering.ShadowStore shadows;
 
     private Optional<ShadowStore.StoredPair> pairOf(String id) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline) {
-            Optional<ShadowStore.StoredPair> p = runtime.shadows().find(id);
+            Optional<ShadowStore.StoredPair> p = shadows.find(id);
             if (p.isPresent()) return p;
             Thread.sleep(50);
         }
@@ -48,8 +49,8 @@ class ShadowAndCaptureTest {
         assertThat(pair.pair().shadowDeployment()).isEqualTo("backup");
         assertThat(Http.upstreamStats("model-b").path("last_body").path("stream").asBoolean()).isFalse();
 
-        assertThat(runtime.metering().writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
-        var shadowUsage = new UsageQueries(runtime.database().dataSource()).byRequestId(id + "-shadow").orElseThrow();
+        assertThat(metering.writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
+        var shadowUsage = new UsageQueries(database.dataSource()).byRequestId(id + "-shadow").orElseThrow();
         assertThat(shadowUsage.shadow()).isTrue();
         assertThat(shadowUsage.deployment()).isEqualTo("backup");
     }
@@ -58,7 +59,7 @@ class ShadowAndCaptureTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         Optional<ShadowStore.StoredPair> p = Optional.empty();
         while (System.nanoTime() < deadline) {
-            p = runtime.shadows().find(id);
+            p = shadows.find(id);
             if (p.isPresent() && p.get().judgement().isPresent()) return p;
             Thread.sleep(50);
         }

@@ -2,7 +2,6 @@ package dev.llmgateway.gateway.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.testing.Http;
 import dev.llmgateway.metering.ShadowJudgement;
 import io.quarkus.test.junit.QuarkusTest;
@@ -23,8 +22,7 @@ import org.junit.jupiter.api.Test;
 class JudgeInjectionTest {
     /** A profile of its own: a fresh gateway (and database), untouched by the edge tests' connection and throttle limits. */
     public static class OwnGateway implements io.quarkus.test.junit.QuarkusTestProfile {}
-
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.metering.ShadowStore shadows;
 
     @Test
     void anAnswerClaimingToBeBetterDoesNotFlipTheVerdict() throws Exception {
@@ -51,7 +49,7 @@ class JudgeInjectionTest {
     private ShadowJudgement judgement(String id) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline) {
-            var p = runtime.shadows().find(id);
+            var p = shadows.find(id);
             if (p.isPresent() && p.get().judgement().isPresent()) return p.get().judgement().get();
             Thread.sleep(50);
         }

@@ -2,7 +2,6 @@ package dev.llmgateway.gateway.webhooks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.llmgateway.gateway.GatewayRuntime;
 import dev.llmgateway.gateway.testing.GatewayTestResource;
 import dev.llmgateway.gateway.testing.Http;
 import dev.llmgateway.metering.WebhookDeliveryStore;
@@ -30,8 +29,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(GatewayTestResource.class)
 class WebhookSenderTest {
     private static final String SECRET = "whsec-test-0123456789abcdef";
-
-    @Inject GatewayRuntime runtime;
+    @Inject dev.llmgateway.gateway.db.Database database;
     @Inject Vertx vertx;
 
     /** One received request. */
@@ -54,7 +52,7 @@ class WebhookSenderTest {
 
     private WebhookSender sender(HttpServer server, int attempts) {
         return new WebhookSender(vertx, "http://127.0.0.1:" + server.actualPort() + "/hook?token=abc", SECRET,
-                new WebhookDeliveryStore(runtime.database().dataSource()), Executors.newVirtualThreadPerTaskExecutor(),
+                new WebhookDeliveryStore(database.dataSource()), Executors.newVirtualThreadPerTaskExecutor(),
                 new WebhookSender.Policy(Duration.ofMillis(500), attempts, Duration.ofMillis(100), Duration.ofMillis(400)));
     }
 

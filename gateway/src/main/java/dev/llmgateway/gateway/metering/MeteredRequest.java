@@ -1,0 +1,17 @@
+package dev.llmgateway.gateway.metering;
+
+import dev.llmgateway.gateway.config.GatewayConfig.Deployment;
+import dev.llmgateway.gateway.providers.Usage;
+import java.time.Instant;
+
+/**
+ * What metering needs to know of one request, as a value: who asked, which route and deployment, what it consumed and
+ * how long it took. The pipeline builds it (MeterStage.metered); metering never sees the pipeline's exchange.
+ *
+ * @param endUser the client's {@code user} field, or null
+ * @param stage the migration stage that routed it, or null
+ * @param ttftMs time to the first byte, or -1 when none was written
+ */
+public record MeteredRequest(String requestId, Instant receivedAt, String teamId, String keyId, String endUser,
+                             String route, String policy, String stage, Deployment deployment, Usage usage,
+                             long elapsedMs, long ttftMs, boolean streamed) {}
