@@ -212,7 +212,7 @@ public final class AnthropicBackend implements ModelBackend {
     private MultiMap headers(ApiKeys.Key key) {
         MultiMap h = MultiMap.caseInsensitiveMultiMap();
         h.set("content-type", "application/json");
-        h.set("anthropic-version", provider.anthropicVersion());
+        h.set("anthropic-version", provider.options(AnthropicOptions.class).version());
         key.secret().ifPresent(k -> h.set("x-api-key", k));
         provider.headers().forEach(h::set);
         return h;
