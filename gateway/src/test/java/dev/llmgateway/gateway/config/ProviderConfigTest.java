@@ -44,6 +44,34 @@ class ProviderConfigTest {
     }
 
     @Test
+    void anthropicVersionIsAnthropicsOwnOption() {
+        assertThat(provider("type: anthropic").options(AnthropicOptions.class).version()).isEqualTo("2023-06-01");
+        assertThat(provider("type: anthropic\nanthropic_version: 2024-01-01").options(AnthropicOptions.class).version()).isEqualTo("2024-01-01");
+        assertThat(provider("type: openai").options()).isEqualTo(GatewayConfig.ProviderOptions.NONE);
+        assertThatThrownBy(() -> provider("type: gemini\nanthropic_version: 2023-06-01"))
+                .hasMessageContaining("gateway.yaml: providers.p.anthropic_version: only an anthropic provider has anthropic_version");
+        assertThatThrownBy(() -> provider("type: anthropic").options(AzureOptions.class)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void typeNamesAndUnknownKeysComeFromTheRegistry() {
+        assertThatThrownBy(() -> provider("type: bedrock")).hasMessageContaining(
+                "gateway.yaml: providers.p.type: unknown value 'bedrock' (expected one of openai, openai-compatible, anthropic, azure-openai, gemini, embedded)");
+        assertThatThrownBy(() -> provider("type: anthropic\nanthropic_versoin: x"))
+                .hasMessageContaining("providers.p.anthropic_versoin: unknown key (expected one of anthropic_version, api_key, api_keys, base_url");
+        assertThatThrownBy(() -> provider("type: openai-compatible")).hasMessageContaining("providers.p.base_url: is required for type openai-compatible");
+        assertThat(provider("type: anthropic").baseUrl().orElseThrow()).hasToString("https://api.anthropic.com");
+        assertThat(provider("type: openai").baseUrl().orElseThrow()).hasToString("https://api.openai.com/v1");
+    }
+
+    @Test
+    void eachTypeDefaultsItsOwnImageTokenCost() {
+        Map<String, Integer> expected = Map.of("type: openai", 1445, "type: anthropic", 1600, "type: gemini", 1548,
+                "type: azure-openai\nbase_url: https://r.openai.azure.com", 1445);
+        expected.forEach((block, tokens) -> assertThat(parse(block, Map.of()).deployments().get("d").maxImageTokens()).as(block).isEqualTo(tokens));
+    }
+
+    @Test
     void geminiDefaultsToGooglesEndpoint() {
         Provider p = provider("type: gemini\napi_key: g");
         assertThat(p.type()).isEqualTo("gemini");
