@@ -13,7 +13,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -61,7 +60,7 @@ public class ConfigResource {
         m.put("source", c.source());
         Map<String, Object> providers = new LinkedHashMap<>();
         c.providers().values().stream().sorted(java.util.Comparator.comparing(GatewayConfig.Provider::name)).forEach(p ->
-                providers.put(p.name(), Map.of("type", p.type().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                providers.put(p.name(), Map.of("type", p.type(),
                         "base_url", redact.apply(p.baseUrl().map(Object::toString).orElse("")), "api_key_set", p.apiKey().isPresent())));
         m.put("providers", providers);
         m.put("deployments", c.deployments().keySet().stream().sorted().toList());

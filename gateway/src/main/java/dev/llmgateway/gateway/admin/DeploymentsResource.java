@@ -41,7 +41,7 @@ public class DeploymentsResource {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", d.name());
             m.put("provider", d.provider());
-            m.put("provider_type", snapshot.config().providers().get(d.provider()).type().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+            m.put("provider_type", snapshot.config().providers().get(d.provider()).type());
             m.put("model", d.model());
             m.put("class", d.deploymentClass().name().toLowerCase(Locale.ROOT));
             m.put("prices_usd_per_1m", Map.of("input", d.prices().inputPerMillionUsd().toPlainString(),

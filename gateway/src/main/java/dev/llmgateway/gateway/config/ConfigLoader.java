@@ -9,8 +9,9 @@ import dev.llmgateway.gateway.config.GatewayConfig.DeploymentClass;
 import dev.llmgateway.gateway.config.GatewayConfig.EngineModel;
 import dev.llmgateway.gateway.config.GatewayConfig.Prices;
 import dev.llmgateway.gateway.config.GatewayConfig.Provider;
-import dev.llmgateway.gateway.config.GatewayConfig.ProviderType;
 import dev.llmgateway.gateway.config.GatewayConfig.Resilience;
+import dev.llmgateway.gateway.providers.ProviderFactories;
+import dev.llmgateway.gateway.providers.ProviderFactory;
 import dev.llmgateway.routing.BudgetDowngrade;
 import dev.llmgateway.routing.Policy;
 import dev.llmgateway.routing.PromotionRule;
@@ -38,10 +39,6 @@ import java.util.regex.Pattern;
 /** Reads gateway.yaml once, validates every reference, and fails with {@code file: path: reason}. */
 public final class ConfigLoader {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}");
-    private static final Map<String, ProviderType> PROVIDER_TYPES = orderedMap(
-            "openai", ProviderType.OPENAI, "openai-compatible", ProviderType.OPENAI_COMPATIBLE,
-            "anthropic", ProviderType.ANTHROPIC, "azure-openai", ProviderType.AZURE_OPENAI, "gemini", ProviderType.GEMINI,
-            "embedded", ProviderType.EMBEDDED);
     private static final Map<String, DeploymentClass> CLASSES = orderedMap("closed", DeploymentClass.CLOSED, "open", DeploymentClass.OPEN);
     private static final Set<String> CAPABILITIES = Set.of("tools", "json_mode", "vision", "streaming", "embeddings");
 
@@ -170,47 +167,38 @@ public final class ConfigLoader {
         return name;
     }
 
+    /** The keys every provider block may have; each type's factory adds its own ({@link ProviderFactory#optionKeys()}). */
+    private static final Set<String> PROVIDER_KEYS = Set.of("type", "base_url", "api_key", "api_keys", "headers", "max_connections",
+            "max_waiting", "http2");
+
     private static Provider provider(String name, ConfigNode n) {
-        n.allowOnly(Set.of("type", "base_url", "api_key", "api_keys", "api_version", "headers", "max_connections", "max_waiting", "http2", "anthropic_version"));
-        ProviderType type = n.get("type").oneOf(ProviderType.class, PROVIDER_TYPES);
-        Optional<URI> baseUrl = n.get("base_url").isMissing() ? Optional.empty() : Optional.of(n.get("base_url").uri());
-        baseUrl = switch (type) {
-            case OPENAI -> Optional.of(baseUrl.orElse(URI.create("https://api.openai.com/v1")));
-            case ANTHROPIC -> Optional.of(baseUrl.orElse(URI.create("https://api.anthropic.com")));
-            case GEMINI -> Optional.of(baseUrl.orElse(URI.create("https://generativelanguage.googleapis.com/v1beta")));
-            case OPENAI_COMPATIBLE, AZURE_OPENAI -> {
-                if (baseUrl.isEmpty()) {
-                    throw n.get("base_url").error("is required for type " + (type == ProviderType.AZURE_OPENAI
-                            ? "azure-openai (your resource's endpoint, e.g. https://my-resource.openai.azure.com)" : "openai-compatible"));
-                }
-                yield baseUrl;
-            }
-            case EMBEDDED -> {
-                if (baseUrl.isPresent()) throw n.get("base_url").error("an embedded provider has no URL");
-                yield baseUrl;
-            }
-        };
+        ConfigNode typeNode = n.get("type");
+        String type = typeNode.string().trim();
+        ProviderFactory factory = ProviderFactories.forType(type).orElseThrow(() -> typeNode.error(
+                "unknown value '" + type + "' (expected one of " + String.join(", ", ProviderFactories.types()) + ")"));
+        Set<String> own = new java.util.HashSet<>(PROVIDER_KEYS);
+        own.addAll(factory.optionKeys());
+        for (String key : n.entries().keySet()) {
+            if (own.contains(key)) continue;
+            // A key of another type (api_version on an openai provider) says whose it is; anything else is a typo.
+            ProviderFactories.all().stream().filter(f -> f.optionKeys().contains(key)).findFirst().ifPresent(f -> {
+                String owner = f.types().getFirst();
+                throw n.get(key).error("only " + ("aeiou".indexOf(owner.charAt(0)) >= 0 ? "an " : "a ") + owner + " provider has " + key);
+            });
+        }
+        n.allowOnly(own);
+        Optional<URI> baseUrl = factory.baseUrl(type, n.get("base_url"));
         if (n.get("http2").bool(false) && !baseUrl.map(u -> "https".equals(u.getScheme())).orElse(false)) {
             throw n.get("http2").error("needs an https base_url (HTTP/2 is negotiated by ALPN during the TLS handshake)");
         }
         Map<String, String> headers = new TreeMap<>();
         n.get("headers").entries().forEach((k, v) -> headers.put(k, v.string()));
         List<String> keys = apiKeys(n);
-        String apiVersion = "";
-        if (type == ProviderType.AZURE_OPENAI) {
-            apiVersion = n.get("api_version").string(DEFAULT_AZURE_API_VERSION);
-            if (!API_VERSION.matcher(apiVersion).matches()) throw n.get("api_version").error("expected an API version such as " + DEFAULT_AZURE_API_VERSION);
-        } else if (!n.get("api_version").isMissing()) {
-            throw n.get("api_version").error("only an azure-openai provider has an api_version");
-        }
         return new Provider(name, type, baseUrl, keys.stream().findFirst(), Map.copyOf(headers),
                 n.get("max_connections").integer(Provider.DEFAULT_MAX_CONNECTIONS, 1, 100_000),
                 n.get("max_waiting").integer(Provider.DEFAULT_MAX_WAITING, 0, 1_000_000), n.get("http2").bool(false),
-                n.get("anthropic_version").string("2023-06-01"), keys, apiVersion);
+                keys, factory.options(type, n));
     }
-
-    static final String DEFAULT_AZURE_API_VERSION = "2024-10-21";
-    private static final Pattern API_VERSION = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?");
 
     /** {@code api_key} and/or {@code api_keys}: blank entries (an unset environment variable) are dropped, duplicates refused. */
     private static List<String> apiKeys(ConfigNode n) {
@@ -265,17 +253,18 @@ public final class ConfigLoader {
         }
         Optional<EngineModel> engine = Optional.empty();
         ConfigNode e = n.get("engine");
-        if (provider.type() == ProviderType.EMBEDDED) {
+        ProviderFactory factory = ProviderFactories.of(provider);
+        if (factory.embeddedEngine()) {
             if (e.isMissing()) throw e.error("is required for a deployment of an embedded provider (engine.path or engine.huggingface)");
             engine = Optional.of(engineModel(e, baseDir));
         } else if (!e.isMissing()) {
             throw e.error("only deployments of an embedded provider have an engine block");
         }
-        String model = provider.type() == ProviderType.EMBEDDED ? n.get("model").string(name) : n.get("model").string();
+        String model = factory.embeddedEngine() ? n.get("model").string(name) : n.get("model").string();
         return new Deployment(name, providerName, model, n.get("class").oneOf(DeploymentClass.class, CLASSES), prices,
                 listPrices, markupBp, n.get("context_window").integer(128_000, 1, 100_000_000), n.get("license").optString(), Set.copyOf(caps),
                 Map.copyOf(quality), resilience, engine,
-                n.get("max_image_tokens").integer(Deployment.defaultMaxImageTokens(provider.type()), 0, 10_000_000));
+                n.get("max_image_tokens").integer(factory.defaultMaxImageTokens(), 0, 10_000_000));
     }
 
     private static final Pattern HF_REPO = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}");

@@ -17,9 +17,10 @@ import java.util.regex.Pattern;
 
 /**
  * A YAML node that knows its path ({@code routes.chat.fallbacks[1]}), so every validation error names where it is.
- * Scalars get {@code ${ENV_VAR}} / {@code ${ENV_VAR:-default}} substitution.
+ * Scalars get {@code ${ENV_VAR}} / {@code ${ENV_VAR:-default}} substitution. Public so that each provider's factory
+ * reads its own options of a {@code providers.<name>} block with the same errors (see {@code ProviderFactory}).
  */
-final class ConfigNode {
+public final class ConfigNode {
     private static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
 
     private final String file;
@@ -34,21 +35,21 @@ final class ConfigNode {
         this.env = env;
     }
 
-    String path() { return path; }
+    public String path() { return path; }
 
-    boolean isMissing() { return node == null || node.isMissingNode() || node.isNull(); }
+    public boolean isMissing() { return node == null || node.isMissingNode() || node.isNull(); }
 
-    ConfigException error(String reason) {
+    public ConfigException error(String reason) {
         return new ConfigException(file + ": " + (path.isEmpty() ? "(root)" : path) + ": " + reason);
     }
 
-    ConfigNode get(String key) {
+    public ConfigNode get(String key) {
         if (!isMissing() && !node.isObject()) throw error("expected a mapping");
         return new ConfigNode(file, path.isEmpty() ? key : path + "." + key, isMissing() ? null : node.get(key), env);
     }
 
     /** Fails on keys this version does not know: a typo must not be silently ignored. */
-    ConfigNode allowOnly(Set<String> keys) {
+    public ConfigNode allowOnly(Set<String> keys) {
         if (isMissing()) return this;
         if (!node.isObject()) throw error("expected a mapping");
         node.fieldNames().forEachRemaining(k -> {
@@ -57,7 +58,7 @@ final class ConfigNode {
         return this;
     }
 
-    Map<String, ConfigNode> entries() {
+    public Map<String, ConfigNode> entries() {
         Map<String, ConfigNode> out = new LinkedHashMap<>();
         if (isMissing()) return out;
         if (!node.isObject()) throw error("expected a mapping");
@@ -65,7 +66,7 @@ final class ConfigNode {
         return out;
     }
 
-    List<ConfigNode> items() {
+    public List<ConfigNode> items() {
         List<ConfigNode> out = new ArrayList<>();
         if (isMissing()) return out;
         if (!node.isArray()) throw error("expected a list");
@@ -73,17 +74,17 @@ final class ConfigNode {
         return out;
     }
 
-    String string() {
+    public String string() {
         if (isMissing()) throw error("is required");
         if (!node.isValueNode()) throw error("expected a string");
         return substitute(node.asText());
     }
 
-    Optional<String> optString() { return isMissing() ? Optional.empty() : Optional.of(string()); }
+    public Optional<String> optString() { return isMissing() ? Optional.empty() : Optional.of(string()); }
 
-    String string(String defaultValue) { return optString().orElse(defaultValue); }
+    public String string(String defaultValue) { return optString().orElse(defaultValue); }
 
-    int integer(int defaultValue, int min, int max) {
+    public int integer(int defaultValue, int min, int max) {
         if (isMissing()) return defaultValue;
         long v;
         try {
@@ -95,7 +96,7 @@ final class ConfigNode {
         return (int) v;
     }
 
-    double ratio(double defaultValue) {
+    public double ratio(double defaultValue) {
         if (isMissing()) return defaultValue;
         double v;
         try {
@@ -107,7 +108,7 @@ final class ConfigNode {
         return v;
     }
 
-    boolean bool(boolean defaultValue) {
+    public boolean bool(boolean defaultValue) {
         if (isMissing()) return defaultValue;
         return switch (string().trim()) {
             case "true" -> true;
@@ -117,7 +118,7 @@ final class ConfigNode {
     }
 
     /** A non-negative decimal, parsed exactly (prices are money). */
-    BigDecimal decimal(BigDecimal defaultValue) {
+    public BigDecimal decimal(BigDecimal defaultValue) {
         if (isMissing()) return defaultValue;
         BigDecimal v;
         try {
@@ -130,7 +131,7 @@ final class ConfigNode {
     }
 
     /** Durations as {@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h} or ISO-8601 ({@code PT30S}). */
-    Duration duration(Duration defaultValue) {
+    public Duration duration(Duration defaultValue) {
         if (isMissing()) return defaultValue;
         String s = string().trim();
         try {
@@ -149,7 +150,7 @@ final class ConfigNode {
         }
     }
 
-    URI uri() {
+    public URI uri() {
         String s = string().trim();
         try {
             URI u = URI.create(s);
@@ -162,7 +163,7 @@ final class ConfigNode {
         }
     }
 
-    <E extends Enum<E>> E oneOf(Class<E> type, Map<String, E> names) {
+    public <E extends Enum<E>> E oneOf(Class<E> type, Map<String, E> names) {
         String s = string().trim();
         E e = names.get(s);
         if (e == null) throw error("unknown value '" + s + "' (expected one of " + String.join(", ", names.keySet()) + ")");

@@ -35,18 +35,27 @@ public record GatewayConfig(String source, Map<String, Provider> providers, Map<
                 deployments.values().stream().map(Deployment::forRouting).toList(), List.copyOf(routes.values()));
     }
 
-    /** Who answers: a hosted API, a self-hosted OpenAI-compatible server, or the embedded engine. */
-    public enum ProviderType { OPENAI, OPENAI_COMPATIBLE, ANTHROPIC, AZURE_OPENAI, GEMINI, EMBEDDED }
+    /**
+     * The options of one provider type that the others do not have (Anthropic's {@code anthropic_version}, Azure's
+     * {@code api_version}): each type's factory parses them and reads them back; {@link #NONE} for types without any.
+     */
+    public interface ProviderOptions {
+        ProviderOptions NONE = new None();
+
+        /** No options of its own. */
+        record None() implements ProviderOptions {}
+    }
 
     /**
-     * A provider: where and how to reach it. {@code apiKeys} are secrets (the first is also {@code apiKey}): never log or
-     * return them. {@code apiVersion} is Azure OpenAI's {@code api-version} query parameter (empty for other types).
+     * A provider: where and how to reach it. {@code type} is its {@code type:} name in gateway.yaml ({@code openai},
+     * {@code anthropic}, ...), the key of its factory in {@code ProviderFactories}; {@code options} are that type's own
+     * settings. {@code apiKeys} are secrets (the first is also {@code apiKey}): never log or return them.
      * {@code maxConnections} and {@code maxWaiting} bound the provider's connection pool and the requests queued for it;
      * {@code http2} offers HTTP/2 by ALPN on TLS connections.
      */
-    public record Provider(String name, ProviderType type, Optional<URI> baseUrl, Optional<String> apiKey,
-                           Map<String, String> headers, int maxConnections, int maxWaiting, boolean http2, String anthropicVersion,
-                           List<String> apiKeys, String apiVersion) {
+    public record Provider(String name, String type, Optional<URI> baseUrl, Optional<String> apiKey,
+                           Map<String, String> headers, int maxConnections, int maxWaiting, boolean http2,
+                           List<String> apiKeys, ProviderOptions options) {
         /** Sized for LLM latencies: at 5 s per call, 4,096 connections carry ~800 req/s to one provider. */
         public static final int DEFAULT_MAX_CONNECTIONS = 4096;
         public static final int DEFAULT_MAX_WAITING = 10_000;
@@ -54,25 +63,22 @@ public record GatewayConfig(String source, Map<String, Provider> providers, Map<
         public Provider {
             apiKeys = List.copyOf(apiKeys);
             if (!apiKey.equals(apiKeys.stream().findFirst())) throw new IllegalArgumentException("apiKey must be the first of apiKeys");
+            java.util.Objects.requireNonNull(options, "options");
         }
 
-        /** One key or none, with pool limits. */
-        public Provider(String name, ProviderType type, Optional<URI> baseUrl, Optional<String> apiKey,
-                        Map<String, String> headers, int maxConnections, int maxWaiting, boolean http2, String anthropicVersion) {
-            this(name, type, baseUrl, apiKey, headers, maxConnections, maxWaiting, http2, anthropicVersion,
-                    apiKey.map(List::of).orElse(List.of()), "");
+        /** One key or none, with pool limits, no options of its own. */
+        public Provider(String name, String type, Optional<URI> baseUrl, Optional<String> apiKey,
+                        Map<String, String> headers, int maxConnections, int maxWaiting, boolean http2) {
+            this(name, type, baseUrl, apiKey, headers, maxConnections, maxWaiting, http2, apiKey.map(List::of).orElse(List.of()),
+                    ProviderOptions.NONE);
         }
 
-        /** Several keys, default queue, no HTTP/2. */
-        public Provider(String name, ProviderType type, Optional<URI> baseUrl, Optional<String> apiKey,
-                        Map<String, String> headers, int maxConnections, String anthropicVersion, List<String> apiKeys, String apiVersion) {
-            this(name, type, baseUrl, apiKey, headers, maxConnections, DEFAULT_MAX_WAITING, false, anthropicVersion, apiKeys, apiVersion);
-        }
-
-        /** The historical shape: one key or none. */
-        public Provider(String name, ProviderType type, Optional<URI> baseUrl, Optional<String> apiKey,
-                        Map<String, String> headers, int maxConnections, String anthropicVersion) {
-            this(name, type, baseUrl, apiKey, headers, maxConnections, anthropicVersion, apiKey.map(List::of).orElse(List.of()), "");
+        /** This provider's options as its type's record; fails if the provider is of another type. */
+        public <T extends ProviderOptions> T options(Class<T> kind) {
+            if (!kind.isInstance(options)) {
+                throw new IllegalStateException("provider '" + name + "' of type " + type + " has no " + kind.getSimpleName());
+            }
+            return kind.cast(options);
         }
 
         @Override
@@ -135,26 +141,13 @@ public record GatewayConfig(String source, Map<String, Provider> providers, Map<
         public record HuggingFace(String repo, String file, String revision, String sha256) {}
     }
 
-    /** A concrete model at a provider, with its prices and limits. */
+    /**
+     * A concrete model at a provider, with its prices and limits. {@code maxImageTokens} (what one image part may cost
+     * in prompt tokens) defaults to the provider type's own figure ({@code ProviderFactory.defaultMaxImageTokens}).
+     */
     public record Deployment(String name, String provider, String model, DeploymentClass deploymentClass, Prices prices,
                              Optional<Prices> listPrices, java.util.OptionalInt markupBp, int contextWindow, Optional<String> license, Set<String> capabilities,
                              Map<String, Double> quality, Resilience resilience, Optional<EngineModel> engine, int maxImageTokens) {
-
-        /**
-         * What one image part may cost in prompt tokens at this provider, by its documentation: OpenAI's high-detail
-         * worst case for the GPT-4o / GPT-4.1 family (an image scaled to 768 x 2048: 85 + 8 tiles x 170 = 1445 tokens);
-         * Anthropic's (images are scaled to at most about 1.15 megapixels: about 1600 tokens); the embedded engine reads
-         * text only. Models that count images differently (gpt-4o-mini: up to 48169) set {@code max_image_tokens}.
-         */
-        public static int defaultMaxImageTokens(ProviderType type) {
-            return switch (type) {
-                case OPENAI, OPENAI_COMPATIBLE, AZURE_OPENAI -> 1445;
-                case ANTHROPIC -> 1600;
-                // Gemini bills 258 tokens per 768 x 768 tile; six tiles cover a 1536 x 2304 image. Larger: set max_image_tokens.
-                case GEMINI -> 1548;
-                case EMBEDDED -> 0;
-            };
-        }
 
         /** The routing library's record of this deployment; no declared capabilities means "not declared: assume all". */
         public dev.llmgateway.routing.Deployment forRouting() {

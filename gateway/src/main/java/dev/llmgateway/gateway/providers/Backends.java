@@ -29,9 +29,8 @@ public final class Backends implements AutoCloseable {
     }
 
     private ModelBackend create(Vertx vertx, GatewayConfig config, Provider p, Function<Provider, ModelBackend> embedded) {
-        if (p.type() == GatewayConfig.ProviderType.EMBEDDED) return embedded.apply(p);
-        ProviderFactories.Factory factory = ProviderFactories.forType(p.type())
-                .orElseThrow(() -> new IllegalStateException("no adapter registered for provider type " + p.type()));
+        ProviderFactory factory = ProviderFactories.of(p);
+        if (factory.embeddedEngine()) return embedded.apply(p);
         return factory.create(p, http(vertx, config, p), new ApiKeys(p.name(), p.apiKeys()));
     }
 

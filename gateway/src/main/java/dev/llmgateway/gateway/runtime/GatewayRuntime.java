@@ -135,7 +135,7 @@ public class GatewayRuntime {
         config.datasets().forEach(datasets::define);
         migrations = new Migrations(config, database.dataSource(), shadows, Clock.systemUTC());
         // Embedded models start before the metrics that watch them (their backends are built with the first snapshot).
-        if (config.providers().values().stream().anyMatch(p -> p.type() == GatewayConfig.ProviderType.EMBEDDED)) startEngine(config);
+        if (config.providers().values().stream().anyMatch(p -> dev.llmgateway.gateway.providers.ProviderFactories.of(p).embeddedEngine())) startEngine(config);
         GatewayMetrics metrics = new GatewayMetrics(registry, () -> snapshots.current().breakers(), metering,
                 config.deployments().keySet(), Optional.ofNullable(engine), ledger::deadLettered);
 

@@ -35,7 +35,8 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * The contract every HTTP provider adapter keeps, run against a loopback fake speaking that provider's wire format:
  * upstream status -> gateway error (and the client's status), text and tool calls answered whole and streamed, usage
- * equal to what the fake billed, a mid-stream error and a broken stream, and several keys with per-key cooldown.
+ * equal to what the fake billed, a mid-stream error, a malformed event and a broken stream, and several keys with
+ * per-key cooldown.
  * One subclass per provider type supplies the provider's gateway.yaml block and its wire-level expectations.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -200,6 +201,17 @@ public abstract class ProviderContractTest {
             assertThat(u.message()).contains("mid-stream").contains("injected mid-stream error");
         });
         assertThat(s.usageSoFar().promptTokens()).as("what was consumed is still metered").isGreaterThan(0);
+    }
+
+    @Test
+    void malformedEventMidStreamIsAnUnavailableUpstreamAfterTheFirstChunks() {
+        script("malformed");
+        UpstreamStream s = await(backend().stream(call(plain(true))));
+        List<Buffer> chunks = new ArrayList<>();
+        GatewayError e = failure(s.start(chunks::add));
+        assertThat(e).isInstanceOfSatisfying(GatewayError.UpstreamUnavailable.class,
+                u -> assertThat(u.message()).contains("malformed stream event"));
+        assertThat(chunks).as("what came before the bad event was delivered").isNotEmpty();
     }
 
     @Test

@@ -3,7 +3,6 @@ package dev.llmgateway.gateway.providers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmgateway.gateway.config.GatewayConfig.Provider;
-import dev.llmgateway.gateway.config.GatewayConfig.ProviderType;
 import dev.llmgateway.gateway.config.GatewayConfig.Resilience;
 import dev.llmgateway.gateway.errors.GatewayError;
 import io.vertx.core.Future;
@@ -72,8 +71,8 @@ class UpstreamPoolTest {
     }
 
     private static Provider provider(String url, boolean http2, int maxConnections) {
-        return new Provider("p", ProviderType.OPENAI_COMPATIBLE, Optional.of(URI.create(url)), Optional.empty(), Map.of(),
-                maxConnections, 100, http2, "2023-06-01");
+        return new Provider("p", "openai-compatible", Optional.of(URI.create(url)), Optional.empty(), Map.of(),
+                maxConnections, 100, http2);
     }
 
     private static UpstreamHttp client(Provider p) {

@@ -1,19 +1,16 @@
 package dev.llmgateway.gateway.providers.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmgateway.gateway.api.ChatRequest;
-import dev.llmgateway.gateway.errors.GatewayError;
+import dev.llmgateway.gateway.providers.ChatTurns;
 import dev.llmgateway.gateway.providers.Usage;
-import java.io.IOException;
 
 /** Translates OpenAI chat requests to Anthropic's Messages API and Anthropic's answers back. */
 final class AnthropicMapper {
     static final int DEFAULT_MAX_TOKENS = 4096;
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
     private AnthropicMapper() {}
@@ -23,29 +20,25 @@ final class AnthropicMapper {
         ObjectNode out = F.objectNode();
         out.put("model", upstreamModel);
         out.put("max_tokens", chat.maxTokens().orElse(DEFAULT_MAX_TOKENS));
-        StringBuilder system = new StringBuilder();
         ArrayNode messages = out.putArray("messages");
-        for (JsonNode m : chat.messages()) {
-            String role = m.path("role").asText();
-            switch (role) {
-                case "system", "developer" -> {
-                    if (!system.isEmpty()) system.append("\n\n");
-                    system.append(ChatRequest.textOf(m.get("content")));
-                }
-                case "user" -> append(messages, "user", userBlocks(m.get("content")));
-                case "assistant" -> append(messages, "assistant", assistantBlocks(m));
-                case "tool", "function" -> {
-                    ObjectNode result = F.objectNode();
-                    result.put("type", "tool_result");
-                    result.put("tool_use_id", m.path("tool_call_id").asText(m.path("name").asText()));
-                    result.put("content", ChatRequest.textOf(m.get("content")));
-                    ArrayNode blocks = F.arrayNode();
-                    blocks.add(result);
-                    append(messages, "user", blocks);
-                }
-                default -> throw new IllegalStateException("validated role " + role);
+        StringBuilder system = ChatTurns.walk(chat, new ChatTurns.Visitor() {
+            @Override
+            public void user(JsonNode content) { ChatTurns.append(messages, "user", "content", userBlocks(content)); }
+
+            @Override
+            public void assistant(JsonNode m) { ChatTurns.append(messages, "assistant", "content", assistantBlocks(m)); }
+
+            @Override
+            public void tool(JsonNode m) {
+                ObjectNode result = F.objectNode();
+                result.put("type", "tool_result");
+                result.put("tool_use_id", m.path("tool_call_id").asText(m.path("name").asText()));
+                result.put("content", ChatRequest.textOf(m.get("content")));
+                ArrayNode blocks = F.arrayNode();
+                blocks.add(result);
+                ChatTurns.append(messages, "user", "content", blocks);
             }
-        }
+        });
         if (chat.wantsJson()) {
             if (!system.isEmpty()) system.append("\n\n");
             system.append("Respond with a single valid JSON object and nothing else.");
@@ -90,20 +83,6 @@ final class AnthropicMapper {
         return out;
     }
 
-    /** Anthropic requires alternating roles: consecutive messages of one role are merged into one. */
-    private static void append(ArrayNode messages, String role, ArrayNode blocks) {
-        if (!messages.isEmpty()) {
-            ObjectNode last = (ObjectNode) messages.get(messages.size() - 1);
-            if (last.path("role").asText().equals(role)) {
-                ((ArrayNode) last.get("content")).addAll(blocks);
-                return;
-            }
-        }
-        ObjectNode m = messages.addObject();
-        m.put("role", role);
-        m.set("content", blocks);
-    }
-
     private static ArrayNode userBlocks(JsonNode content) {
         ArrayNode blocks = F.arrayNode();
         if (content.isTextual()) {
@@ -118,17 +97,11 @@ final class AnthropicMapper {
                     ObjectNode img = blocks.addObject();
                     img.put("type", "image");
                     ObjectNode src = img.putObject("source");
-                    if (url.startsWith("data:") && url.contains(";base64,")) {
-                        src.put("type", "base64");
-                        src.put("media_type", url.substring(5, url.indexOf(';')));
-                        src.put("data", url.substring(url.indexOf(";base64,") + 8));
-                    } else {
-                        src.put("type", "url");
-                        src.put("url", url);
-                    }
+                    ChatTurns.inline(url).ifPresentOrElse(
+                            i -> src.put("type", "base64").put("media_type", i.mediaType()).put("data", i.base64()),
+                            () -> src.put("type", "url").put("url", url));
                 }
-                default -> throw new GatewayError.Failure(new GatewayError.BadRequest(
-                        "content part type '" + part.path("type").asText() + "' is not supported by this deployment", "messages"));
+                default -> throw ChatTurns.unsupportedPart(part);
             }
         }
         return blocks;
@@ -143,19 +116,10 @@ final class AnthropicMapper {
             use.put("type", "tool_use");
             use.put("id", call.path("id").asText());
             use.put("name", call.path("function").path("name").asText());
-            use.set("input", parseArguments(call.path("function").path("arguments").asText("{}")));
+            use.set("input", ChatTurns.arguments(call.path("function").path("arguments").asText("{}")));
         }
         if (blocks.isEmpty()) blocks.addObject().put("type", "text").put("text", "");
         return blocks;
-    }
-
-    private static JsonNode parseArguments(String args) {
-        try {
-            JsonNode n = JSON.readTree(args.isBlank() ? "{}" : args);
-            return n.isObject() ? n : F.objectNode();
-        } catch (IOException e) {
-            throw new GatewayError.Failure(new GatewayError.BadRequest("tool call arguments must be a JSON object", "messages"));
-        }
     }
 
     /** An Anthropic Messages response as an OpenAI chat.completion. */

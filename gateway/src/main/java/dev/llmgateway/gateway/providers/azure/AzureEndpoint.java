@@ -15,7 +15,7 @@ final class AzureEndpoint implements OpenAiBackend.Endpoint {
     AzureEndpoint(Provider provider) {
         String base = provider.baseUrl().orElseThrow().toString();
         this.baseUrl = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
-        this.apiVersion = URLEncoder.encode(provider.apiVersion(), StandardCharsets.UTF_8);
+        this.apiVersion = URLEncoder.encode(provider.options(AzureOptions.class).apiVersion(), StandardCharsets.UTF_8);
     }
 
     @Override

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmgateway.gateway.api.ChatRequest;
+import dev.llmgateway.gateway.providers.ChatTurns;
 import dev.llmgateway.gateway.errors.GatewayError;
 import dev.llmgateway.gateway.providers.Usage;
 import java.io.IOException;
@@ -26,50 +27,46 @@ final class GeminiMapper {
     static ObjectNode request(ChatRequest chat) {
         ObjectNode raw = chat.raw();
         ObjectNode out = F.objectNode();
-        StringBuilder system = new StringBuilder();
         ArrayNode contents = out.putArray("contents");
         // Gemini's functionResponse names the function; OpenAI's tool message names only the call id.
         Map<String, String> functionOfCall = new HashMap<>();
-        for (JsonNode m : chat.messages()) {
-            String role = m.path("role").asText();
-            switch (role) {
-                case "system", "developer" -> {
-                    if (!system.isEmpty()) system.append("\n\n");
-                    system.append(ChatRequest.textOf(m.get("content")));
+        StringBuilder system = ChatTurns.walk(chat, new ChatTurns.Visitor() {
+            @Override
+            public void user(JsonNode content) { ChatTurns.append(contents, "user", "parts", userParts(content)); }
+
+            @Override
+            public void assistant(JsonNode m) {
+                ArrayNode parts = F.arrayNode();
+                String text = ChatRequest.textOf(m.get("content"));
+                if (!text.isEmpty()) parts.addObject().put("text", text);
+                for (JsonNode call : m.path("tool_calls")) {
+                    String name = call.path("function").path("name").asText();
+                    String id = call.path("id").asText();
+                    functionOfCall.put(id, name);
+                    ObjectNode part = parts.addObject();
+                    ObjectNode fc = part.putObject("functionCall");
+                    fc.put("name", name);
+                    fc.set("args", ChatTurns.arguments(call.path("function").path("arguments").asText("{}")));
+                    int mark = id.indexOf(SIGNATURE_MARK);
+                    if (mark >= 0) part.put("thoughtSignature", id.substring(mark + SIGNATURE_MARK.length()));
                 }
-                case "user" -> append(contents, "user", userParts(m.get("content")));
-                case "assistant" -> {
-                    ArrayNode parts = F.arrayNode();
-                    String text = ChatRequest.textOf(m.get("content"));
-                    if (!text.isEmpty()) parts.addObject().put("text", text);
-                    for (JsonNode call : m.path("tool_calls")) {
-                        String name = call.path("function").path("name").asText();
-                        String id = call.path("id").asText();
-                        functionOfCall.put(id, name);
-                        ObjectNode part = parts.addObject();
-                        ObjectNode fc = part.putObject("functionCall");
-                        fc.put("name", name);
-                        fc.set("args", arguments(call.path("function").path("arguments").asText("{}")));
-                        int mark = id.indexOf(SIGNATURE_MARK);
-                        if (mark >= 0) part.put("thoughtSignature", id.substring(mark + SIGNATURE_MARK.length()));
-                    }
-                    if (parts.isEmpty()) parts.addObject().put("text", "");
-                    append(contents, "model", parts);
-                }
-                case "tool", "function" -> {
-                    String name = m.hasNonNull("name") ? m.get("name").asText()
-                            : functionOfCall.getOrDefault(m.path("tool_call_id").asText(), m.path("tool_call_id").asText());
-                    ObjectNode fr = F.objectNode();
-                    ObjectNode resp = fr.putObject("functionResponse");
-                    resp.put("name", name);
-                    resp.set("response", toolResult(ChatRequest.textOf(m.get("content"))));
-                    ArrayNode parts = F.arrayNode();
-                    parts.add(fr);
-                    append(contents, "user", parts);
-                }
-                default -> throw new IllegalStateException("validated role " + role);
+                if (parts.isEmpty()) parts.addObject().put("text", "");
+                ChatTurns.append(contents, "model", "parts", parts);
             }
-        }
+
+            @Override
+            public void tool(JsonNode m) {
+                String name = m.hasNonNull("name") ? m.get("name").asText()
+                        : functionOfCall.getOrDefault(m.path("tool_call_id").asText(), m.path("tool_call_id").asText());
+                ObjectNode fr = F.objectNode();
+                ObjectNode resp = fr.putObject("functionResponse");
+                resp.put("name", name);
+                resp.set("response", toolResult(ChatRequest.textOf(m.get("content"))));
+                ArrayNode parts = F.arrayNode();
+                parts.add(fr);
+                ChatTurns.append(contents, "user", "parts", parts);
+            }
+        });
         if (!system.isEmpty()) out.putObject("systemInstruction").putArray("parts").addObject().put("text", system.toString());
 
         ObjectNode gen = F.objectNode();
@@ -119,20 +116,6 @@ final class GeminiMapper {
         return out;
     }
 
-    /** Gemini wants alternating turns: consecutive contents of one role are merged. */
-    private static void append(ArrayNode contents, String role, ArrayNode parts) {
-        if (!contents.isEmpty()) {
-            ObjectNode last = (ObjectNode) contents.get(contents.size() - 1);
-            if (last.path("role").asText().equals(role)) {
-                ((ArrayNode) last.get("parts")).addAll(parts);
-                return;
-            }
-        }
-        ObjectNode c = contents.addObject();
-        c.put("role", role);
-        c.set("parts", parts);
-    }
-
     private static ArrayNode userParts(JsonNode content) {
         ArrayNode parts = F.arrayNode();
         if (content.isTextual()) {
@@ -144,28 +127,14 @@ final class GeminiMapper {
                 case "text" -> parts.addObject().put("text", part.path("text").asText());
                 case "image_url" -> {
                     String url = part.path("image_url").path("url").asText();
-                    if (url.startsWith("data:") && url.contains(";base64,")) {
-                        ObjectNode inline = parts.addObject().putObject("inlineData");
-                        inline.put("mimeType", url.substring(5, url.indexOf(';')));
-                        inline.put("data", url.substring(url.indexOf(";base64,") + 8));
-                    } else {
-                        parts.addObject().putObject("fileData").put("fileUri", url);
-                    }
+                    ChatTurns.inline(url).ifPresentOrElse(
+                            i -> parts.addObject().putObject("inlineData").put("mimeType", i.mediaType()).put("data", i.base64()),
+                            () -> parts.addObject().putObject("fileData").put("fileUri", url));
                 }
-                default -> throw new GatewayError.Failure(new GatewayError.BadRequest(
-                        "content part type '" + part.path("type").asText() + "' is not supported by this deployment", "messages"));
+                default -> throw ChatTurns.unsupportedPart(part);
             }
         }
         return parts;
-    }
-
-    private static JsonNode arguments(String args) {
-        try {
-            JsonNode n = JSON.readTree(args.isBlank() ? "{}" : args);
-            return n.isObject() ? n : F.objectNode();
-        } catch (IOException e) {
-            throw new GatewayError.Failure(new GatewayError.BadRequest("tool call arguments must be a JSON object", "messages"));
-        }
     }
 
     /** A tool's result: Gemini wants an object; a JSON object passes as is, anything else becomes {"output": text}. */

@@ -11,13 +11,12 @@ import dev.llmgateway.gateway.providers.ApiKeys;
 import dev.llmgateway.gateway.providers.Completion;
 import dev.llmgateway.gateway.providers.ModelBackend;
 import dev.llmgateway.gateway.providers.ProviderCall;
-import dev.llmgateway.gateway.providers.SseParser;
+import dev.llmgateway.gateway.providers.SseUpstreamStream;
 import dev.llmgateway.gateway.providers.UpstreamHttp;
 import dev.llmgateway.gateway.providers.UpstreamStream;
 import dev.llmgateway.gateway.providers.Usage;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 
@@ -104,70 +103,42 @@ public final class OpenAiBackend implements ModelBackend {
                 });
     }
 
-    private final class Stream implements UpstreamStream {
-        private final ProviderCall call;
-        private final UpstreamHttp.Exchange x;
-        private final int[] chars = {0};
-        private final Usage[] usage = {null};
+    private static final class Stream extends SseUpstreamStream {
+        private int chars;
+        private Usage usage;
+        private String finish = "stop";
 
-        Stream(ProviderCall call, UpstreamHttp.Exchange x) {
-            this.call = call;
-            this.x = x;
+        Stream(ProviderCall call, UpstreamHttp.Exchange x) { super(call, x); }
+
+        @Override
+        protected void onEvent(String event, String data, ChunkSink sink) {
+            JsonNode chunk = json(data);
+            if (chunk.has("error")) throw midStreamError(chunk.path("error").path("message").asText(""));
+            usage(chunk.get("usage")).ifPresent(u -> usage = u);
+            JsonNode choices = chunk.path("choices");
+            for (JsonNode c : choices) {
+                JsonNode content = c.path("delta").get("content");
+                if (content != null && content.isTextual()) chars += content.asText().length();
+                // Streamed tool calls are completion tokens too (counted when the usage chunk never comes).
+                for (JsonNode call : c.path("delta").path("tool_calls")) {
+                    chars += call.path("function").path("name").asText("").length()
+                            + call.path("function").path("arguments").asText("").length();
+                }
+                JsonNode fr = c.get("finish_reason");
+                if (fr != null && fr.isTextual()) finish = fr.asText();
+            }
+            // Azure opens with a choice-less chunk of content-filter results: not part of the answer.
+            if (choices.isEmpty() && chunk.has("prompt_filter_results") && !chunk.hasNonNull("usage")) return;
+            boolean usageOnly = choices.isEmpty() && chunk.hasNonNull("usage");
+            if (usageOnly && !call.chat().clientWantsUsage()) return;
+            sink.chunk(Buffer.buffer(data));
         }
 
         @Override
-        public Future<End> start(ChunkSink sink) {
-            String dep = call.deployment().name();
-            Promise<End> done = Promise.promise();
-            String[] finish = {"stop"};
-            SseParser parser = new SseParser((event, data) -> {
-                if (done.future().isComplete()) return;
-                if (data.equals("[DONE]")) return;
-                JsonNode chunk;
-                try {
-                    chunk = JSON.readTree(data);
-                } catch (IOException e) {
-                    done.tryFail(new GatewayError.Failure(new GatewayError.UpstreamUnavailable(dep,
-                            "upstream '" + dep + "' sent a malformed stream chunk")));
-                    x.cancel();
-                    return;
-                }
-                if (chunk.has("error")) {
-                    done.tryFail(new GatewayError.Failure(new GatewayError.UpstreamFailed(dep, 502,
-                            "upstream '" + dep + "' failed mid-stream: " + dev.llmgateway.gateway.providers.UpstreamErrors.scrub(chunk.path("error").path("message").asText("")),
-                            java.util.Optional.empty())));
-                    x.cancel();
-                    return;
-                }
-                usage(chunk.get("usage")).ifPresent(u -> usage[0] = u);
-                JsonNode choices = chunk.path("choices");
-                for (JsonNode c : choices) {
-                    JsonNode content = c.path("delta").get("content");
-                    if (content != null && content.isTextual()) chars[0] += content.asText().length();
-                    // Streamed tool calls are completion tokens too (counted when the usage chunk never comes).
-                    for (JsonNode call : c.path("delta").path("tool_calls")) {
-                        chars[0] += call.path("function").path("name").asText("").length()
-                                + call.path("function").path("arguments").asText("").length();
-                    }
-                    JsonNode fr = c.get("finish_reason");
-                    if (fr != null && fr.isTextual()) finish[0] = fr.asText();
-                }
-                // Azure opens with a choice-less chunk of content-filter results: not part of the answer.
-                if (choices.isEmpty() && chunk.has("prompt_filter_results") && !chunk.hasNonNull("usage")) return;
-                boolean usageOnly = choices.isEmpty() && chunk.hasNonNull("usage");
-                if (usageOnly && !call.chat().clientWantsUsage()) return;
-                sink.chunk(Buffer.buffer(data));
-            });
-            x.pump(dep, parser, done, () -> done.tryComplete(new End(usageSoFar(), finish[0])), sink,
-                    call.deployment().resilience().idleTimeout());
-            return done.future();
-        }
+        protected End onEnd(ChunkSink sink) { return new End(usageSoFar(), finish); }
 
         @Override
-        public Usage usageSoFar() { return usage[0] != null ? usage[0] : estimate(call.chat(), chars[0]); }
-
-        @Override
-        public void cancel() { x.cancel(); }
+        public Usage usageSoFar() { return usage != null ? usage : estimate(call.chat(), chars); }
     }
 
     private Buffer body(ProviderCall call, boolean stream) {
