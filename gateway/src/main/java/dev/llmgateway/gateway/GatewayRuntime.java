@@ -313,9 +313,9 @@ public class GatewayRuntime {
     private java.util.Set<String> limitedTeams = java.util.Set.of();
     private java.util.Set<String> limitedKeys = java.util.Set.of();
 
-    /** The share of a team's money budget used, in basis points, for budget-aware routing (blocks). */
-    private Future<java.util.OptionalInt> budgetUsedBasisPoints(String team) {
-        return blocking(() -> budgets.status(team).map(s -> java.util.OptionalInt.of(s.usedBasisPoints())).orElse(java.util.OptionalInt.empty()));
+    /** The share of a team's budget used, in basis points, for budget-aware routing: the guard's cached view (never blocks). */
+    private java.util.OptionalInt budgetUsedBasisPoints(String team) {
+        return budgets.routingUsedBasisPoints(team);
     }
 
     /** Live health of a deployment as routing sees it. */
