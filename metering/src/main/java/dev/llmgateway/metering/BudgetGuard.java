@@ -502,8 +502,8 @@ public final class BudgetGuard implements AutoCloseable {
         String scope = d.keyId().map(k -> "key " + k + " of team " + d.teamId()).orElse("team " + d.teamId());
         return switch (r.unit()) {
             case MICROS_USD -> "budget exceeded: " + scope + " has a " + d.period().wire() + " budget of "
-                    + BudgetDefinition.formatUsd(r.limit()) + " USD, " + BudgetDefinition.formatUsd(r.used())
-                    + " USD is spent or reserved and this request may cost up to " + BudgetDefinition.formatUsd(worstMicros) + " USD";
+                    + Money.formatUsd(r.limit()) + " USD, " + Money.formatUsd(r.used())
+                    + " USD is spent or reserved and this request may cost up to " + Money.formatUsd(worstMicros) + " USD";
             case TOKENS -> "budget exceeded: " + scope + " has a " + d.period().wire() + " budget of " + r.limit()
                     + " tokens, " + r.used() + " are spent or reserved and this request may use up to " + worstTokens;
         };
