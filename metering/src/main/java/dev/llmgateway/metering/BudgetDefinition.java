@@ -1,7 +1,5 @@
 package dev.llmgateway.metering;
 
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -14,7 +12,6 @@ import java.util.OptionalLong;
 public record BudgetDefinition(String teamId, Optional<String> keyId, OptionalLong limitMicrosUsd,
                                OptionalLong limitTokens, BudgetPeriod period, BudgetEnforcement enforcement,
                                List<Integer> alertThresholdsPct) {
-    private static final BigDecimal MICROS_PER_USD = BigDecimal.valueOf(1_000_000);
 
     public BudgetDefinition {
         Objects.requireNonNull(teamId, "teamId");
@@ -39,28 +36,6 @@ public record BudgetDefinition(String teamId, Optional<String> keyId, OptionalLo
     public static BudgetDefinition forTeam(String teamId, OptionalLong limitMicrosUsd, OptionalLong limitTokens,
                                            BudgetPeriod period, BudgetEnforcement enforcement, List<Integer> alertThresholdsPct) {
         return new BudgetDefinition(teamId, Optional.empty(), limitMicrosUsd, limitTokens, period, enforcement, alertThresholdsPct);
-    }
-
-    /** Parses a decimal USD amount such as {@code "100.00"} into micro-USD; more than 6 decimals is an error. */
-    public static long parseUsdMicros(String usd) {
-        BigDecimal amount;
-        try {
-            amount = new BigDecimal(usd.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("limit_usd: '" + usd + "' is not a decimal amount");
-        }
-        if (amount.signum() < 0) throw new IllegalArgumentException("limit_usd must not be negative");
-        try {
-            return amount.multiply(MICROS_PER_USD).setScale(0, RoundingMode.UNNECESSARY).longValueExact();
-        } catch (ArithmeticException e) {
-            throw new IllegalArgumentException("limit_usd: '" + usd + "' has more than 6 decimals or is too large");
-        }
-    }
-
-    /** Formats micro-USD as a decimal USD string with at least two decimals, e.g. {@code 100.00}. */
-    public static String formatUsd(long micros) {
-        BigDecimal usd = BigDecimal.valueOf(micros).movePointLeft(6).stripTrailingZeros();
-        return usd.scale() < 2 ? usd.setScale(2, RoundingMode.UNNECESSARY).toPlainString() : usd.toPlainString();
     }
 
     public boolean hard() { return enforcement == BudgetEnforcement.HARD; }

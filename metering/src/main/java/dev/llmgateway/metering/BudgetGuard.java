@@ -25,6 +25,9 @@ import javax.sql.DataSource;
  * <p>Budget is taken from PostgreSQL in leases (slices of the period's limit, granted by one atomic UPDATE), so the
  * hot path is local arithmetic; spend is reported in batches by a background flush, which also renews leases,
  * returns idle ones, expires leases of vanished replicas and fires alerts. See docs/budgets.md for the guarantees.
+ *
+ * <p>Routing reads a team's used share from a cached view ({@link #routingUsedBasisPoints}), never from the database:
+ * the flush refreshes the view of the teams routing asked about, and this replica's settles add to it in between.
  */
 public final class BudgetGuard implements AutoCloseable {
     private static final Logger LOG = System.getLogger(BudgetGuard.class.getName());
@@ -53,6 +56,33 @@ public final class BudgetGuard implements AutoCloseable {
     private record PoolKey(long budgetId, Instant periodStart) {}
 
     private record CurrentPool(BudgetPeriod period, LeasePool pool) {}
+
+    /**
+     * The routing view of one team-wide budget period: its totals as last read plus what this replica settled since
+     * (micro-USD rounded up per settle, like a lease's report), so the view moves with this replica's own traffic.
+     */
+    private record RoutingView(Budget budget, Instant periodStart, Optional<Instant> periodEnd, PeriodTotals totals,
+                               long settledMicros, long settledTokens) {
+        RoutingView plus(long micros, long tokens) {
+            return new RoutingView(budget, periodStart, periodEnd, totals, Math.addExact(settledMicros, micros),
+                    Math.addExact(settledTokens, tokens));
+        }
+
+        int usedBasisPoints() {
+            BudgetDefinition d = budget.definition();
+            int money = d.limitMicrosUsd().isEmpty() ? 0 : usage(BudgetUnit.MICROS_USD, d.limitMicrosUsd().getAsLong(),
+                    totals.allocatedMicros(), Math.addExact(totals.usedMicros(), settledMicros)).usedBasisPoints();
+            int tokens = d.limitTokens().isEmpty() ? 0 : usage(BudgetUnit.TOKENS, d.limitTokens().getAsLong(),
+                    totals.allocatedTokens(), Math.addExact(totals.usedTokens(), settledTokens)).usedBasisPoints();
+            return Math.max(money, tokens);
+        }
+    }
+
+    /** Teams routing asked about (and when last); the flush refreshes their views. */
+    private final ConcurrentHashMap<String, Instant> routingWatched = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, RoutingView> routingViews = new ConcurrentHashMap<>();
+    /** A team routing has not asked about for this long leaves the view. */
+    static final java.time.Duration ROUTING_WATCH_IDLE = java.time.Duration.ofMinutes(10);
 
     public BudgetGuard(DataSource db, String replicaId, Clock clock, LeaseSizing sizing) {
         this(db, replicaId, clock, sizing, BudgetAlertListener.NONE);
@@ -163,6 +193,7 @@ public final class BudgetGuard implements AutoCloseable {
         if (!reservation.finish(Reservation.SETTLED)) return false;
         Instant now = clock.instant();
         for (LeasePool.Hold h : reservation.holds) h.pool().settle(h, actualMicrosUsd, actualTokens, now);
+        noteSettleForRouting(reservation, actualMicrosUsd.ceilMicros(), actualTokens);
         return true;
     }
 
@@ -180,6 +211,86 @@ public final class BudgetGuard implements AutoCloseable {
 
     private static void releaseHolds(List<LeasePool.Hold> holds, Instant now) {
         for (LeasePool.Hold h : holds) h.pool().settle(h, MicroUsd.ZERO, 0, now);
+    }
+
+    /**
+     * The team-wide budget's used share (spent + reserved, as {@link BudgetStatus#usedBasisPoints()}) for routing, from
+     * the cached view: no database read, no flush. Empty until the view holds the team (the first call asks for it:
+     * the next flush, at most {@link LeaseSizing#flushInterval()} later, reads it, or this replica's first settle
+     * fills it) and for a team without a team-wide budget. Between flushes this replica's own settles are added;
+     * other replicas' spend shows after the next flush.
+     */
+    public java.util.OptionalInt routingUsedBasisPoints(String teamId) {
+        Instant now = clock.instant();
+        Instant asked = routingWatched.get(teamId);
+        if (asked == null || now.isAfter(asked.plusSeconds(1))) routingWatched.put(teamId, now);
+        RoutingView v = routingViews.get(teamId);
+        if (v == null) return java.util.OptionalInt.empty();
+        if (v.periodEnd().isPresent() && !now.isBefore(v.periodEnd().get())) return java.util.OptionalInt.of(0); // a new period
+        return java.util.OptionalInt.of(v.usedBasisPoints());
+    }
+
+    private void noteSettleForRouting(Reservation reservation, long micros, long tokens) {
+        if (!routingWatched.containsKey(reservation.teamId())) return;
+        for (LeasePool.Hold h : reservation.holds) {
+            Budget b = budgetsById.get(h.pool().budgetId);
+            if (b == null || b.definition().keyId().isPresent()) continue;
+            routingViews.compute(reservation.teamId(), (team, v) -> {
+                if (v != null && v.budget().id() == b.id() && v.periodStart().equals(h.pool().periodStart)) return v.plus(micros, tokens);
+                // Not in the view yet (or a new period): start from what the pool read at its last grant.
+                return h.pool().lastKnown().map(t -> new RoutingView(b, h.pool().periodStart, h.pool().periodEnd, t, micros, tokens))
+                        .orElse(v);
+            });
+        }
+    }
+
+    /** Settled amounts in the views now: settles after this count on top of totals read after it. */
+    private java.util.Map<String, long[]> routingSettledSnapshot() {
+        java.util.Map<String, long[]> out = new java.util.HashMap<>();
+        routingViews.forEach((team, v) -> out.put(team, new long[] {v.budget().id(), v.settledMicros(), v.settledTokens()}));
+        return out;
+    }
+
+    /**
+     * Re-reads the views of the watched teams (after the pools' spend was reported, so totals include every settle
+     * before {@code before} was taken; settles since stay counted on top, for a moment possibly twice: never missed).
+     */
+    private void refreshRoutingViews(Instant now, java.util.Map<String, long[]> before) {
+        routingWatched.entrySet().removeIf(e -> e.getValue().isBefore(now.minus(ROUTING_WATCH_IDLE)));
+        routingViews.keySet().retainAll(routingWatched.keySet());
+        for (String team : routingWatched.keySet()) {
+            Budget b = null;
+            for (Budget x : definitionsOf(team, now).budgets()) {
+                if (x.definition().keyId().isEmpty()) {
+                    b = x;
+                    break;
+                }
+            }
+            if (b == null) {
+                routingViews.remove(team);
+                continue;
+            }
+            BudgetDefinition d = b.definition();
+            Instant start = d.period().start(now);
+            PeriodTotals t = ledger.totals(b.id(), start).orElse(PeriodTotals.empty(d.limitMicrosUsd(), d.limitTokens()));
+            Budget budget = b;
+            long[] was = before.get(team);
+            routingViews.compute(team, (k, cur) -> {
+                long m = 0, tk = 0;
+                if (cur != null && cur.budget().id() == budget.id() && cur.periodStart().equals(start)) {
+                    boolean sameAsBefore = was != null && was[0] == budget.id();
+                    m = Math.max(0, cur.settledMicros() - (sameAsBefore ? was[1] : 0));
+                    tk = Math.max(0, cur.settledTokens() - (sameAsBefore ? was[2] : 0));
+                }
+                return new RoutingView(budget, start, d.period().end(start), t, m, tk);
+            });
+        }
+    }
+
+    /** The team's budget definitions, cached for {@link LeaseSizing#definitionRefresh()}. */
+    private TeamBudgets definitionsOf(String teamId, Instant now) {
+        TeamBudgets cached = definitions.get(teamId);
+        return cached != null && now.isBefore(cached.loadedAt().plus(sizing.definitionRefresh())) ? cached : reload(teamId, now);
     }
 
     /** The team-wide budget's standing in its current period (this replica's unreported spend is flushed first). */
@@ -217,8 +328,9 @@ public final class BudgetGuard implements AutoCloseable {
     }
 
     /**
-     * Reports spend, renews or returns leases, expires lapsed leases of any replica and fires alerts. Runs every
-     * {@link LeaseSizing#flushInterval()} in the background; call it directly when the interval is zero.
+     * Reports spend, renews or returns leases, expires lapsed leases of any replica, refreshes the routing view and
+     * fires alerts. Runs every {@link LeaseSizing#flushInterval()} in the background; call it directly when the
+     * interval is zero.
      */
     public void flush() {
         flush(clock.instant(), false, null);
@@ -250,6 +362,7 @@ public final class BudgetGuard implements AutoCloseable {
 
     private void flush(Instant now, boolean closing, String onlyTeam) {
         RuntimeException failure = null;
+        java.util.Map<String, long[]> routingBefore = onlyTeam == null ? routingSettledSnapshot() : null;
         synchronized (flushLock) {
             for (var entry : pools.entrySet()) {
                 LeasePool pool = entry.getValue();
@@ -292,6 +405,14 @@ public final class BudgetGuard implements AutoCloseable {
                     if (failure == null) failure = e;
                     else failure.addSuppressed(e);
                 }
+            }
+        }
+        if (routingBefore != null && !closing) {
+            try {
+                refreshRoutingViews(now, routingBefore);
+            } catch (RuntimeException e) {
+                if (failure == null) failure = e;
+                else failure.addSuppressed(e);
             }
         }
         try {
@@ -381,8 +502,8 @@ public final class BudgetGuard implements AutoCloseable {
         String scope = d.keyId().map(k -> "key " + k + " of team " + d.teamId()).orElse("team " + d.teamId());
         return switch (r.unit()) {
             case MICROS_USD -> "budget exceeded: " + scope + " has a " + d.period().wire() + " budget of "
-                    + BudgetDefinition.formatUsd(r.limit()) + " USD, " + BudgetDefinition.formatUsd(r.used())
-                    + " USD is spent or reserved and this request may cost up to " + BudgetDefinition.formatUsd(worstMicros) + " USD";
+                    + Money.formatUsd(r.limit()) + " USD, " + Money.formatUsd(r.used())
+                    + " USD is spent or reserved and this request may cost up to " + Money.formatUsd(worstMicros) + " USD";
             case TOKENS -> "budget exceeded: " + scope + " has a " + d.period().wire() + " budget of " + r.limit()
                     + " tokens, " + r.used() + " are spent or reserved and this request may use up to " + worstTokens;
         };

@@ -2,6 +2,7 @@ package dev.llmgateway.metering;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
+import dev.llmgateway.metering.internal.Tx;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -67,14 +68,12 @@ public final class FeedbackStore {
         }
         String owner = "SELECT e.team_id FROM usage_request_ids r JOIN usage_events e "
                 + "ON e.request_id = r.request_id AND e.time = r.time WHERE r.request_id = ? AND NOT e.shadow";
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try {
+        try {
+            return Tx.inTransaction(db, c -> {
                 try (PreparedStatement ps = c.prepareStatement(owner)) {
                     ps.setString(1, requestId);
                     try (ResultSet rs = ps.executeQuery()) {
                         if (!rs.next() || !rs.getString(1).equals(teamId)) {
-                            c.rollback();
                             return RecordResult.NOT_FOUND;
                         }
                     }
@@ -89,12 +88,8 @@ public final class FeedbackStore {
                     ps.setTimestamp(5, Timestamp.from(at));
                     ps.executeUpdate();
                 }
-                c.commit();
                 return earlier == 0 ? RecordResult.RECORDED : RecordResult.REPLACED;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+            });
         } catch (SQLException e) {
             throw new StoreException("recording feedback on request " + requestId, e);
         }

@@ -43,6 +43,14 @@ public final class Money {
         }
     }
 
+    /**
+     * A USD amount already read as a decimal (e.g. from YAML) in whole micro-USD, exactly; a fraction of a micro-USD or
+     * a value beyond a {@code long} throws {@link ArithmeticException}, never rounded.
+     */
+    public static long toMicros(BigDecimal usd) {
+        return usd.movePointRight(6).setScale(0, RoundingMode.UNNECESSARY).longValueExact();
+    }
+
     /** Formats whole micro-USD as a plain decimal USD string with six decimals, e.g. {@code 2500000 -> "2.500000"}. */
     public static String formatUsd(long micros) {
         return BigDecimal.valueOf(micros).movePointLeft(6).setScale(6, RoundingMode.UNNECESSARY).toPlainString();

@@ -73,7 +73,7 @@ class BudgetGuardTest {
             assertThat(r.limit()).isEqualTo(10 * W);
             assertThat(r.spentAndReserved()).isEqualTo(9 * W);
             assertThat(r.periodEnd()).hasValue(Instant.parse("2026-06-01T00:00:00Z"));
-            assertThat(r.reason()).contains("team search", "monthly budget of 0.01 USD");
+            assertThat(r.reason()).contains("team search", "monthly budget of 0.010000 USD");
         });
         admitted(guard.reserve("search", null, W, 0)); // exactly what is left still fits
     }

@@ -60,12 +60,12 @@ class BudgetStoreTest {
 
     @Test
     void usdAmountsParseExactlyIntoMicros() {
-        assertThat(BudgetDefinition.parseUsdMicros("100.00")).isEqualTo(100_000_000L);
-        assertThat(BudgetDefinition.parseUsdMicros("0.000001")).isEqualTo(1L);
-        assertThat(BudgetDefinition.formatUsd(100_000_000L)).isEqualTo("100.00");
-        assertThat(BudgetDefinition.formatUsd(1_234_567L)).isEqualTo("1.234567");
-        assertThatThrownBy(() -> BudgetDefinition.parseUsdMicros("0.0000001")).hasMessageContaining("6 decimals");
-        assertThatThrownBy(() -> BudgetDefinition.parseUsdMicros("-1")).hasMessageContaining("negative");
-        assertThatThrownBy(() -> BudgetDefinition.parseUsdMicros("ten")).hasMessageContaining("not a decimal");
+        assertThat(Money.parseUsdToMicros("100.00")).isEqualTo(100_000_000L);
+        assertThat(Money.parseUsdToMicros("0.000001")).isEqualTo(1L);
+        assertThat(Money.formatUsd(100_000_000L)).isEqualTo("100.000000");
+        assertThat(Money.formatUsd(1_234_567L)).isEqualTo("1.234567");
+        assertThatThrownBy(() -> Money.parseUsdToMicros("0.0000001")).hasMessageContaining("whole number of micro-USD");
+        assertThatThrownBy(() -> Money.parseUsdToMicros("-1")).hasMessageContaining("negative");
+        assertThatThrownBy(() -> Money.parseUsdToMicros("ten")).hasMessageContaining("not a decimal number");
     }
 }

@@ -68,12 +68,13 @@ public final class Router {
                            OutputTokenEstimates outputTokens) {
         CompiledRoute r = routes.get(route);
         if (r == null) {
-            return new Decision.NoRoute("unknown route '" + route + "'");
+            return new Decision.NoRoute.UnknownRoute(route);
         }
         Choice choice = downgrade(r, f);
         if (choice == null) {
             choice = switch (r.route.policy()) {
-                case Policy.Fixed p -> new Choice(r.fixed, "fixed", Optional.empty(), "fixed -> " + r.fixed.name(), null);
+                case Policy.Fixed p -> new Choice(r.fixed, "fixed", Optional.empty(), "fixed -> " + r.fixed.name(), null,
+                        "fixed");
                 case Policy.Weighted p -> weighted(r, f);
                 case Policy.CostQuality p -> costQuality(r, p, f, health, outputTokens);
                 case Policy.Complexity p -> complexity(r, p, f);
@@ -112,8 +113,9 @@ public final class Router {
 
     // ---- policies ------------------------------------------------------------------------------------------
 
+    /** The policy's pick; {@code code} is the short reason token (the header), {@code reason} the long one. */
     private record Choice(Deployment pick, String policy, Optional<String> stage, String reason,
-                          Deployment alternate) {
+                          Deployment alternate, String code) {
     }
 
     private static Choice downgrade(CompiledRoute r, RequestFeatures f) {
@@ -126,7 +128,8 @@ public final class Router {
             return null;
         }
         return new Choice(r.downgrade, "budget_downgrade", Optional.empty(), "budget_downgrade: "
-                + Fmt.percent(used) + " of budget used >= " + Fmt.percent(at) + " -> " + r.downgrade.name(), null);
+                + Fmt.percent(used) + " of budget used >= " + Fmt.percent(at) + " -> " + r.downgrade.name(), null,
+                r.downgradeCode);
     }
 
     private static Choice weighted(CompiledRoute r, RequestFeatures f) {
@@ -138,7 +141,7 @@ public final class Router {
         Deployment d = r.weighted[i];
         long weight = r.weightCumulative[i] - (i == 0 ? 0 : r.weightCumulative[i - 1]);
         return new Choice(d, "weighted", Optional.empty(), "weighted: bucket " + bucket + "/" + r.weightTotal
-                + " -> " + d.name() + " (weight " + weight + "/" + r.weightTotal + ")", null);
+                + " -> " + d.name() + " (weight " + weight + "/" + r.weightTotal + ")", null, "weighted:split");
     }
 
     /**
@@ -186,12 +189,14 @@ public final class Router {
             return new Choice(null, "cost_quality", Optional.empty(), "cost_quality: none of "
                     + r.candidates.length + " candidates can serve with quality >= " + Fmt.two(p.qualityFloor())
                     + " for '" + f.taskCategory() + "'" + (p.maxCostMicrosPerRequest().isPresent()
-                    ? " within " + p.maxCostMicrosPerRequest().getAsLong() + " micro-USD" : ""), null);
+                    ? " within " + p.maxCostMicrosPerRequest().getAsLong() + " micro-USD" : ""), null,
+                    "cost_quality:none_eligible");
         }
         return new Choice(best, "cost_quality", Optional.empty(), "cost_quality: " + best.name()
                 + " cheapest of " + eligible + "/" + r.candidates.length + " eligible (expected "
                 + Fmt.two((double) bestCost / PICOS_PER_MICRO) + " micro-USD, quality " + Fmt.two(bestQuality)
-                + " >= " + Fmt.two(p.qualityFloor()) + " for '" + f.taskCategory() + "')", null);
+                + " >= " + Fmt.two(p.qualityFloor()) + " for '" + f.taskCategory() + "')", null,
+                "cost_quality:cheapest_meeting_quality");
     }
 
     private static long saturatedPicos(long micros) {
@@ -218,7 +223,7 @@ public final class Router {
         Deployment pick = strong ? r.strong : r.weak;
         return new Choice(pick, "complexity", Optional.empty(), "complexity: difficulty " + Fmt.two(difficulty)
                 + (strong ? " above " : " at or below ") + threshold + " -> " + pick.name(),
-                strong ? r.weak : r.strong);
+                strong ? r.weak : r.strong, strong ? "complexity:strong" : "complexity:weak");
     }
 
     private static Choice migration(CompiledRoute r, Policy.Migration p, RequestFeatures f, MigrationStates states) {
@@ -238,7 +243,17 @@ public final class Router {
         Deployment pick = toOpen ? r.migrateTo : r.migrateFrom;
         return new Choice(pick, "migration", Optional.of(stage), "migration: bucket " + bucket
                 + (toOpen ? " < " : " >= ") + percent * (PERCENT_BUCKETS / 100) + " -> " + pick.name() + " (stage "
-                + stage + ")", toOpen ? r.migrateFrom : r.migrateTo);
+                + stage + ")", toOpen ? r.migrateFrom : r.migrateTo, migrationCode(status, toOpen));
+    }
+
+    private static String migrationCode(MigrationStatus status, boolean toOpen) {
+        if (status == MigrationStatus.COMPLETED) {
+            return "migration:completed";
+        }
+        if (status == MigrationStatus.ROLLED_BACK) {
+            return "migration:rolled_back";
+        }
+        return toOpen ? "migration:canary" : "migration:baseline";
     }
 
     private static String requestKey(RequestFeatures f) {
@@ -252,14 +267,17 @@ public final class Router {
         Deployment alternate = c.alternate();
         Deployment primary = null;
         String reason = c.reason();
+        String code = c.code();
         if (pick != null && pick.canServe(f) && !health.health(pick.name()).circuitOpen()) {
             primary = pick;
         } else {
+            code = pick == null ? "fallback:no_eligible_candidate" : "fallback:" + unavailableCode(pick, f, health);
             primary = firstUsable(alternate, r.fallbacks, f, health, true);
             if (primary == null) {
                 primary = pick != null && pick.canServe(f) ? pick : firstUsable(alternate, r.fallbacks, f, health, false);
                 if (primary != null) {
                     reason += "; all circuits open, trying " + primary.name();
+                    code = primary == pick ? c.code() : "fallback:all_circuits_open";
                 }
             } else if (pick != null) {
                 reason += "; " + pick.name() + " " + unavailable(pick, f, health) + " -> " + primary.name();
@@ -267,9 +285,12 @@ public final class Router {
                 reason += "; fallback -> " + primary.name();
             }
             if (primary == null) {
-                return new Decision.NoRoute(reason + "; no deployment of route '" + r.route.name()
-                        + "' can serve " + (f.promptTokens() + (long) f.maxOutputTokens()) + " tokens"
-                        + (f.required().isEmpty() ? "" : " with " + f.required()));
+                long needed = f.promptTokens() + (long) f.maxOutputTokens();
+                reason += "; no deployment of route '" + r.route.name() + "' can serve " + needed + " tokens"
+                        + (f.required().isEmpty() ? "" : " with " + f.required());
+                return needed > r.largestContextWindow
+                        ? new Decision.NoRoute.ExceedsContext(r.route.name(), needed, r.largestContextWindow, reason)
+                        : new Decision.NoRoute.NoneCanServe(r.route.name(), reason);
             }
         }
         List<Deployment> fallbacks = fallbacks(primary, pick, alternate, r.fallbacks, f, health);
@@ -279,7 +300,7 @@ public final class Router {
                 && StableHash.unitFraction(StableHash.hash(r.route.name(), "shadow", requestKey(f))) < r.shadowSample) {
             shadow = Optional.of(r.shadow);
         }
-        return new Decision.Routed(primary, fallbacks, shadow, c.policy(), c.stage(), reason);
+        return new Decision.Routed(primary, fallbacks, shadow, c.policy(), c.stage(), reason, code);
     }
 
     private static Deployment firstUsable(Deployment alternate, Deployment[] fallbacks, RequestFeatures f,
@@ -308,6 +329,17 @@ public final class Router {
             return "lacks a required capability";
         }
         return health.health(d.name()).circuitOpen() ? "circuit open" : "unavailable";
+    }
+
+    /** The token for why the policy's pick was passed over: {@code context_window}, {@code capability} or {@code circuit_open}. */
+    private static String unavailableCode(Deployment d, RequestFeatures f, HealthView health) {
+        if (f.promptTokens() + (long) f.maxOutputTokens() > d.contextWindow()) {
+            return "context_window";
+        }
+        if (!d.capabilities().containsAll(f.required())) {
+            return "capability";
+        }
+        return health.health(d.name()).circuitOpen() ? "circuit_open" : "unavailable";
     }
 
     private static List<Deployment> fallbacks(Deployment primary, Deployment pick, Deployment alternate,
@@ -349,6 +381,8 @@ public final class Router {
         Deployment shadow;
         double shadowSample;
         Deployment downgrade;
+        String downgradeCode;
+        int largestContextWindow;
         Deployment fixed;
         Deployment[] weighted;
         long[] weightCumulative;
@@ -373,7 +407,12 @@ public final class Router {
             r.shadow = deployments.get(s.deployment());
             r.shadowSample = s.sample();
         });
-        route.budgetDowngrade().ifPresent(b -> r.downgrade = deployments.get(b.deployment()));
+        route.budgetDowngrade().ifPresent(b -> {
+            r.downgrade = deployments.get(b.deployment());
+            r.downgradeCode = "budget_downgrade:over_" + Fmt.percent(b.usedFractionAtLeast()).replace("%", "pct");
+        });
+        r.largestContextWindow = route.servingDeployments().stream().map(deployments::get)
+                .mapToInt(Deployment::contextWindow).max().orElse(0);
         switch (route.policy()) {
             case Policy.Fixed p -> r.fixed = deployments.get(p.deployment());
             case Policy.Weighted p -> {

@@ -22,7 +22,7 @@ class RouterTest {
     @Test
     void unknownRouteIsNoRoute() {
         assertThat(ROUTER.decide("nope", user("u"), HealthView.allHealthy(), MigrationStates.none()))
-                .isEqualTo(new Decision.NoRoute("unknown route 'nope'"));
+                .isEqualTo(new Decision.NoRoute.UnknownRoute("nope"));
     }
 
     @Test

@@ -51,7 +51,7 @@ public class BudgetsResource {
         OptionalLong money = OptionalLong.empty();
         if (body.hasNonNull("limit_usd")) {
             try {
-                money = OptionalLong.of(BudgetDefinition.parseUsdMicros(body.get("limit_usd").asText()));
+                money = OptionalLong.of(dev.llmgateway.metering.Money.parseUsdToMicros(body.get("limit_usd").asText()));
             } catch (IllegalArgumentException e) {
                 throw AdminErrors.bad("'limit_usd' must be a decimal string such as \"100.00\" (at most 6 decimals)", "limit_usd");
             }

@@ -120,7 +120,7 @@ public final class ConfigLoader {
             if (!j.isMissing()) {
                 java.math.BigDecimal cap = j.get("daily_budget_usd").decimal(new java.math.BigDecimal("1.00"));
                 if (cap.stripTrailingZeros().scale() > 6) throw j.get("daily_budget_usd").error("at most 6 decimal places");
-                judges.put(name, new GatewayConfig.Judge(knownDeployment(j.get("deployment"), deployments), cap.movePointRight(6).longValueExact()));
+                judges.put(name, new GatewayConfig.Judge(knownDeployment(j.get("deployment"), deployments), dev.llmgateway.metering.Money.toMicros(cap)));
             }
         });
         if (routes.isEmpty()) throw root.get("routes").error("at least one route is required (the model names clients send)");

@@ -1,5 +1,6 @@
 package dev.llmgateway.gateway.config;
 
+import dev.llmgateway.metering.Money;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.nio.file.Path;
@@ -102,16 +103,15 @@ public record GatewayConfig(String source, Map<String, Provider> providers, Map<
 
         /** Micro-USD per one million tokens; the loader guarantees at most six decimal places. */
         public dev.llmgateway.routing.TokenPrices micros() {
-            return new dev.llmgateway.routing.TokenPrices(toMicros(inputPerMillionUsd), toMicros(outputPerMillionUsd),
-                    toMicros(cachedInputPerMillionUsd));
+            return new dev.llmgateway.routing.TokenPrices(Money.toMicros(inputPerMillionUsd),
+                    Money.toMicros(outputPerMillionUsd), Money.toMicros(cachedInputPerMillionUsd));
         }
 
         public dev.llmgateway.metering.TokenPrices forMetering() {
-            return new dev.llmgateway.metering.TokenPrices(toMicros(inputPerMillionUsd), toMicros(outputPerMillionUsd),
-                    toMicros(cachedInputPerMillionUsd));
+            return new dev.llmgateway.metering.TokenPrices(Money.toMicros(inputPerMillionUsd),
+                    Money.toMicros(outputPerMillionUsd), Money.toMicros(cachedInputPerMillionUsd));
         }
 
-        static long toMicros(BigDecimal usd) { return usd.movePointRight(6).longValueExact(); }
     }
 
     /**

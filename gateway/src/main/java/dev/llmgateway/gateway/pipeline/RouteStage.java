@@ -20,28 +20,31 @@ import java.util.function.Supplier;
 
 /**
  * Asks the routing library which deployment answers (and which fall back, and which shadows), from cheap request
- * features, live deployment health and migration state; checks that the key may use the route.
+ * features, live deployment health, migration state and the team's used budget share (a cached view, never a
+ * database read here); checks that the key may use the route and says why in {@code x-gateway-route-reason}.
  */
 public final class RouteStage implements Stage {
     /** Header a client may set to name the task category used by cost-quality routing. */
     public static final String TASK_HEADER = "x-gateway-task";
+    /** Response header with the decision's short reason token, e.g. {@code budget_downgrade:over_80pct}. */
+    public static final String REASON_HEADER = "x-gateway-route-reason";
 
     private final Supplier<GatewayConfig> config;
     private final Supplier<Router> router;
     private final HealthView health;
     private final Supplier<MigrationStates> migrations;
-    private final java.util.function.Function<String, Future<java.util.OptionalInt>> budgetUsedBasisPoints;
+    private final java.util.function.Function<String, java.util.OptionalInt> budgetUsedBasisPoints;
     private final Supplier<dev.llmgateway.routing.OutputTokenEstimates> outputTokens;
 
-    /** {@code budgetUsedBasisPoints} may read the database: it runs off the event loop and answers as a future. */
+    /** {@code budgetUsedBasisPoints}: the team-wide budget's used share from a cached view; it must not block. */
     public RouteStage(Supplier<GatewayConfig> config, Supplier<Router> router, HealthView health, Supplier<MigrationStates> migrations,
-                      java.util.function.Function<String, Future<java.util.OptionalInt>> budgetUsedBasisPoints) {
+                      java.util.function.Function<String, java.util.OptionalInt> budgetUsedBasisPoints) {
         this(config, router, health, migrations, budgetUsedBasisPoints, dev.llmgateway.routing.OutputTokenEstimates::none);
     }
 
     /** {@code outputTokens}: observed mean output tokens per deployment (a snapshot refreshed in the background). */
     public RouteStage(Supplier<GatewayConfig> config, Supplier<Router> router, HealthView health, Supplier<MigrationStates> migrations,
-                      java.util.function.Function<String, Future<java.util.OptionalInt>> budgetUsedBasisPoints,
+                      java.util.function.Function<String, java.util.OptionalInt> budgetUsedBasisPoints,
                       Supplier<dev.llmgateway.routing.OutputTokenEstimates> outputTokens) {
         this.outputTokens = outputTokens;
         this.config = config;
@@ -56,12 +59,9 @@ public final class RouteStage implements Stage {
         GatewayConfig cfg = config.get();
         var route = cfg.routes().get(x.model());
         if (route != null && route.budgetDowngrade().isPresent() && x.budgetUsedFraction().isEmpty()) {
-            // Only routes with a budget downgrade need the team's budget status, which may take a database read.
-            return budgetUsedBasisPoints.apply(x.team().id())
-                    .compose(bp -> {
-                        x.budgetUsed(bp.isPresent() ? OptionalDouble.of(bp.getAsInt() / 10_000.0) : OptionalDouble.of(0));
-                        return route(x, next);
-                    });
+            // Only routes with a budget downgrade need the team's used share; the view answers from memory.
+            var bp = budgetUsedBasisPoints.apply(x.team().id());
+            x.budgetUsed(bp.isPresent() ? OptionalDouble.of(bp.getAsInt() / 10_000.0) : OptionalDouble.of(0));
         }
         return route(x, next);
     }
@@ -76,36 +76,19 @@ public final class RouteStage implements Stage {
         RequestFeatures features = features(x);
         Decision decision = router.get().decide(model, features, health, migrations.get(), outputTokens.get());
         return switch (decision) {
-            case Decision.NoRoute n -> {
-                long needed = features.promptTokens() + (long) features.maxOutputTokens();
-                int largest = largestContext(cfg, cfg.routes().get(model));
-                if (needed > largest) {
-                    yield fail(new GatewayError.ContextLengthExceeded("This request needs about " + needed
-                            + " tokens (prompt + max_tokens) but the largest context window of '" + model + "' is " + largest + " tokens."));
-                }
-                yield fail(new GatewayError.BadRequest("No deployment of '" + model + "' can serve this request: " + n.reason(),
-                        "no_deployment_available", java.util.Optional.of("model")));
-            }
+            case Decision.NoRoute.UnknownRoute u -> fail(new GatewayError.ModelNotFound(model));
+            case Decision.NoRoute.ExceedsContext e -> fail(new GatewayError.ContextLengthExceeded("This request needs about "
+                    + e.neededTokens() + " tokens (prompt + max_tokens) but the largest context window of '" + model + "' is "
+                    + e.largestContextWindow() + " tokens."));
+            case Decision.NoRoute.NoneCanServe n -> fail(new GatewayError.BadRequest("No deployment of '" + model
+                    + "' can serve this request: " + n.reason(), "no_deployment_available", java.util.Optional.of("model")));
             case Decision.Routed r -> {
                 x.routed(new RoutePlan(model, r.policy(), r.stage(), r.reason(), deployment(cfg, r.primary()),
                         r.fallbacks().stream().map(d -> deployment(cfg, d)).toList(), r.shadow().map(d -> deployment(cfg, d))));
+                x.responseHeaders().put(REASON_HEADER, r.reasonCode());
                 yield next.proceed(x);
             }
         };
-    }
-
-    /** The largest context window among every deployment the route may use. */
-    private static int largestContext(GatewayConfig cfg, dev.llmgateway.routing.Route route) {
-        List<String> names = new java.util.ArrayList<>(route.fallbacks());
-        switch (route.policy()) {
-            case dev.llmgateway.routing.Policy.Fixed f -> names.add(f.deployment());
-            case dev.llmgateway.routing.Policy.Weighted w -> names.addAll(w.weights().keySet());
-            case dev.llmgateway.routing.Policy.CostQuality c -> names.addAll(c.candidates());
-            case dev.llmgateway.routing.Policy.Complexity c -> names.addAll(List.of(c.strong(), c.weak()));
-            case dev.llmgateway.routing.Policy.Migration m -> names.addAll(List.of(m.from(), m.to()));
-        }
-        route.budgetDowngrade().ifPresent(b -> names.add(b.deployment()));
-        return names.stream().map(cfg.deployments()::get).mapToInt(GatewayConfig.Deployment::contextWindow).max().orElse(0);
     }
 
     private static GatewayConfig.Deployment deployment(GatewayConfig cfg, dev.llmgateway.routing.Deployment d) {

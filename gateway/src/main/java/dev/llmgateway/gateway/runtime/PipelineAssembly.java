@@ -27,7 +27,6 @@ import dev.llmgateway.routing.DeploymentHealth;
 import dev.llmgateway.routing.HealthView;
 import dev.llmgateway.routing.Router;
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.OptionalInt;
@@ -90,8 +89,8 @@ final class PipelineAssembly {
                 new DispatchStage(vertx, backends, breakers)));
     }
 
-    /** The share of a team's money budget used, in basis points, for budget-aware routing (reads the database). */
-    private Future<OptionalInt> budgetUsedBasisPoints(String team) {
-        return blocking.call(() -> budgets.status(team).map(s -> OptionalInt.of(s.usedBasisPoints())).orElse(OptionalInt.empty()));
+    /** The share of a team's budget used, in basis points, for budget-aware routing: the guard's cached view (never blocks). */
+    private OptionalInt budgetUsedBasisPoints(String team) {
+        return budgets.routingUsedBasisPoints(team);
     }
 }

@@ -32,6 +32,7 @@ class PolicyRoutingTest {
         HttpResponse<String> general = chat(key, "quality-test", "u1", null);
         assertThat(general.headers().firstValue("x-gateway-deployment")).contains("backup");
         assertThat(general.headers().firstValue("x-gateway-policy")).contains("cost_quality");
+        assertThat(general.headers().firstValue("x-gateway-route-reason")).contains("cost_quality:cheapest_meeting_quality");
         HttpResponse<String> code = chat(key, "quality-test", "u1", "code");
         assertThat(code.headers().firstValue("x-gateway-deployment")).as("backup's code quality 0.5 is below the 0.7 floor").contains("primary");
     }
@@ -47,5 +48,17 @@ class PolicyRoutingTest {
             seen.add(first);
         }
         assertThat(seen).containsExactlyInAnyOrder("primary", "backup");
+        assertThat(chat(key, "weighted-test", "user-0", null).headers().firstValue("x-gateway-route-reason")).contains("weighted:split");
+    }
+
+    @Test
+    void everyAnswerSaysWhyItWasRoutedInAShortToken() {
+        String key = Http.newKey("reason-team");
+        assertThat(chat(key, "smart-test", "u1", null).headers().firstValue("x-gateway-route-reason").orElseThrow())
+                .isIn("complexity:strong", "complexity:weak");
+        assertThat(chat(key, "migrate-start", "u1", null).headers().firstValue("x-gateway-route-reason").orElseThrow())
+                .isIn("migration:canary", "migration:baseline");
+        assertThat(chat(key, "downgrade-test", "u1", null).headers().firstValue("x-gateway-route-reason"))
+                .as("no budget: the policy decides").contains("fixed");
     }
 }

@@ -134,10 +134,11 @@ class BudgetsThroughGatewayTest {
             HttpResponse<String> r = Http.post(Http.gateway() + "/v1/chat/completions", key, body);
             if (r.statusCode() != 200) break;
             served.add(r.headers().firstValue("x-gateway-deployment").orElseThrow()
-                    + "/" + r.headers().firstValue("x-gateway-policy").orElseThrow());
+                    + "/" + r.headers().firstValue("x-gateway-policy").orElseThrow()
+                    + "/" + r.headers().firstValue("x-gateway-route-reason").orElseThrow());
         }
-        assertThat(served.get(0)).isEqualTo("primary/fixed");
-        assertThat(served).contains("backup/budget_downgrade");
+        assertThat(served.get(0)).isEqualTo("primary/fixed/fixed");
+        assertThat(served).contains("backup/budget_downgrade/budget_downgrade:over_50pct");
     }
 
     @Test

@@ -56,34 +56,27 @@ public final class CatalogValidator {
     private record RouteCheck(String path, Set<String> names, List<String> out) {
 
         void check(Route r) {
-            policy(r.policy());
-            Set<String> seen = new HashSet<>();
-            for (int i = 0; i < r.fallbacks().size(); i++) {
-                String f = r.fallbacks().get(i);
-                known(path + ".fallbacks[" + i + "]", f);
-                if (!seen.add(f)) {
-                    out.add(path + ".fallbacks[" + i + "]: duplicate deployment '" + f + "'");
+            // Every deployment name first, from the route's one list of references (paths included).
+            Set<String> seenFallbacks = new HashSet<>();
+            for (Route.Reference ref : r.references()) {
+                known(path + "." + ref.path(), ref.deployment());
+                if (ref.use() == Route.Use.FALLBACK && !seenFallbacks.add(ref.deployment())) {
+                    out.add(path + "." + ref.path() + ": duplicate deployment '" + ref.deployment() + "'");
                 }
             }
-            r.shadow().ifPresent(s -> {
-                known(path + ".shadow.deployment", s.deployment());
-                unit(path + ".shadow.sample", s.sample());
-            });
-            r.budgetDowngrade().ifPresent(b -> {
-                known(path + ".budget_downgrade.deployment", b.deployment());
-                unit(path + ".budget_downgrade.at_used", b.usedFractionAtLeast());
-            });
-            r.baselineDeployment().ifPresent(b -> known(path + ".baseline", b));
+            policy(r.policy());
+            r.shadow().ifPresent(s -> unit(path + ".shadow.sample", s.sample()));
+            r.budgetDowngrade().ifPresent(b -> unit(path + ".budget_downgrade.at_used", b.usedFractionAtLeast()));
         }
 
         private void policy(Policy policy) {
             String p = path + ".policy";
             switch (policy) {
-                case Policy.Fixed f -> known(p + ".deployment", f.deployment());
+                case Policy.Fixed f -> {
+                }
                 case Policy.Weighted w -> {
                     long total = 0;
                     for (Map.Entry<String, Integer> e : new TreeMap<>(w.weights()).entrySet()) {
-                        known(p + ".weights." + e.getKey(), e.getKey());
                         if (e.getValue() == null || e.getValue() < 0) {
                             out.add(p + ".weights." + e.getKey() + ": weight must be >= 0");
                         } else {
@@ -98,9 +91,6 @@ public final class CatalogValidator {
                     if (c.candidates().isEmpty()) {
                         out.add(p + ".candidates: must not be empty");
                     }
-                    for (int i = 0; i < c.candidates().size(); i++) {
-                        known(p + ".candidates[" + i + "]", c.candidates().get(i));
-                    }
                     unit(p + ".quality_floor", c.qualityFloor());
                     if (c.maxCostMicrosPerRequest().isPresent() && c.maxCostMicrosPerRequest().getAsLong() < 0) {
                         out.add(p + ".max_cost_micros_per_request: must be >= 0");
@@ -110,14 +100,10 @@ public final class CatalogValidator {
                     }
                 }
                 case Policy.Complexity c -> {
-                    known(p + ".strong", c.strong());
-                    known(p + ".weak", c.weak());
                     unit(p + ".threshold", c.threshold());
                     c.targetStrongShare().ifPresent(s -> unit(p + ".target_strong_share", s));
                 }
                 case Policy.Migration m -> {
-                    known(p + ".from", m.from());
-                    known(p + ".to", m.to());
                     if (m.from().equals(m.to())) {
                         out.add(p + ".to: must differ from 'from'");
                     }

@@ -60,6 +60,11 @@ public final class LeasePool {
         record PeriodOver() implements Outcome {}
     }
 
+    /** The period's totals as this pool last read them (at its last grant or report), if it has read them. */
+    public synchronized Optional<PeriodTotals> lastKnown() {
+        return Optional.ofNullable(lastKnown);
+    }
+
     /** Set once the pool is finished and dropped by its guard; a late reservation must not open a lease here. */
     private boolean dropped;
 
