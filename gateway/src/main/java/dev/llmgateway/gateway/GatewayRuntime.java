@@ -93,6 +93,8 @@ public class GatewayRuntime {
         initAdminCredential();
         authenticator = new Authenticator(teams, blocking, new Authenticator.Limits(settings.keyLookupConcurrency(),
                 settings.keyLookupQueue(), settings.unknownKeyTtl(), 100_000));
+        // last_used_at: coalesced in memory per key, written in one statement every few seconds (never per request).
+        periodic(java.time.Duration.ofSeconds(5), authenticator.keyUsage()::flush);
         backends = new Backends(vertx, config, this::embeddedBackend);
         breakers = new CircuitBreakers(config.deployments().values());
         router = dev.llmgateway.routing.Router.of(config.catalog());
@@ -124,6 +126,7 @@ public class GatewayRuntime {
         rateLimiter = dev.llmgateway.metering.RateLimiter.shared(database.dataSource(), replicaId, dev.llmgateway.metering.RateLeasing.defaults());
         rateLimits = new dev.llmgateway.metering.RateLimitStore(database.dataSource());
         reloadRateLimits();
+        applyRouteLimits(config);
         periodic(java.time.Duration.ofSeconds(10), this::reloadRateLimits);
         periodic(java.time.Duration.ofSeconds(1), rateLimiter::flush);
         judgeSpend = new dev.llmgateway.metering.JudgeSpendStore(database.dataSource());
@@ -201,6 +204,7 @@ public class GatewayRuntime {
         CircuitBreakers nextBreakers = new CircuitBreakers(next.deployments().values(), breakers);
         dev.llmgateway.routing.Router nextRouter = dev.llmgateway.routing.Router.of(next.catalog());
         metering.syncPrices(next);
+        applyRouteLimits(next);
         next.datasets().forEach(datasets::define);
         migrations.reconfigure(next);
         dev.llmgateway.routing.Router previousRouter = router;
@@ -308,6 +312,14 @@ public class GatewayRuntime {
         keys.forEach(rateLimiter::limitKey);
         limitedTeams = java.util.Set.copyOf(teams.keySet());
         limitedKeys = java.util.Set.copyOf(keys.keySet());
+    }
+
+    /** Per-route limits come from gateway.yaml (routes.<name>.limits); a route without limits, or removed, has none. */
+    private void applyRouteLimits(GatewayConfig cfg) {
+        for (String route : rateLimiter.limitedRoutes()) {
+            if (!cfg.routeLimits().containsKey(route)) rateLimiter.limitRoute(route, dev.llmgateway.metering.RateLimits.NONE);
+        }
+        cfg.routeLimits().forEach(rateLimiter::limitRoute);
     }
 
     private java.util.Set<String> limitedTeams = java.util.Set.of();
@@ -447,6 +459,13 @@ public class GatewayRuntime {
 
     void stop(@Observes ShutdownEvent ev) {
         timers.forEach(vertx::cancelTimer);
+        if (authenticator != null) {
+            try {
+                authenticator.keyUsage().flush();
+            } catch (RuntimeException e) {
+                LOG.warnf("recording when keys were last used failed: %s", e.getMessage());
+            }
+        }
         if (webhooks != null) webhooks.close();
         if (backends != null) backends.close();
         if (budgets != null) budgets.close();

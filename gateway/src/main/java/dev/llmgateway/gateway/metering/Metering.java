@@ -185,7 +185,14 @@ public final class Metering implements AutoCloseable {
                 .streamed(x.streamed())
                 .shadow(false)
                 .licenseId(d.license().orElse(null))
+                .attempts(attempts(x))
                 .build();
+    }
+
+    /** The dispatch trail as the x-gateway-attempts header has it, kept for the request log (bounded). */
+    private static String attempts(Exchange x) {
+        String a = x.responseHeaders().get("x-gateway-attempts");
+        return a == null || a.length() <= 1000 ? a : a.substring(0, 997) + "...";
     }
 
     /**
