@@ -46,6 +46,7 @@ export async function keysPage({ arg, rerender }) {
     if (wholeOrNull(rpm) != null || wholeOrNull(tpm) != null) body.limits = { rpm: wholeOrNull(rpm), tpm: wholeOrNull(tpm) };
     try {
       const k = await api(`/admin/teams/${encodeURIComponent(state.team)}/keys`, { method: 'POST', body });
+      create.reset();
       await redraw();
       showSecret(k, `Key ${k.id} created.`);
     } catch (err) { fail('Could not create the key')(err); }
