@@ -4,8 +4,12 @@ import { spendPage } from './pages/spend.js';
 import { budgetsPage } from './pages/budgets.js';
 import { migrationsPage } from './pages/migrations.js';
 import { statementsPage } from './pages/statements.js';
+import { teamsPage } from './pages/teams.js';
+import { keysPage } from './pages/keys.js';
+import { requestsPage } from './pages/requests.js';
 
-const PAGES = { spend: spendPage, budgets: budgetsPage, migrations: migrationsPage, statements: statementsPage };
+const PAGES = { spend: spendPage, budgets: budgetsPage, migrations: migrationsPage, statements: statementsPage,
+  teams: teamsPage, keys: keysPage, requests: requestsPage };
 const $ = (id) => document.getElementById(id);
 let renderSeq = 0;
 

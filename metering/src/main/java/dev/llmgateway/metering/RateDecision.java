@@ -2,10 +2,10 @@ package dev.llmgateway.metering;
 
 import java.time.Duration;
 
-/** Whether a request may proceed now under its key's and team's rate limits. */
+/** Whether a request may proceed now under its key's, team's and route's rate limits. */
 public sealed interface RateDecision {
     /** Which limit refused. */
-    enum Scope { KEY, TEAM }
+    enum Scope { KEY, TEAM, ROUTE }
 
     enum Kind { REQUESTS_PER_MINUTE, TOKENS_PER_MINUTE }
 

@@ -13,7 +13,7 @@ import java.util.function.LongSupplier;
 import javax.sql.DataSource;
 
 /**
- * Requests-per-minute and tokens-per-minute limits per key and per team. The guarantee (docs/budgets.md): in any
+ * Requests-per-minute and tokens-per-minute limits per key, per team and per route. The guarantee (docs/budgets.md): in any
  * 60-second window, the units admitted never exceed the limit, plus actual tokens above their estimates (which are
  * always charged). A request whose token estimate alone exceeds the limit is refused ({@link RateDecision.Oversized}).
  *
@@ -29,6 +29,7 @@ public final class RateLimiter {
     private final RateLeasing leasing;
     private final ConcurrentHashMap<String, Buckets> keys = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Buckets> teams = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Buckets> routes = new ConcurrentHashMap<>();
     private volatile long lastPruneNanos;
 
     private record Buckets(RateLimits limits, RateBucket requests, RateBucket tokens) {
@@ -70,6 +71,12 @@ public final class RateLimiter {
 
     public void limitTeam(String teamId, RateLimits limits) { configure(teams, "team", teamId, limits); }
 
+    /** A route's limits (every team's requests to it together), e.g. to protect a small self-hosted deployment. */
+    public void limitRoute(String route, RateLimits limits) { configure(routes, "route", route, limits); }
+
+    /** The routes that have limits now. */
+    public java.util.Set<String> limitedRoutes() { return java.util.Set.copyOf(routes.keySet()); }
+
     private void configure(ConcurrentHashMap<String, Buckets> map, String type, String id, RateLimits limits) {
         Buckets old;
         if (limits.equals(RateLimits.NONE)) {
@@ -97,17 +104,28 @@ public final class RateLimiter {
      * team's limits, all or nothing. {@code keyId} may be null. May block on the database.
      */
     public RateDecision tryAcquire(String teamId, String keyId, long estimatedTokens) {
+        return tryAcquire(teamId, keyId, null, estimatedTokens);
+    }
+
+    /**
+     * Takes one request and {@code estimatedTokens} from the key's, the team's and the route's limits, all or nothing.
+     * {@code keyId} and {@code route} may be null. May block on the database.
+     */
+    public RateDecision tryAcquire(String teamId, String keyId, String route, long estimatedTokens) {
         if (estimatedTokens < 0) throw new IllegalArgumentException("estimatedTokens must not be negative");
         Buckets key = keyId == null ? null : keys.get(keyId);
         Buckets team = teams.get(teamId);
+        Buckets byRoute = route == null ? null : routes.get(route);
         RateBucket[] buckets = {key == null ? null : key.requests(), key == null ? null : key.tokens(),
-                team == null ? null : team.requests(), team == null ? null : team.tokens()};
+                team == null ? null : team.requests(), team == null ? null : team.tokens(),
+                byRoute == null ? null : byRoute.requests(), byRoute == null ? null : byRoute.tokens()};
+        RateDecision.Scope[] scopes = {RateDecision.Scope.KEY, RateDecision.Scope.TEAM, RateDecision.Scope.ROUTE};
+        String[] subjects = {keyId, teamId, route};
         for (int i = 0; i < buckets.length; i++) {
             if (buckets[i] != null && i % 2 == 1 && estimatedTokens > buckets[i].perMinute)
-                return new RateDecision.Oversized(i < 2 ? RateDecision.Scope.KEY : RateDecision.Scope.TEAM, i < 2 ? keyId : teamId,
-                        buckets[i].perMinute, estimatedTokens);
+                return new RateDecision.Oversized(scopes[i / 2], subjects[i / 2], buckets[i].perMinute, estimatedTokens);
         }
-        List<Take> takes = new ArrayList<>(4);
+        List<Take> takes = new ArrayList<>(buckets.length);
         long now = nanoTime.getAsLong();
         try {
             for (int i = 0; i < buckets.length; i++) {
@@ -118,7 +136,7 @@ public final class RateLimiter {
                     case RateBucket.Take.Took t -> takes.add(new Take(buckets[i], t.lease(), t.units(), tokens));
                     case RateBucket.Take.Wait w -> {
                         giveBack(takes);
-                        return new RateDecision.Limited(i < 2 ? RateDecision.Scope.KEY : RateDecision.Scope.TEAM, i < 2 ? keyId : teamId,
+                        return new RateDecision.Limited(scopes[i / 2], subjects[i / 2],
                                 tokens ? RateDecision.Kind.TOKENS_PER_MINUTE : RateDecision.Kind.REQUESTS_PER_MINUTE,
                                 buckets[i].perMinute, Duration.ofNanos(w.retryAfterNanos()));
                     }
@@ -158,7 +176,7 @@ public final class RateLimiter {
     public void flush() {
         long now = nanoTime.getAsLong();
         RuntimeException failure = null;
-        for (var map : List.of(keys, teams)) {
+        for (var map : List.of(keys, teams, routes)) {
             for (Buckets b : map.values()) {
                 for (RateBucket bucket : new RateBucket[] {b.requests(), b.tokens()}) {
                     if (bucket == null) continue;
@@ -180,6 +198,6 @@ public final class RateLimiter {
 
     /** Returns every unused grant (shutdown). */
     public void close() {
-        for (var map : List.of(keys, teams)) for (Buckets b : map.values()) b.close();
+        for (var map : List.of(keys, teams, routes)) for (Buckets b : map.values()) b.close();
     }
 }

@@ -10,7 +10,8 @@ import java.util.Objects;
  * {@code teamChargeMicros} what the team is charged, {@code baselineCostMicros} what the same tokens would have cost on
  * the route's closed baseline deployment (null: no priced baseline, which is not the same as no saving).
  * {@code tokenSource} says how the token counts were obtained. Nullable: keyId, endUser, policy, stage,
- * provider, upstreamModel, baselineCostMicros, ttftMs, errorCode, licenseId. {@code time} is kept to the microsecond (PostgreSQL's
+ * provider, upstreamModel, baselineCostMicros, ttftMs, errorCode, licenseId, attempts. {@code attempts} is the dispatch
+ * trail as the x-gateway-attempts header has it ({@code deployment:outcome,...}), null when no upstream was tried. {@code time} is kept to the microsecond (PostgreSQL's
  * precision) so the journal and the database hold the same value.
  */
 public record UsageEvent(String requestId, Instant time, String teamId, String keyId, String endUser, String route,
@@ -18,7 +19,7 @@ public record UsageEvent(String requestId, Instant time, String teamId, String k
                          DeploymentClass deploymentClass, long promptTokens, long completionTokens, long cachedTokens,
                          TokenSource tokenSource, MicroUsd providerCostMicros, MicroUsd teamChargeMicros,
                          MicroUsd baselineCostMicros, int latencyMs, Integer ttftMs, int httpStatus, String errorCode,
-                         boolean streamed, boolean shadow, String licenseId) {
+                         boolean streamed, boolean shadow, String licenseId, String attempts) {
     /** Longest accepted request id. */
     public static final int REQUEST_ID_MAX_CHARS = 200;
 
@@ -44,6 +45,18 @@ public record UsageEvent(String requestId, Instant time, String teamId, String k
         }
     }
 
+    /** Without a dispatch trail (events recorded before it was kept, and callers that have none). */
+    public UsageEvent(String requestId, Instant time, String teamId, String keyId, String endUser, String route,
+                      String policy, String stage, String deployment, String provider, String upstreamModel,
+                      DeploymentClass deploymentClass, long promptTokens, long completionTokens, long cachedTokens,
+                      TokenSource tokenSource, MicroUsd providerCostMicros, MicroUsd teamChargeMicros,
+                      MicroUsd baselineCostMicros, int latencyMs, Integer ttftMs, int httpStatus, String errorCode,
+                      boolean streamed, boolean shadow, String licenseId) {
+        this(requestId, time, teamId, keyId, endUser, route, policy, stage, deployment, provider, upstreamModel, deploymentClass,
+                promptTokens, completionTokens, cachedTokens, tokenSource, providerCostMicros, teamChargeMicros, baselineCostMicros,
+                latencyMs, ttftMs, httpStatus, errorCode, streamed, shadow, licenseId, null);
+    }
+
     public TokenCounts tokens() { return new TokenCounts(promptTokens, completionTokens, cachedTokens); }
 
     public static Builder builder(String requestId, Instant time) { return new Builder(requestId, time); }
@@ -52,7 +65,7 @@ public record UsageEvent(String requestId, Instant time, String teamId, String k
     public static final class Builder {
         private final String requestId;
         private final Instant time;
-        private String teamId, keyId, endUser, route, policy, stage, deployment, provider, upstreamModel, errorCode, licenseId;
+        private String teamId, keyId, endUser, route, policy, stage, deployment, provider, upstreamModel, errorCode, licenseId, attempts;
         private DeploymentClass deploymentClass = DeploymentClass.CLOSED;
         private long promptTokens, completionTokens, cachedTokens;
         private TokenSource tokenSource = TokenSource.PROVIDER;
@@ -92,11 +105,12 @@ public record UsageEvent(String requestId, Instant time, String teamId, String k
         public Builder streamed(boolean v) { streamed = v; return this; }
         public Builder shadow(boolean v) { shadow = v; return this; }
         public Builder licenseId(String v) { licenseId = v; return this; }
+        public Builder attempts(String v) { attempts = v; return this; }
 
         public UsageEvent build() {
             return new UsageEvent(requestId, time, teamId, keyId, endUser, route, policy, stage, deployment, provider,
                     upstreamModel, deploymentClass, promptTokens, completionTokens, cachedTokens, tokenSource, providerCostMicros,
-                    teamChargeMicros, baselineCostMicros, latencyMs, ttftMs, httpStatus, errorCode, streamed, shadow, licenseId);
+                    teamChargeMicros, baselineCostMicros, latencyMs, ttftMs, httpStatus, errorCode, streamed, shadow, licenseId, attempts);
         }
     }
 }

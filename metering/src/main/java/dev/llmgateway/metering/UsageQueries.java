@@ -153,7 +153,7 @@ public final class UsageQueries {
 
     /** The stored event of a request, if any. */
     public Optional<UsageEvent> byRequestId(String requestId) {
-        String sql = "SELECT " + UsageEventSql.COLUMNS + " FROM usage_events WHERE request_id = ? "
+        String sql = "SELECT " + UsageEventSql.STORED_COLUMNS + " FROM usage_events WHERE request_id = ? "
                 + "AND time = (SELECT time FROM usage_request_ids WHERE request_id = ?)";
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, requestId);
@@ -163,6 +163,37 @@ public final class UsageQueries {
             }
         } catch (SQLException e) {
             throw new StoreException("reading usage of request " + requestId, e);
+        }
+    }
+
+    /** Most records one {@link #records} call returns. */
+    public static final int MAX_RECORDS = 500;
+
+    /**
+     * The request log: the selected events, newest first, at most {@code limit} (1..{@link #MAX_RECORDS}), each with
+     * its routing decision (route, policy, stage, deployment, dispatch trail) and cost. {@code upstreamModel} null =
+     * any; HTTP status within [{@code minStatus}, {@code maxStatus}]; {@code before} (exclusive, may be null) pages back.
+     */
+    public List<UsageEvent> records(Filter filter, String upstreamModel, int minStatus, int maxStatus, Instant before, int limit) {
+        if (limit < 1 || limit > MAX_RECORDS) throw new IllegalArgumentException("limit must be between 1 and " + MAX_RECORDS);
+        StringBuilder sql = new StringBuilder("SELECT " + UsageEventSql.STORED_COLUMNS + " FROM usage_events");
+        List<Object> params = new ArrayList<>();
+        where(filter, sql, params);
+        String glue = params.isEmpty() ? " WHERE " : " AND ";
+        sql.append(glue).append("http_status BETWEEN ? AND ?");
+        params.add(minStatus);
+        params.add(maxStatus);
+        if (upstreamModel != null) { sql.append(" AND upstream_model = ?"); params.add(upstreamModel); }
+        if (before != null) { sql.append(" AND time < ?"); params.add(Timestamp.from(before)); }
+        sql.append(" ORDER BY time DESC, request_id DESC LIMIT ?");
+        params.add(limit);
+        try (Connection c = db.getConnection(); PreparedStatement ps = prepare(c, sql.toString(), params);
+             ResultSet rs = ps.executeQuery()) {
+            List<UsageEvent> out = new ArrayList<>();
+            while (rs.next()) out.add(event(rs));
+            return out;
+        } catch (SQLException e) {
+            throw new StoreException("listing usage records", e);
         }
     }
 
@@ -280,6 +311,6 @@ public final class UsageQueries {
                 rs.getString(11), DeploymentClass.fromWire(rs.getString(12)), rs.getLong(13), rs.getLong(14),
                 rs.getLong(15), TokenSource.fromWire(rs.getString(26)), money(rs, 16), money(rs, 17),
                 baseline == null ? null : new MicroUsd(baseline), rs.getInt(19), ttftMs, rs.getInt(21),
-                rs.getString(22), rs.getBoolean(23), rs.getBoolean(24), rs.getString(25));
+                rs.getString(22), rs.getBoolean(23), rs.getBoolean(24), rs.getString(25), rs.getString(27));
     }
 }

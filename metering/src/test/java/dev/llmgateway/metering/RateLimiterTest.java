@@ -233,4 +233,22 @@ class RateLimiterTest {
             }
         }
     }
+
+    @Test
+    void routeLimitCountsEveryTeamsRequestsToTheRoute() {
+        RateLimiter limiter = new RateLimiter();
+        limiter.limitRoute("small-model", RateLimits.requestsPerMinute(2));
+        assertThat(limiter.tryAcquire("a", "ka", "small-model", 10)).isInstanceOf(RateDecision.Allowed.class);
+        assertThat(limiter.tryAcquire("b", "kb", "small-model", 10)).isInstanceOf(RateDecision.Allowed.class);
+        assertThat(limiter.tryAcquire("c", "kc", "other-route", 10)).isInstanceOf(RateDecision.Allowed.class);
+        RateDecision third = limiter.tryAcquire("c", "kc", "small-model", 10);
+        assertThat(third).isInstanceOfSatisfying(RateDecision.Limited.class, l -> {
+            assertThat(l.scope()).isEqualTo(RateDecision.Scope.ROUTE);
+            assertThat(l.subjectId()).isEqualTo("small-model");
+            assertThat(l.limitPerMinute()).isEqualTo(2);
+        });
+        assertThat(limiter.limitedRoutes()).containsExactly("small-model");
+        limiter.limitRoute("small-model", RateLimits.NONE);
+        assertThat(limiter.tryAcquire("c", "kc", "small-model", 10)).isInstanceOf(RateDecision.Allowed.class);
+    }
 }

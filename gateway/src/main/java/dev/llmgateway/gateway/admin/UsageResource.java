@@ -73,6 +73,65 @@ public class UsageResource {
     public Map<String, Object> one(@PathParam("requestId") String requestId) {
         UsageEvent e = queries().byRequestId(requestId)
                 .orElseThrow(() -> AdminErrors.notFound("no usage record for request '" + requestId + "' (records reach the database within a second)"));
+        return record(e);
+    }
+
+    /**
+     * The request log: usage records newest first, each with its routing decision (route, policy, stage, deployment,
+     * the dispatch attempts) and cost. Filters: team, key, route, deployment, model (the upstream model), status (an
+     * HTTP status, or ok, error, 4xx, 5xx), from/to; {@code before} (the last row's time) pages back; limit 1-500.
+     */
+    @GET
+    @Path("/requests")
+    public Map<String, Object> requests(@QueryParam("team") String team, @QueryParam("key") String key, @QueryParam("route") String route,
+                                        @QueryParam("deployment") String deployment, @QueryParam("model") String model,
+                                        @QueryParam("status") String status, @QueryParam("from") String from, @QueryParam("to") String to,
+                                        @QueryParam("before") String before, @QueryParam("limit") String limit,
+                                        @QueryParam("shadow") String shadow) {
+        Filter f = filter(blank(team), blank(key), blank(route), blank(deployment), from, to);
+        if (shadow == null || shadow.isBlank() || shadow.equals("false")) f = f.shadow(false);
+        else if (!shadow.equals("true") && !shadow.equals("any")) throw AdminErrors.bad("'shadow' must be false (default), true or any", "shadow");
+        else if (shadow.equals("true")) f = f.shadow(true);
+        int[] range = statusRange(blank(status));
+        int n;
+        try {
+            n = limit == null || limit.isBlank() ? 100 : Integer.parseInt(limit.trim());
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 1 || n > UsageQueries.MAX_RECORDS) throw AdminErrors.bad("'limit' must be between 1 and " + UsageQueries.MAX_RECORDS, "limit");
+        List<UsageEvent> events = queries().records(f, blank(model), range[0], range[1], instant(before, "before"), n);
+        List<Map<String, Object>> data = new ArrayList<>();
+        for (UsageEvent e : events) data.add(record(e));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("object", "list");
+        body.put("data", data);
+        // More may be older than the last row: ask again with before = its time.
+        body.put("has_more", events.size() == n);
+        body.put("next_before", events.size() == n ? events.get(events.size() - 1).time().toString() : null);
+        return body;
+    }
+
+    private static String blank(String s) { return s == null || s.isBlank() ? null : s.trim(); }
+
+    /** "200" -> [200,200]; "ok" -> 1xx-3xx; "error" -> 400 and above; "4xx", "5xx". */
+    static int[] statusRange(String status) {
+        if (status == null) return new int[] {0, 999};
+        switch (status.toLowerCase(Locale.ROOT)) {
+            case "ok": return new int[] {0, 399};
+            case "error": return new int[] {400, 999};
+            case "4xx": return new int[] {400, 499};
+            case "5xx": return new int[] {500, 599};
+            default:
+                if (status.matches("[1-5]\\d\\d")) {
+                    int v = Integer.parseInt(status);
+                    return new int[] {v, v};
+                }
+                throw AdminErrors.bad("'status' must be an HTTP status (429), ok, error, 4xx or 5xx", "status");
+        }
+    }
+
+    static Map<String, Object> record(UsageEvent e) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("request_id", e.requestId());
         m.put("time", e.time().toString());
@@ -86,6 +145,7 @@ public class UsageResource {
         m.put("provider", e.provider());
         m.put("upstream_model", e.upstreamModel());
         m.put("class", e.deploymentClass().wire());
+        m.put("attempts", e.attempts() == null ? List.of() : List.of(e.attempts().split(",")));
         m.put("prompt_tokens", e.promptTokens());
         m.put("completion_tokens", e.completionTokens());
         m.put("cached_tokens", e.cachedTokens());

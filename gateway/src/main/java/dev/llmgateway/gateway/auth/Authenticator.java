@@ -19,7 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Resolves {@code Authorization: Bearer <key>} to a key and team. Lookups are by SHA-256 hash, cached: a cached entry is
  * refreshed in the background after a second and dropped after a minute, and revocation through this process's admin
- * API invalidates it at once. While PostgreSQL is down, cached keys keep working until they expire.
+ * API invalidates it at once. While PostgreSQL is down, cached keys keep working until they expire. A key's expiry (and
+ * a rotated-out secret's overlap window) is checked against the clock on every request, cached or not, so it takes
+ * effect to the second on every replica; a changed expiry reaches other replicas' caches within about a second.
  *
  * <p>Unknown hashes go to a separate negative cache (so a flood of made-up keys neither evicts real keys nor reaches
  * PostgreSQL twice), and database lookups run at most {@code lookupConcurrency} at a time with at most
@@ -40,6 +42,16 @@ public final class Authenticator {
     public Authenticator(TeamStore store, Executor blocking) { this(store, blocking, Limits.defaults()); }
 
     public Authenticator(TeamStore store, Executor blocking, Limits limits) {
+        this(store, blocking, limits, java.time.Clock.systemUTC());
+    }
+
+    private final java.time.Clock clock;
+
+    private final KeyUsage keyUsage;
+
+    public Authenticator(TeamStore store, Executor blocking, Limits limits, java.time.Clock clock) {
+        this.clock = clock;
+        this.keyUsage = new KeyUsage(store, clock);
         this.lookups = new Semaphore(limits.lookupConcurrency());
         this.maxPending = limits.lookupConcurrency() + limits.lookupQueue();
         this.unknown = Caffeine.newBuilder().maximumSize(limits.unknownKeyEntries()).expireAfterWrite(limits.unknownKeyTtl()).build();
@@ -117,6 +129,8 @@ public final class Authenticator {
                 return fail("Incorrect API key provided.");
             }
             if (owner.get().key().revoked()) return fail("This API key has been revoked.");
+            if (owner.get().expired(clock.instant())) return Future.failedFuture(expired(owner.get()));
+            keyUsage.used(owner.get().key().id());
             return Future.succeededFuture(owner.get());
         });
     }
@@ -128,7 +142,7 @@ public final class Authenticator {
         CompletableFuture<Optional<KeyOwner>> f = cache.getIfPresent(ByteBuffer.wrap(TeamStore.hash(secret.get())));
         if (f == null || !f.isDone() || f.isCompletedExceptionally()) return false;
         Optional<KeyOwner> owner = f.getNow(Optional.empty());
-        return owner.isPresent() && !owner.get().key().revoked();
+        return owner.isPresent() && !owner.get().key().revoked() && !owner.get().expired(clock.instant());
     }
 
     /** Forgets every cached key, known and unknown (after a revocation or a new key, so both take effect at once here). */
@@ -140,10 +154,21 @@ public final class Authenticator {
     /** A key was just issued: if someone guessed it earlier, it is no longer remembered as unknown. */
     public void keyIssued(String secret) { unknown.invalidate(ByteBuffer.wrap(TeamStore.hash(secret))); }
 
+    /** When keys were last used, batched for PostgreSQL (flushed every few seconds by the runtime). */
+    public KeyUsage keyUsage() { return keyUsage; }
+
     /** How many unknown key hashes are remembered (for tests and metrics). */
     public long unknownKeys() {
         unknown.cleanUp();
         return unknown.estimatedSize();
+    }
+
+    private static GatewayError.Failure expired(KeyOwner owner) {
+        String when = owner.validUntil().map(t -> " at " + t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)).orElse("");
+        String message = owner.previousSecret() && owner.key().previousExpiresAt().equals(owner.validUntil())
+                ? "This API key was rotated; the previous secret stopped working" + when + ". Use the new secret."
+                : "This API key expired" + when + ".";
+        return new GatewayError.Failure(new GatewayError.Unauthorized(message, GatewayError.Unauthorized.KEY_EXPIRED));
     }
 
     private static Future<KeyOwner> fail(String message) {

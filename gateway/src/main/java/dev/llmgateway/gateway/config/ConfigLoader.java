@@ -114,8 +114,15 @@ public final class ConfigLoader {
 
         Map<String, Route> routes = new LinkedHashMap<>();
         Map<String, GatewayConfig.Judge> judges = new LinkedHashMap<>();
+        Map<String, dev.llmgateway.metering.RateLimits> routeLimits = new LinkedHashMap<>();
         root.get("routes").entries().forEach((name, n) -> {
             routes.put(name, route(checkName(n, name), n, deployments));
+            ConfigNode lim = n.get("limits").allowOnly(Set.of("rpm", "tpm"));
+            if (!lim.isMissing()) {
+                java.util.OptionalLong rpm = perMinute(lim.get("rpm")), tpm = perMinute(lim.get("tpm"));
+                if (rpm.isEmpty() && tpm.isEmpty()) throw lim.error("give rpm, tpm or both (requests / tokens per minute)");
+                routeLimits.put(name, new dev.llmgateway.metering.RateLimits(rpm, tpm));
+            }
             ConfigNode j = n.get("shadow").get("judge").allowOnly(Set.of("deployment", "daily_budget_usd"));
             if (!j.isMissing()) {
                 java.math.BigDecimal cap = j.get("daily_budget_usd").decimal(new java.math.BigDecimal("1.00"));
@@ -153,7 +160,7 @@ public final class ConfigLoader {
             }
         });
         GatewayConfig config = new GatewayConfig(source, Map.copyOf(providers), Map.copyOf(deployments), Map.copyOf(routes),
-                Map.copyOf(markups), List.copyOf(datasets), Map.copyOf(judges));
+                Map.copyOf(markups), List.copyOf(datasets), Map.copyOf(judges), Map.copyOf(routeLimits));
         try {
             Router.of(config.catalog());
         } catch (IllegalArgumentException e) {
@@ -307,8 +314,14 @@ public final class ConfigLoader {
         return new EngineModel.HuggingFace(repo, file, revision, sha256.toLowerCase(java.util.Locale.ROOT));
     }
 
+    /** A per-minute limit: absent = none, else a whole number from 1 to {@link dev.llmgateway.metering.RateLimits#MAX_PER_MINUTE}. */
+    private static java.util.OptionalLong perMinute(ConfigNode n) {
+        if (n.isMissing()) return java.util.OptionalLong.empty();
+        return java.util.OptionalLong.of(n.integer(0, 1, (int) Math.min(Integer.MAX_VALUE, dev.llmgateway.metering.RateLimits.MAX_PER_MINUTE)));
+    }
+
     private static Route route(String name, ConfigNode n, Map<String, Deployment> deployments) {
-        n.allowOnly(Set.of("deployment", "policy", "fallbacks", "shadow", "budget_downgrade", "baseline"));
+        n.allowOnly(Set.of("deployment", "policy", "fallbacks", "shadow", "budget_downgrade", "baseline", "limits"));
         Policy policy;
         if (!n.get("deployment").isMissing()) {
             if (!n.get("policy").isMissing()) throw n.error("give either deployment or policy, not both");

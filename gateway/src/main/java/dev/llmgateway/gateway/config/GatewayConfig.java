@@ -16,7 +16,15 @@ import java.util.Set;
  */
 public record GatewayConfig(String source, Map<String, Provider> providers, Map<String, Deployment> deployments,
                             Map<String, dev.llmgateway.routing.Route> routes, Map<DeploymentClass, Integer> classMarkupBp,
-                            List<dev.llmgateway.metering.DatasetDefinition> datasets, Map<String, Judge> judges) {
+                            List<dev.llmgateway.metering.DatasetDefinition> datasets, Map<String, Judge> judges,
+                            Map<String, dev.llmgateway.metering.RateLimits> routeLimits) {
+
+    /** Without per-route rate limits. */
+    public GatewayConfig(String source, Map<String, Provider> providers, Map<String, Deployment> deployments,
+                         Map<String, dev.llmgateway.routing.Route> routes, Map<DeploymentClass, Integer> classMarkupBp,
+                         List<dev.llmgateway.metering.DatasetDefinition> datasets, Map<String, Judge> judges) {
+        this(source, providers, deployments, routes, classMarkupBp, datasets, judges, Map.of());
+    }
 
     /** A route's shadow judge: the deployment that compares shadow and primary answers, with a daily spend cap. */
     public record Judge(String deployment, long dailyBudgetMicros) {}

@@ -32,7 +32,7 @@ public final class ErrorResponses {
         return switch (e) {
             case BadRequest b -> new Shape(400, "invalid_request_error", b.code(), b.param(), Optional.empty());
             case PayloadTooLarge p -> new Shape(413, "invalid_request_error", "request_too_large", Optional.empty(), Optional.empty());
-            case Unauthorized u -> new Shape(401, "authentication_error", "invalid_api_key", Optional.empty(), Optional.empty());
+            case Unauthorized u -> new Shape(401, "authentication_error", u.code(), Optional.empty(), Optional.empty());
             case Forbidden f -> new Shape(403, "permission_error", "model_not_allowed", Optional.of("model"), Optional.empty());
             case ModelNotFound m -> new Shape(404, "invalid_request_error", "model_not_found", Optional.of("model"), Optional.empty());
             case NotFound n -> new Shape(404, "invalid_request_error", "not_found", Optional.empty(), Optional.empty());

@@ -24,7 +24,11 @@ public sealed interface GatewayError {
         public boolean retryable() { return false; }
     }
 
-    record Unauthorized(String message) implements GatewayError {
+    /** 401; {@code code} is {@code invalid_api_key} (missing, unknown, revoked) or {@code key_expired}. */
+    record Unauthorized(String message, String code) implements GatewayError {
+        public static final String INVALID_API_KEY = "invalid_api_key", KEY_EXPIRED = "key_expired";
+
+        public Unauthorized(String message) { this(message, INVALID_API_KEY); }
         public boolean retryable() { return false; }
     }
 

@@ -11,7 +11,8 @@ import java.time.Instant;
  * @param endUser the client's {@code user} field, or null
  * @param stage the migration stage that routed it, or null
  * @param ttftMs time to the first byte, or -1 when none was written
+ * @param attempts the dispatch trail (the x-gateway-attempts header), or null
  */
 public record MeteredRequest(String requestId, Instant receivedAt, String teamId, String keyId, String endUser,
                              String route, String policy, String stage, Deployment deployment, Usage usage,
-                             long elapsedMs, long ttftMs, boolean streamed) {}
+                             long elapsedMs, long ttftMs, boolean streamed, String attempts) {}

@@ -185,6 +185,7 @@ public final class Metering implements AutoCloseable {
                 .streamed(r.streamed())
                 .shadow(false)
                 .licenseId(d.license().orElse(null))
+                .attempts(r.attempts())
                 .build();
     }
 

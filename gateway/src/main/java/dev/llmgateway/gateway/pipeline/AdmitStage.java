@@ -17,7 +17,7 @@ import java.time.Instant;
 import java.util.function.Function;
 
 /**
- * Admission: per-minute rate limits (requests and tokens, per key and team), then a budget reservation sized to the
+ * Admission: per-minute rate limits (requests and tokens, per key, team and route), then a budget reservation sized to the
  * request's worst case at the most expensive deployment it may reach: an upper bound of its prompt (text and tool
  * definitions bounded by the body's size, plus the provider's preamble for tools, plus each image part at the
  * deployment's documented worst case, {@code max_image_tokens}) and of its output ({@code n} choices of
@@ -94,19 +94,27 @@ public final class AdmitStage implements Stage {
         });
     }
 
-    /** Takes the request from its key's and team's rate limits; a refusal is thrown as the 429 it becomes. */
+    /** Takes the request from its key's, team's and route's rate limits; a refusal is thrown as the 429 it becomes. */
     private RatePermit acquireRate(Exchange x, long worstTokens) {
-        return switch (rates.tryAcquire(x.team().id(), x.key().id(), worstTokens)) {
+        return switch (rates.tryAcquire(x.team().id(), x.key().id(), x.plan().route(), worstTokens)) {
             case RateDecision.Allowed a -> a.permit();
             case RateDecision.Limited l -> throw new GatewayError.Failure(new GatewayError.RateLimited(
-                    (l.scope() == RateDecision.Scope.KEY ? "This key" : "Team '" + l.subjectId() + "'") + " is over its limit of "
+                    limitOwner(l.scope(), l.subjectId(), true) + " is over its limit of "
                             + l.limitPerMinute() + (l.kind() == RateDecision.Kind.REQUESTS_PER_MINUTE ? " requests" : " tokens")
                             + " per minute.", l.retryAfter()));
             case RateDecision.Oversized o -> throw new GatewayError.Failure(new GatewayError.RateLimited(
                     "Request too large: it may use up to " + o.estimatedTokens() + " tokens (prompt + max_tokens), more than "
-                            + (o.scope() == RateDecision.Scope.KEY ? "this key's limit of " : "the limit of team '" + o.subjectId() + "' of ")
+                            + (o.scope() == RateDecision.Scope.KEY ? "this key's limit of " : "the limit of " + limitOwner(o.scope(), o.subjectId(), false) + " of ")
                             + o.limitPerMinute() + " tokens per minute, so it can never pass; lower max_tokens or shorten the prompt.",
                     Duration.ofMinutes(1)));
+        };
+    }
+
+    private static String limitOwner(RateDecision.Scope scope, String id, boolean subject) {
+        return switch (scope) {
+            case KEY -> "This key";
+            case TEAM -> (subject ? "Team '" : "team '") + id + "'";
+            case ROUTE -> (subject ? "Model '" : "model '") + id + "'";
         };
     }
 

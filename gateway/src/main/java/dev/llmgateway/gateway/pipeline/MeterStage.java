@@ -37,7 +37,13 @@ public final class MeterStage implements Stage {
         return new MeteredRequest(x.requestId(), x.receivedAt(), x.team().id(), x.key().id(),
                 x.chat() == null || x.chat().user().isEmpty() ? null : x.chat().user(),
                 x.plan().route(), x.plan().policy(), x.plan().stage().orElse(null), d, x.usage(), x.elapsedMs(), x.ttftMs(),
-                x.streamed());
+                x.streamed(), attempts(x));
+    }
+
+    /** The dispatch trail as the x-gateway-attempts header has it, kept for the request log (bounded). */
+    private static String attempts(Exchange x) {
+        String a = x.responseHeaders().get("x-gateway-attempts");
+        return a == null || a.length() <= 1000 ? a : a.substring(0, 997) + "...";
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.llmgateway.gateway.runtime;
 
+import dev.llmgateway.gateway.auth.Authenticator;
 import dev.llmgateway.gateway.migration.Migrations;
 import dev.llmgateway.metering.DatasetStore;
 import dev.llmgateway.metering.RateLimiter;
@@ -25,8 +26,10 @@ final class BackgroundJobs implements AutoCloseable {
     }
 
     /** Schedules every job (the first runs of calibration, output tokens, rate limits and ledger happened at start). */
-    void start(RoutingCalibration calibration, RateLimitSync rateLimits, RateLimiter rateLimiter, LedgerPasses ledger,
+    void start(Authenticator authenticator, RoutingCalibration calibration, RateLimitSync rateLimits, RateLimiter rateLimiter, LedgerPasses ledger,
                DatasetStore datasets, Migrations migrations) {
+        // Keys' last_used_at: coalesced in memory per key, written in one statement every few seconds (never per request).
+        every(Duration.ofSeconds(5), authenticator.keyUsage()::flush);
         // Routing learned from traffic, shared by replicas through PostgreSQL.
         every(Duration.ofSeconds(10), calibration::shareNow);
         every(Duration.ofSeconds(60), calibration::refreshOutputTokens);

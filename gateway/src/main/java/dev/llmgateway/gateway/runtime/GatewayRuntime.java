@@ -144,6 +144,7 @@ public class GatewayRuntime {
         RuntimeSnapshot first = snapshots.start(config, assembly,
                 (next, nextRouter, previousRouter) -> {
                     metering.syncPrices(next);
+                    rateLimitSync.applyRouteLimits(next);
                     next.datasets().forEach(datasets::define);
                     migrations.reconfigure(next);
                     calibration.share(nextRouter, previousRouter);
@@ -155,8 +156,9 @@ public class GatewayRuntime {
         calibration.share(first.router(), null);
         calibration.refreshOutputTokens();
         rateLimitSync.reload();
+        rateLimitSync.applyRouteLimits(config);
         jobs = new BackgroundJobs(vertx, blocking);
-        jobs.start(calibration, rateLimitSync, rateLimiter, ledgerPasses, datasets, migrations);
+        jobs.start(authenticator, calibration, rateLimitSync, rateLimiter, ledgerPasses, datasets, migrations);
     }
 
     /** The signed, retrying webhook sender for budget alerts, if a webhook URL is configured. */
@@ -226,6 +228,13 @@ public class GatewayRuntime {
 
     void stop(@Observes ShutdownEvent ev) {
         if (jobs != null) jobs.close();
+        if (authenticator != null) {
+            try {
+                authenticator.keyUsage().flush();
+            } catch (RuntimeException e) {
+                LOG.warnf("recording when keys were last used failed: %s", e.getMessage());
+            }
+        }
         if (webhooks != null) webhooks.close();
         if (snapshots != null) snapshots.close();
         if (budgets != null) budgets.close();

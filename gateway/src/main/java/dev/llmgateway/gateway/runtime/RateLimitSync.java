@@ -1,11 +1,15 @@
 package dev.llmgateway.gateway.runtime;
 
+import dev.llmgateway.gateway.config.GatewayConfig;
 import dev.llmgateway.metering.RateLimitStore;
 import dev.llmgateway.metering.RateLimiter;
 import dev.llmgateway.metering.RateLimits;
 import java.util.Set;
 
-/** Loads the configured rate limits (PostgreSQL) into this process's limiter; limits removed since are lifted. */
+/**
+ * Loads the configured rate limits into this process's limiter: team and key limits from PostgreSQL (set through the
+ * admin API), route limits from gateway.yaml ({@code routes.<name>.limits}); limits removed since are lifted.
+ */
 public final class RateLimitSync {
     private final RateLimitStore store;
     private final RateLimiter limiter;
@@ -27,5 +31,13 @@ public final class RateLimitSync {
         keys.forEach(limiter::limitKey);
         limitedTeams = Set.copyOf(teams.keySet());
         limitedKeys = Set.copyOf(keys.keySet());
+    }
+
+    /** Applies the route limits of a configuration (at start and on every reload); a route without limits, or removed, has none. */
+    public synchronized void applyRouteLimits(GatewayConfig config) {
+        for (String route : limiter.limitedRoutes()) {
+            if (!config.routeLimits().containsKey(route)) limiter.limitRoute(route, RateLimits.NONE);
+        }
+        config.routeLimits().forEach(limiter::limitRoute);
     }
 }

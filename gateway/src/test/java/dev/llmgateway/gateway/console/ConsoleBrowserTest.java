@@ -412,6 +412,117 @@ class ConsoleBrowserTest {
         resetMigration();
     }
 
+    /**
+     * Teams, keys and the request log: a team created and given a budget on the Teams page, a key created on the Keys
+     * page (its secret shown once and working), rotated (both secrets work during the overlap) and revoked (refused),
+     * then the request log filtered to the team shows the API's records with their routing decision, and the team is
+     * deleted. Every step is checked against the admin API and real requests.
+     */
+    @Test
+    void teamsKeysAndRequestLogPages() throws Exception {
+        String team = "console-keys";
+        driver.get(Http.gateway() + "/console/");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("admin-key"))).sendKeys(ADMIN);
+        driver.findElement(By.id("login-submit")).click();
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("login")));
+
+        // Create a team with a rate limit, then give it a budget from its edit form.
+        driver.findElement(By.id("tab-teams")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("team-new-id"))).sendKeys(team);
+        driver.findElement(By.id("team-new-name")).sendKeys("Console keys");
+        driver.findElement(By.id("team-new-rpm")).sendKeys("100");
+        driver.findElement(By.id("team-create")).click();
+        String teamRow = "#teams-table tr[data-team='" + team + "']";
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(teamRow)));
+        assertThat(driver.findElement(By.cssSelector(teamRow + " [data-field='limits']")).getText()).isEqualTo("100 rpm");
+        JsonNode apiTeam = Http.json(Http.get(Http.gateway() + "/admin/teams/" + team, ADMIN).body());
+        assertThat(apiTeam.path("name").asText()).isEqualTo("Console keys");
+        assertThat(apiTeam.path("limits").path("rpm").asLong()).isEqualTo(100);
+
+        driver.findElement(By.cssSelector(teamRow + " button[data-action='edit']")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("team-edit-budget-usd"))).sendKeys("5.00");
+        driver.findElement(By.id("team-save")).click();
+        wait.until(d -> d.findElement(By.cssSelector(teamRow + " [data-field='budget']")).getText().contains("$5.000000"));
+        JsonNode apiBudget = Http.json(Http.get(Http.gateway() + "/admin/teams/" + team + "/budget", ADMIN).body());
+        assertThat(apiBudget.path("limit_usd").asText()).isEqualTo("5.000000");
+        assertThat(apiBudget.path("enforcement").asText()).isEqualTo("hard");
+        shot("8-teams");
+
+        // Create a key: the secret is shown once and works.
+        driver.findElement(By.cssSelector(teamRow + " a[data-action='keys']")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("key-new-name"))).sendKeys("browser");
+        driver.findElement(By.id("key-new-description")).sendKeys("made in the browser");
+        driver.findElement(By.id("key-create")).click();
+        WebElement secretEl = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("key-secret")));
+        String first = secretEl.getText();
+        String keyId = secretEl.getDomAttribute("data-key");
+        assertThat(first).startsWith("gw-");
+        chat(first, "gpt-test");
+        String keyRow = "#keys-table tr[data-key='" + keyId + "']";
+        assertThat(driver.findElement(By.cssSelector(keyRow + " [data-field='status']")).getText()).isEqualToIgnoringCase("active");
+        assertThat(driver.findElement(By.cssSelector(keyRow + " [data-field='description']")).getText()).isEqualTo("made in the browser");
+        JsonNode apiKeys = Http.json(Http.get(Http.gateway() + "/admin/teams/" + team + "/keys", ADMIN).body());
+        assertThat(apiKeys.path("data")).hasSize(1);
+        assertThat(apiKeys.path("data").get(0).path("id").asText()).isEqualTo(keyId);
+        assertThat(apiKeys.path("data").get(0).toString()).doesNotContain(first);
+
+        // Rotate with a one-hour overlap: a new secret is shown, and both work.
+        new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("rotate-overlap"))).selectByValue("1h");
+        driver.findElement(By.cssSelector(keyRow + " button[data-action='rotate']")).click();
+        wait.until(d -> !d.findElement(By.id("key-secret")).getText().equals(first));
+        String second = driver.findElement(By.id("key-secret")).getText();
+        assertThat(second).startsWith("gw-");
+        assertThat(driver.findElement(By.id("key-overlap")).getText()).contains("previous secret keeps working until");
+        assertThat(driver.findElement(By.cssSelector(keyRow + " [data-field='overlap']")).getText()).startsWith("old secret until");
+        chat(first, "gpt-test");
+        chat(second, "gpt-test");
+        shot("9-keys-rotated");
+
+        // Revoke: both secrets are refused at once.
+        driver.findElement(By.cssSelector(keyRow + " button[data-action='revoke']")).click();
+        wait.until(ExpectedConditions.alertIsPresent()).accept();
+        wait.until(d -> d.findElement(By.cssSelector(keyRow + " [data-field='status']")).getText().equalsIgnoreCase("revoked"));
+        for (String secret : List.of(first, second)) {
+            HttpResponse<String> r = Http.post(Http.gateway() + "/v1/chat/completions", secret,
+                    "{\"model\":\"gpt-test\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+            assertThat(r.statusCode()).isEqualTo(401);
+        }
+        assertThat(Http.json(Http.get(Http.gateway() + "/admin/keys/" + keyId, ADMIN).body()).path("status").asText()).isEqualTo("revoked");
+
+        // The request log, filtered to the team and to successes: the API's records, each with its routing decision.
+        assertThat(metering.writer().awaitDrained(Duration.ofSeconds(10))).isTrue();
+        driver.findElement(By.id("tab-requests")).click();
+        new org.openqa.selenium.support.ui.Select(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("req-team")))).selectByValue(team);
+        new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("req-status"))).selectByValue("ok");
+        driver.findElement(By.id("requests-apply")).click();
+        JsonNode log = Http.json(Http.get(Http.gateway() + "/admin/requests?team=" + team + "&status=ok", ADMIN).body());
+        assertThat(log.path("data")).hasSize(3);
+        wait.until(d -> d.findElements(By.cssSelector("#requests-table tbody tr[data-team='" + team + "']")).size() == 3);
+        assertThat(driver.findElements(By.cssSelector("#requests-table tbody tr[data-request]"))).hasSize(3);
+        for (JsonNode rec : log.path("data")) {
+            String row = "#requests-table tr[data-request='" + rec.path("request_id").asText() + "']";
+            assertThat(driver.findElement(By.cssSelector(row + " [data-field='route']")).getText()).isEqualTo("gpt-test");
+            assertThat(driver.findElement(By.cssSelector(row + " [data-field='attempts']")).getText()).isEqualTo("primary:200");
+            assertThat(driver.findElement(By.cssSelector(row + " [data-field='deployment']")).getText()).startsWith("primary");
+            assertThat(driver.findElement(By.cssSelector(row + " [data-field='policy']")).getText()).startsWith(rec.path("policy").asText());
+            assertThat(driver.findElement(By.cssSelector(row + " [data-field='cost']")).getText()).isEqualTo("$" + rec.path("team_charge_usd").asText());
+        }
+        shot("10-request-log");
+        new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("req-status"))).selectByValue("error");
+        driver.findElement(By.id("requests-apply")).click();
+        wait.until(d -> d.findElement(By.cssSelector("#requests-table tbody")).getText().contains("No requests match."));
+        assertThat(driver.findElements(By.cssSelector("#requests-table tbody tr[data-request]"))).isEmpty();
+
+        // Delete the team: it leaves the list; its usage stays.
+        driver.findElement(By.id("tab-teams")).click();
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(teamRow + " button[data-action='delete']"))).click();
+        wait.until(ExpectedConditions.alertIsPresent()).accept();
+        wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector(teamRow), 0));
+        assertThat(Http.get(Http.gateway() + "/admin/teams/" + team, ADMIN).statusCode()).isEqualTo(404);
+        assertThat(Http.json(Http.get(Http.gateway() + "/admin/usage?team=" + team, ADMIN).body()).path("total").path("requests").asLong())
+                .isEqualTo(3);
+    }
+
     private static void chat(String key, String route) {
         HttpResponse<String> r = Http.post(Http.gateway() + "/v1/chat/completions", key,
                 "{\"model\":\"" + route + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi there\"}]}");

@@ -39,6 +39,13 @@ public final class Http {
         return send(b.build());
     }
 
+    public static HttpResponse<String> patch(String url, String auth, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                .header("content-type", "application/json").method("PATCH", HttpRequest.BodyPublishers.ofString(body));
+        if (auth != null) b.header("authorization", "Bearer " + auth);
+        return send(b.build());
+    }
+
     public static HttpResponse<String> get(String url, String auth) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET();
         if (auth != null) b.header("authorization", "Bearer " + auth);

@@ -194,6 +194,9 @@ public final class TestConfig {
                     baseline: primary
                   claude-test:
                     deployment: claude
+                  limited-route:
+                    deployment: primary
+                    limits: {rpm: 3}
                   azure-test:
                     deployment: azure-gpt
                   gemini-test:

@@ -23,14 +23,16 @@ public final class UsageEventSql {
             + "provider, upstream_model, deployment_class, prompt_tokens, completion_tokens, cached_tokens, "
             + "provider_cost_micros, team_charge_micros, baseline_cost_micros, latency_ms, ttft_ms, http_status, "
             + "error_code, streamed, shadow, license_id, token_source";
+    /** Every stored column: {@link #COLUMNS} (also the CSV export's, unchanged) and the dispatch trail. */
+    public static final String STORED_COLUMNS = COLUMNS + ", attempts";
 
     private static final String INSERT = "WITH batch AS (SELECT * FROM unnest(?::text[], ?::timestamptz[], ?::text[], "
             + "?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], "
             + "?::int8[], ?::int8[], ?::int8[], ?::numeric[], ?::numeric[], ?::numeric[], ?::int4[], ?::int4[], ?::int4[], "
-            + "?::text[], ?::bool[], ?::bool[], ?::text[], ?::text[]) AS b(" + COLUMNS + ")), "
+            + "?::text[], ?::bool[], ?::bool[], ?::text[], ?::text[], ?::text[]) AS b(" + STORED_COLUMNS + ")), "
             + "fresh AS (INSERT INTO usage_request_ids (request_id, time) SELECT request_id, time FROM batch "
             + "ON CONFLICT (request_id) DO NOTHING RETURNING request_id) "
-            + "INSERT INTO usage_events (" + COLUMNS + ") SELECT b.* FROM batch b JOIN fresh f USING (request_id)";
+            + "INSERT INTO usage_events (" + STORED_COLUMNS + ") SELECT b.* FROM batch b JOIN fresh f USING (request_id)";
 
     private UsageEventSql() {}
 
@@ -42,7 +44,7 @@ public final class UsageEventSql {
         String[] requestId = new String[n], time = new String[n], team = new String[n], key = new String[n],
                 endUser = new String[n], route = new String[n], policy = new String[n], stage = new String[n],
                 deployment = new String[n], provider = new String[n], model = new String[n], cls = new String[n],
-                errorCode = new String[n], license = new String[n], tokenSource = new String[n];
+                errorCode = new String[n], license = new String[n], tokenSource = new String[n], attempts = new String[n];
         Long[] prompt = new Long[n], completion = new Long[n], cached = new Long[n];
         BigDecimal[] providerCost = new BigDecimal[n], charge = new BigDecimal[n], baseline = new BigDecimal[n];
         Integer[] latency = new Integer[n], ttft = new Integer[n], status = new Integer[n];
@@ -75,6 +77,7 @@ public final class UsageEventSql {
             streamed[i] = e.streamed();
             shadow[i] = e.shadow();
             license[i] = e.licenseId();
+            attempts[i] = e.attempts();
             i++;
         }
         try (PreparedStatement ps = c.prepareStatement(INSERT)) {
@@ -89,7 +92,8 @@ public final class UsageEventSql {
             ps.setArray(p++, c.createArrayOf("bool", streamed));
             ps.setArray(p++, c.createArrayOf("bool", shadow));
             ps.setArray(p++, c.createArrayOf("text", license));
-            ps.setArray(p, c.createArrayOf("text", tokenSource));
+            ps.setArray(p++, c.createArrayOf("text", tokenSource));
+            ps.setArray(p, c.createArrayOf("text", attempts));
             return ps.executeUpdate();
         }
     }
