@@ -11,14 +11,16 @@ import java.util.Objects;
  * the route's closed baseline deployment (null: no priced baseline, which is not the same as no saving).
  * {@code tokenSource} says how the token counts were obtained. Nullable: keyId, endUser, policy, stage,
  * provider, upstreamModel, baselineCostMicros, ttftMs, errorCode, licenseId. {@code time} is kept to the microsecond (PostgreSQL's
- * precision) so the journal and the database hold the same value.
+ * precision) so the journal and the database hold the same value. {@code cacheHit}: the answer came from the gateway's
+ * response cache (its provider cost is 0); {@code cacheSavedMicros} is then what the provider would have charged for it
+ * (0 otherwise).
  */
 public record UsageEvent(String requestId, Instant time, String teamId, String keyId, String endUser, String route,
                          String policy, String stage, String deployment, String provider, String upstreamModel,
                          DeploymentClass deploymentClass, long promptTokens, long completionTokens, long cachedTokens,
                          TokenSource tokenSource, MicroUsd providerCostMicros, MicroUsd teamChargeMicros,
                          MicroUsd baselineCostMicros, int latencyMs, Integer ttftMs, int httpStatus, String errorCode,
-                         boolean streamed, boolean shadow, String licenseId) {
+                         boolean streamed, boolean shadow, String licenseId, boolean cacheHit, MicroUsd cacheSavedMicros) {
     /** Longest accepted request id. */
     public static final int REQUEST_ID_MAX_CHARS = 200;
 
@@ -38,10 +40,25 @@ public record UsageEvent(String requestId, Instant time, String teamId, String k
         Objects.requireNonNull(tokenSource, "tokenSource");
         Objects.requireNonNull(providerCostMicros, "providerCostMicros");
         Objects.requireNonNull(teamChargeMicros, "teamChargeMicros");
-        if (providerCostMicros.signum() < 0 || teamChargeMicros.signum() < 0
+        if (cacheSavedMicros == null) cacheSavedMicros = MicroUsd.ZERO;
+        if (!cacheHit && cacheSavedMicros.signum() != 0) throw new IllegalArgumentException(requestId + ": a cache saving without a cache hit");
+        if (providerCostMicros.signum() < 0 || teamChargeMicros.signum() < 0 || cacheSavedMicros.signum() < 0
                 || (baselineCostMicros != null && baselineCostMicros.signum() < 0)) {
             throw new IllegalArgumentException(requestId + ": negative money amount");
         }
+    }
+
+    /** An event of an answer that did not come from the response cache. */
+    public UsageEvent(String requestId, Instant time, String teamId, String keyId, String endUser, String route,
+                      String policy, String stage, String deployment, String provider, String upstreamModel,
+                      DeploymentClass deploymentClass, long promptTokens, long completionTokens, long cachedTokens,
+                      TokenSource tokenSource, MicroUsd providerCostMicros, MicroUsd teamChargeMicros,
+                      MicroUsd baselineCostMicros, int latencyMs, Integer ttftMs, int httpStatus, String errorCode,
+                      boolean streamed, boolean shadow, String licenseId) {
+        this(requestId, time, teamId, keyId, endUser, route, policy, stage, deployment, provider, upstreamModel,
+                deploymentClass, promptTokens, completionTokens, cachedTokens, tokenSource, providerCostMicros,
+                teamChargeMicros, baselineCostMicros, latencyMs, ttftMs, httpStatus, errorCode, streamed, shadow, licenseId,
+                false, MicroUsd.ZERO);
     }
 
     public TokenCounts tokens() { return new TokenCounts(promptTokens, completionTokens, cachedTokens); }
@@ -59,7 +76,8 @@ public record UsageEvent(String requestId, Instant time, String teamId, String k
         private MicroUsd providerCostMicros = MicroUsd.ZERO, teamChargeMicros = MicroUsd.ZERO, baselineCostMicros = MicroUsd.ZERO;
         private int latencyMs, httpStatus = 200;
         private Integer ttftMs;
-        private boolean streamed, shadow;
+        private boolean streamed, shadow, cacheHit;
+        private MicroUsd cacheSavedMicros = MicroUsd.ZERO;
 
         private Builder(String requestId, Instant time) {
             this.requestId = requestId;
@@ -92,11 +110,14 @@ public record UsageEvent(String requestId, Instant time, String teamId, String k
         public Builder streamed(boolean v) { streamed = v; return this; }
         public Builder shadow(boolean v) { shadow = v; return this; }
         public Builder licenseId(String v) { licenseId = v; return this; }
+        /** Marks an answer served from the response cache; {@code savedMicros}: the provider cost it avoided. */
+        public Builder cacheHit(MicroUsd savedMicros) { cacheHit = true; cacheSavedMicros = savedMicros; return this; }
 
         public UsageEvent build() {
             return new UsageEvent(requestId, time, teamId, keyId, endUser, route, policy, stage, deployment, provider,
                     upstreamModel, deploymentClass, promptTokens, completionTokens, cachedTokens, tokenSource, providerCostMicros,
-                    teamChargeMicros, baselineCostMicros, latencyMs, ttftMs, httpStatus, errorCode, streamed, shadow, licenseId);
+                    teamChargeMicros, baselineCostMicros, latencyMs, ttftMs, httpStatus, errorCode, streamed, shadow, licenseId,
+                    cacheHit, cacheSavedMicros);
         }
     }
 }

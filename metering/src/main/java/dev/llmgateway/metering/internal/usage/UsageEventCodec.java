@@ -13,11 +13,12 @@ import java.time.Instant;
  * The journal's binary form of a {@link UsageEvent}. Strings: int length (-1 = null) + UTF-8. Version 2 writes money
  * exactly (each amount: int length (-1 = null) + big-endian two's-complement unscaled value at {@link MicroUsd#SCALE})
  * and the token source; version 1 (whole micro-USD as longs, counts from the provider) is still read, so a journal
- * written before the upgrade replays.
+ * written before the upgrade replays. Version 3 adds the cache-hit flag and, for a hit, the avoided provider cost after
+ * the flags; versions 1 and 2 decode as no cache hit.
  */
 public final class UsageEventCodec {
-    private static final byte VERSION_1 = 1, VERSION = 2;
-    private static final int FLAG_STREAMED = 1, FLAG_SHADOW = 2, FLAG_TTFT = 4;
+    private static final byte VERSION_1 = 1, VERSION_2 = 2, VERSION = 3;
+    private static final int FLAG_STREAMED = 1, FLAG_SHADOW = 2, FLAG_TTFT = 4, FLAG_CACHE_HIT = 8;
 
     private UsageEventCodec() {}
 
@@ -28,7 +29,8 @@ public final class UsageEventCodec {
             utf8(e.errorCode()), utf8(e.licenseId())
         };
         byte[][] money = {amount(e.providerCostMicros()), amount(e.teamChargeMicros()), amount(e.baselineCostMicros())};
-        int size = 1 + 8 + 1 + 3 * 8 + 1 + 4 * 3 + 1;
+        byte[] saved = e.cacheHit() ? amount(e.cacheSavedMicros()) : null;
+        int size = 1 + 8 + 1 + 3 * 8 + 1 + 4 * 3 + 1 + (saved == null ? 0 : 4 + saved.length);
         for (byte[] s : strings) size += 4 + (s == null ? 0 : s.length);
         for (byte[] m : money) size += 4 + (m == null ? 0 : m.length);
         ByteBuffer b = ByteBuffer.allocate(size);
@@ -49,13 +51,15 @@ public final class UsageEventCodec {
             else b.putInt(m.length).put(m);
         }
         b.putInt(e.latencyMs()).putInt(e.ttftMs() == null ? 0 : e.ttftMs()).putInt(e.httpStatus());
-        b.put((byte) ((e.streamed() ? FLAG_STREAMED : 0) | (e.shadow() ? FLAG_SHADOW : 0) | (e.ttftMs() != null ? FLAG_TTFT : 0)));
+        b.put((byte) ((e.streamed() ? FLAG_STREAMED : 0) | (e.shadow() ? FLAG_SHADOW : 0) | (e.ttftMs() != null ? FLAG_TTFT : 0)
+                | (e.cacheHit() ? FLAG_CACHE_HIT : 0)));
+        if (saved != null) b.putInt(saved.length).put(saved);
         return b.array();
     }
 
     public static UsageEvent decode(ByteBuffer b) {
         byte version = b.get();
-        if (version != VERSION && version != VERSION_1) throw new IllegalArgumentException("unknown usage record version " + version);
+        if (version != VERSION && version != VERSION_2 && version != VERSION_1) throw new IllegalArgumentException("unknown usage record version " + version);
         String[] s = new String[12];
         for (int i = 0; i < s.length; i++) s[i] = string(b);
         Instant time = fromEpochMicros(b.getLong());
@@ -76,9 +80,11 @@ public final class UsageEventCodec {
         }
         int latency = b.getInt(), ttft = b.getInt(), status = b.getInt();
         int flags = b.get();
+        boolean cacheHit = version == VERSION && (flags & FLAG_CACHE_HIT) != 0;
+        MicroUsd saved = cacheHit ? amount(b) : MicroUsd.ZERO;
         return new UsageEvent(s[0], time, s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], cls, prompt,
                 completion, cached, source, provider, charge, baseline, latency, (flags & FLAG_TTFT) != 0 ? ttft : null,
-                status, s[10], (flags & FLAG_STREAMED) != 0, (flags & FLAG_SHADOW) != 0, s[11]);
+                status, s[10], (flags & FLAG_STREAMED) != 0, (flags & FLAG_SHADOW) != 0, s[11], cacheHit, saved);
     }
 
     public static long epochMicros(Instant t) {
