@@ -144,6 +144,10 @@ public class GatewayRuntime {
         metrics = new dev.llmgateway.gateway.metering.GatewayMetrics(registry, () -> breakers, metering, config.deployments().keySet(),
                 java.util.Optional.ofNullable(engine), () -> ledger.deadLettered());
         metrics.registerPools(() -> backends, backends.pools().keySet());
+        responseCache = new dev.llmgateway.gateway.cache.ResponseCache(
+                new dev.llmgateway.gateway.cache.ResponseCache.Limits(settings.cacheMaxBytes(), settings.cacheMaxEntryBytes()),
+                new dev.llmgateway.metering.ResponseCacheStore(database.dataSource()), blocking, vertx, java.time.Clock.systemUTC());
+        periodic(java.time.Duration.ofMinutes(5), responseCache::purgeExpired);
         pipeline = buildPipeline();
         LOG.infof("Pipeline: %s", String.join(" -> ", pipeline.stageNames()));
     }
@@ -160,6 +164,7 @@ public class GatewayRuntime {
     }
 
     private dev.llmgateway.gateway.webhooks.WebhookSender webhooks;
+    private dev.llmgateway.gateway.cache.ResponseCache responseCache;
 
     /** The request pipeline, in order. Each stage is one class with one job. */
     private Pipeline buildPipeline() {
@@ -175,6 +180,7 @@ public class GatewayRuntime {
                                 judgeSpend, blocking)),
                 new CaptureStage(config.datasets(), datasets, blocking),
                 new RespondStage(),
+                new dev.llmgateway.gateway.pipeline.CacheStage(responseCache, () -> config),
                 new DispatchStage(vertx, backends, breakers)));
     }
 

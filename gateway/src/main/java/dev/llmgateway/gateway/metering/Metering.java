@@ -172,14 +172,20 @@ public final class Metering implements AutoCloseable {
         Instant at = x.receivedAt();
         Charge c = charge(d, x.plan().route(), x.usage(), at);
         long ttft = x.ttftMs();
-        return UsageEvent.builder(x.requestId(), at)
+        // A response-cache hit reached no provider: it costs nothing, the team pays only if the route says so, and the
+        // provider cost it avoided is kept for the savings report.
+        MicroUsd providerCost = x.fromCache() ? MicroUsd.ZERO : c.providerCostMicros();
+        MicroUsd teamCharge = x.fromCache() && !x.cacheChargesTeam() ? MicroUsd.ZERO : c.teamChargeMicros();
+        UsageEvent.Builder b = UsageEvent.builder(x.requestId(), at);
+        if (x.fromCache()) b.cacheHit(c.providerCostMicros());
+        return b
                 .team(x.team().id(), x.key().id())
                 .endUser(x.chat() == null || x.chat().user().isEmpty() ? null : x.chat().user())
                 .route(x.plan().route(), x.plan().policy(), x.plan().stage().orElse(null))
                 .deployment(d.name(), d.provider(), d.model(), d.deploymentClass().forMetering())
                 .tokens(x.usage().promptTokens(), x.usage().completionTokens(), Math.min(x.usage().cachedTokens(), x.usage().promptTokens()))
                 .tokenSource(tokenSource(d, x.usage()))
-                .money(c.providerCostMicros(), c.teamChargeMicros(), c.baselineCostMicros())
+                .money(providerCost, teamCharge, c.baselineCostMicros())
                 .timing((int) Math.min(Integer.MAX_VALUE, x.elapsedMs()), ttft < 0 ? null : (int) Math.min(Integer.MAX_VALUE, ttft))
                 .outcome(httpStatus, errorCode)
                 .streamed(x.streamed())
