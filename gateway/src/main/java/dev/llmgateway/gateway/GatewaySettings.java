@@ -161,4 +161,14 @@ public interface GatewaySettings {
     @WithName("edge-keep-alive-timeout")
     @WithDefault("60s")
     java.time.Duration edgeKeepAliveTimeout();
+
+    /** Bytes of cached answers the response cache keeps in this process, at most (env GATEWAY_CACHE_MAX_BYTES; docs/cache.md). */
+    @WithName("cache-max-bytes")
+    @WithDefault("268435456")
+    long cacheMaxBytes();
+
+    /** The largest single answer the response cache keeps, in bytes (env GATEWAY_CACHE_MAX_ENTRY_BYTES). */
+    @WithName("cache-max-entry-bytes")
+    @WithDefault("1048576")
+    long cacheMaxEntryBytes();
 }

@@ -11,15 +11,18 @@ import java.util.Objects;
  * the route's closed baseline deployment (null: no priced baseline, which is not the same as no saving).
  * {@code tokenSource} says how the token counts were obtained. Nullable: keyId, endUser, policy, stage,
  * provider, upstreamModel, baselineCostMicros, ttftMs, errorCode, licenseId, attempts. {@code attempts} is the dispatch
- * trail as the x-gateway-attempts header has it ({@code deployment:outcome,...}), null when no upstream was tried. {@code time} is kept to the microsecond (PostgreSQL's
- * precision) so the journal and the database hold the same value.
+ * trail as the x-gateway-attempts header has it ({@code deployment:outcome,...}), null when no upstream was tried.
+ * {@code time} is kept to the microsecond (PostgreSQL's precision) so the journal and the database hold the same value.
+ * {@code cacheHit}: the answer came from the gateway's response cache (its provider cost is 0); {@code cacheSavedMicros}
+ * is then what the provider would have charged for it (0 otherwise).
  */
 public record UsageEvent(String requestId, Instant time, String teamId, String keyId, String endUser, String route,
                          String policy, String stage, String deployment, String provider, String upstreamModel,
                          DeploymentClass deploymentClass, long promptTokens, long completionTokens, long cachedTokens,
                          TokenSource tokenSource, MicroUsd providerCostMicros, MicroUsd teamChargeMicros,
                          MicroUsd baselineCostMicros, int latencyMs, Integer ttftMs, int httpStatus, String errorCode,
-                         boolean streamed, boolean shadow, String licenseId, String attempts) {
+                         boolean streamed, boolean shadow, String licenseId, String attempts, boolean cacheHit,
+                         MicroUsd cacheSavedMicros) {
     /** Longest accepted request id. */
     public static final int REQUEST_ID_MAX_CHARS = 200;
 
@@ -39,13 +42,15 @@ public record UsageEvent(String requestId, Instant time, String teamId, String k
         Objects.requireNonNull(tokenSource, "tokenSource");
         Objects.requireNonNull(providerCostMicros, "providerCostMicros");
         Objects.requireNonNull(teamChargeMicros, "teamChargeMicros");
-        if (providerCostMicros.signum() < 0 || teamChargeMicros.signum() < 0
+        if (cacheSavedMicros == null) cacheSavedMicros = MicroUsd.ZERO;
+        if (!cacheHit && cacheSavedMicros.signum() != 0) throw new IllegalArgumentException(requestId + ": a cache saving without a cache hit");
+        if (providerCostMicros.signum() < 0 || teamChargeMicros.signum() < 0 || cacheSavedMicros.signum() < 0
                 || (baselineCostMicros != null && baselineCostMicros.signum() < 0)) {
             throw new IllegalArgumentException(requestId + ": negative money amount");
         }
     }
 
-    /** Without a dispatch trail (events recorded before it was kept, and callers that have none). */
+    /** Without a dispatch trail and not from the response cache (events recorded before either was kept, and callers that have neither). */
     public UsageEvent(String requestId, Instant time, String teamId, String keyId, String endUser, String route,
                       String policy, String stage, String deployment, String provider, String upstreamModel,
                       DeploymentClass deploymentClass, long promptTokens, long completionTokens, long cachedTokens,
@@ -54,7 +59,7 @@ public record UsageEvent(String requestId, Instant time, String teamId, String k
                       boolean streamed, boolean shadow, String licenseId) {
         this(requestId, time, teamId, keyId, endUser, route, policy, stage, deployment, provider, upstreamModel, deploymentClass,
                 promptTokens, completionTokens, cachedTokens, tokenSource, providerCostMicros, teamChargeMicros, baselineCostMicros,
-                latencyMs, ttftMs, httpStatus, errorCode, streamed, shadow, licenseId, null);
+                latencyMs, ttftMs, httpStatus, errorCode, streamed, shadow, licenseId, null, false, MicroUsd.ZERO);
     }
 
     public TokenCounts tokens() { return new TokenCounts(promptTokens, completionTokens, cachedTokens); }
@@ -72,7 +77,8 @@ public record UsageEvent(String requestId, Instant time, String teamId, String k
         private MicroUsd providerCostMicros = MicroUsd.ZERO, teamChargeMicros = MicroUsd.ZERO, baselineCostMicros = MicroUsd.ZERO;
         private int latencyMs, httpStatus = 200;
         private Integer ttftMs;
-        private boolean streamed, shadow;
+        private boolean streamed, shadow, cacheHit;
+        private MicroUsd cacheSavedMicros = MicroUsd.ZERO;
 
         private Builder(String requestId, Instant time) {
             this.requestId = requestId;
@@ -106,11 +112,14 @@ public record UsageEvent(String requestId, Instant time, String teamId, String k
         public Builder shadow(boolean v) { shadow = v; return this; }
         public Builder licenseId(String v) { licenseId = v; return this; }
         public Builder attempts(String v) { attempts = v; return this; }
+        /** Marks an answer served from the response cache; {@code savedMicros}: the provider cost it avoided. */
+        public Builder cacheHit(MicroUsd savedMicros) { cacheHit = true; cacheSavedMicros = savedMicros; return this; }
 
         public UsageEvent build() {
             return new UsageEvent(requestId, time, teamId, keyId, endUser, route, policy, stage, deployment, provider,
                     upstreamModel, deploymentClass, promptTokens, completionTokens, cachedTokens, tokenSource, providerCostMicros,
-                    teamChargeMicros, baselineCostMicros, latencyMs, ttftMs, httpStatus, errorCode, streamed, shadow, licenseId, attempts);
+                    teamChargeMicros, baselineCostMicros, latencyMs, ttftMs, httpStatus, errorCode, streamed, shadow, licenseId,
+                    attempts, cacheHit, cacheSavedMicros);
         }
     }
 }

@@ -76,12 +76,13 @@ public final class UsageQueries {
      * migration costs more); both empty when no request has a priced baseline ("no baseline", not a zero saving).
      * {@code requestsWithoutBaseline} counts requests left out of the saving for lack of a baseline price;
      * {@code unpricedOpenRequests} counts requests served by an open deployment priced at zero (flagged: their saving
-     * would read as 100%).
+     * would read as 100%). {@code cacheHits} counts answers served from the response cache (provider cost 0) and
+     * {@code cacheSavedMicros} the provider cost they avoided.
      */
     public record Saving(String route, String teamId, LocalDate periodStart, long requests, MicroUsd teamChargeMicros,
                          MicroUsd providerCostMicros, Optional<MicroUsd> baselineCostMicros, Optional<MicroUsd> savingMicros,
                          long requestsWithoutBaseline, long unpricedOpenRequests, long shadowRequests,
-                         MicroUsd shadowCostMicros) {}
+                         MicroUsd shadowCostMicros, long cacheHits, MicroUsd cacheSavedMicros) {}
 
     private static final String SUMS = "count(*) FILTER (WHERE NOT shadow), "
             + "coalesce(sum(prompt_tokens) FILTER (WHERE NOT shadow), 0)::bigint, "
@@ -259,7 +260,9 @@ public final class UsageQueries {
                 + "count(*) FILTER (WHERE NOT shadow AND baseline_cost_micros IS NULL), "
                 + "count(*) FILTER (WHERE NOT shadow AND deployment_class = 'open' AND provider_cost_micros = 0 "
                 + "AND team_charge_micros = 0 AND prompt_tokens + completion_tokens > 0), "
-                + "count(*) FILTER (WHERE shadow), coalesce(sum(provider_cost_micros) FILTER (WHERE shadow), 0) FROM usage_events");
+                + "count(*) FILTER (WHERE shadow), coalesce(sum(provider_cost_micros) FILTER (WHERE shadow), 0), "
+                + "count(*) FILTER (WHERE NOT shadow AND cache_hit), "
+                + "coalesce(sum(cache_saved_micros) FILTER (WHERE NOT shadow AND cache_hit), 0) FROM usage_events");
         List<Object> params = new ArrayList<>();
         where(filter.shadow(null), sql, params);
         sql.append(" GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
@@ -272,7 +275,7 @@ public final class UsageQueries {
                 Optional<MicroUsd> saving = baseline.map(b -> b.minus(baselinedCost.orElseThrow()));
                 out.add(new Saving(rs.getString(1), rs.getString(2), rs.getObject(3, LocalDate.class), rs.getLong(4),
                         money(rs, 5), money(rs, 6), baseline, saving, rs.getLong(9), rs.getLong(10), rs.getLong(11),
-                        money(rs, 12)));
+                        money(rs, 12), rs.getLong(13), money(rs, 14)));
             }
             return out;
         } catch (SQLException e) {
@@ -311,6 +314,7 @@ public final class UsageQueries {
                 rs.getString(11), DeploymentClass.fromWire(rs.getString(12)), rs.getLong(13), rs.getLong(14),
                 rs.getLong(15), TokenSource.fromWire(rs.getString(26)), money(rs, 16), money(rs, 17),
                 baseline == null ? null : new MicroUsd(baseline), rs.getInt(19), ttftMs, rs.getInt(21),
-                rs.getString(22), rs.getBoolean(23), rs.getBoolean(24), rs.getString(25), rs.getString(27));
+                rs.getString(22), rs.getBoolean(23), rs.getBoolean(24), rs.getString(25), rs.getString(29), rs.getBoolean(27),
+                money(rs, 28));
     }
 }

@@ -81,7 +81,7 @@ class UsageQueriesTest {
         String[] lines = out.toString().split("\r\n");
         assertThat(rows).isEqualTo(4);
         assertThat(lines).hasSize(5);
-        assertThat(lines[0]).startsWith("request_id,time,team_id,key_id").endsWith("license_id,token_source");
+        assertThat(lines[0]).startsWith("request_id,time,team_id,key_id").endsWith("license_id,token_source,cache_hit,cache_saved_micros");
         assertThat(lines[1]).startsWith("1,2025-06-01T10:00:00Z,search,k-search,,chat,gradual,50%,gpt-4o,p,m,closed,100,10,0,1000,1020,1000,10,,200,,false,false,");
 
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -119,7 +119,7 @@ class UsageQueriesTest {
                                               long shadowRequests, long shadowCost) {
         return new UsageQueries.Saving(route, team, start, requests, MicroUsd.ofMicros(charge), MicroUsd.ofMicros(provider),
                 java.util.Optional.ofNullable(baseline).map(MicroUsd::ofMicros), java.util.Optional.ofNullable(saving).map(MicroUsd::ofMicros),
-                withoutBaseline, unpricedOpen, shadowRequests, MicroUsd.ofMicros(shadowCost));
+                withoutBaseline, unpricedOpen, shadowRequests, MicroUsd.ofMicros(shadowCost), 0, MicroUsd.ZERO);
     }
 
     @Test
@@ -136,10 +136,33 @@ class UsageQueriesTest {
         }
         assertThat(queries.savings(UsageQueries.Filter.all().team("lab"), UsageQueries.Period.MONTH)).containsExactly(
                 new UsageQueries.Saving("free", "lab", LocalDate.of(2025, 6, 1), 2, MicroUsd.of(38, 1), MicroUsd.of(38, 1),
-                        java.util.Optional.empty(), java.util.Optional.empty(), 2, 1, 0, MicroUsd.ZERO));
+                        java.util.Optional.empty(), java.util.Optional.empty(), 2, 1, 0, MicroUsd.ZERO, 0, MicroUsd.ZERO));
         assertThat(queries.total(UsageQueries.Filter.all().team("lab")).requestsWithoutBaseline()).isEqualTo(2);
         assertThat(queries.byRequestId("nb-2").orElseThrow().baselineCostMicros()).isNull();
         assertThat(queries.byRequestId("nb-2").orElseThrow().teamChargeMicros()).isEqualTo(MicroUsd.of(38, 1));
+    }
+
+    @Test
+    void aCacheHitIsStoredWithItsFlagAndAvoidedCostAndCountsInTheSavingsReport() throws Exception {
+        try (UsageJournal journal = UsageJournal.open(dir)) {
+            UsageJournalTest.appendAll(journal, List.of(
+                    UsageEvent.builder("hit-1", D1).team("cache", null).route("faq", null, null)
+                            .deployment("gpt-4o", "p", "m", DeploymentClass.CLOSED).tokens(100, 10, 0)
+                            .money(MicroUsd.ZERO, MicroUsd.ZERO, MicroUsd.of(15, 1)).cacheHit(MicroUsd.of(15, 1)).build(),
+                    UsageEvent.builder("miss-1", D1).team("cache", null).route("faq", null, null)
+                            .deployment("gpt-4o", "p", "m", DeploymentClass.CLOSED).tokens(100, 10, 0)
+                            .money(MicroUsd.of(15, 1), MicroUsd.of(15, 1), MicroUsd.of(15, 1)).build()));
+            new UsageWriter(journal, db).storeOneBatch();
+        }
+        UsageEvent hit = queries.byRequestId("hit-1").orElseThrow();
+        assertThat(hit.cacheHit()).isTrue();
+        assertThat(hit.cacheSavedMicros()).isEqualTo(MicroUsd.of(15, 1));
+        assertThat(hit.providerCostMicros()).isEqualTo(MicroUsd.ZERO);
+        assertThat(queries.byRequestId("miss-1").orElseThrow().cacheHit()).isFalse();
+        UsageQueries.Saving s = queries.savings(UsageQueries.Filter.all().team("cache"), UsageQueries.Period.MONTH).get(0);
+        assertThat(s.cacheHits()).isEqualTo(1);
+        assertThat(s.cacheSavedMicros()).isEqualTo(MicroUsd.of(15, 1));
+        assertThat(s.providerCostMicros()).isEqualTo(MicroUsd.of(15, 1));
     }
 
     @Test

@@ -161,6 +161,9 @@ public class UsageResource {
         m.put("streamed", e.streamed());
         m.put("shadow", e.shadow());
         m.put("license", e.licenseId());
+        m.put("cache_hit", e.cacheHit());
+        // what the provider would have charged: the cost the cache hit avoided (0 for an answer not from the cache)
+        m.put("cache_saved_usd", Money.formatUsd(e.cacheSavedMicros()));
         return m;
     }
 
@@ -177,6 +180,8 @@ public class UsageResource {
         List<Map<String, Object>> rows = new ArrayList<>();
         MicroUsd actual = MicroUsd.ZERO;
         MicroUsd shadowCost = MicroUsd.ZERO;
+        MicroUsd cacheSaved = MicroUsd.ZERO;
+        long cacheHits = 0;
         java.util.Optional<MicroUsd> baseline = java.util.Optional.empty();
         java.util.Optional<MicroUsd> saving = java.util.Optional.empty();
         long withoutBaseline = 0, unpricedOpen = 0, shadowRequests = 0;
@@ -195,7 +200,11 @@ public class UsageResource {
             m.put("unpriced_open_requests", s.unpricedOpenRequests());
             m.put("shadow_requests", s.shadowRequests());
             m.put("shadow_cost_usd", Money.formatUsd(s.shadowCostMicros()));
+            m.put("cache_hits", s.cacheHits());
+            m.put("cache_saved_usd", Money.formatUsd(s.cacheSavedMicros()));
             rows.add(m);
+            cacheHits += s.cacheHits();
+            cacheSaved = cacheSaved.plus(s.cacheSavedMicros());
             actual = actual.plus(s.providerCostMicros());
             shadowCost = shadowCost.plus(s.shadowCostMicros());
             baseline = plus(baseline, s.baselineCostMicros());
@@ -214,6 +223,9 @@ public class UsageResource {
         body.put("unpriced_open_requests", unpricedOpen);
         body.put("shadow_requests", shadowRequests);
         body.put("shadow_cost_usd", Money.formatUsd(shadowCost));
+        // answers served from the response cache (provider cost 0) and the provider cost they avoided
+        body.put("cache_hits", cacheHits);
+        body.put("cache_saved_usd", Money.formatUsd(cacheSaved));
         return body;
     }
 

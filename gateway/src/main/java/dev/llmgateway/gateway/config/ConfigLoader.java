@@ -115,8 +115,10 @@ public final class ConfigLoader {
         Map<String, Route> routes = new LinkedHashMap<>();
         Map<String, GatewayConfig.Judge> judges = new LinkedHashMap<>();
         Map<String, dev.llmgateway.metering.RateLimits> routeLimits = new LinkedHashMap<>();
+        Map<String, GatewayConfig.RouteCache> caches = new LinkedHashMap<>();
         root.get("routes").entries().forEach((name, n) -> {
             routes.put(name, route(checkName(n, name), n, deployments));
+            routeCache(n.get("cache")).ifPresent(c -> caches.put(name, c));
             ConfigNode lim = n.get("limits").allowOnly(Set.of("rpm", "tpm"));
             if (!lim.isMissing()) {
                 java.util.OptionalLong rpm = perMinute(lim.get("rpm")), tpm = perMinute(lim.get("tpm"));
@@ -160,7 +162,7 @@ public final class ConfigLoader {
             }
         });
         GatewayConfig config = new GatewayConfig(source, Map.copyOf(providers), Map.copyOf(deployments), Map.copyOf(routes),
-                Map.copyOf(markups), List.copyOf(datasets), Map.copyOf(judges), Map.copyOf(routeLimits));
+                Map.copyOf(markups), List.copyOf(datasets), Map.copyOf(judges), Map.copyOf(routeLimits), Map.copyOf(caches));
         try {
             Router.of(config.catalog());
         } catch (IllegalArgumentException e) {
@@ -321,7 +323,7 @@ public final class ConfigLoader {
     }
 
     private static Route route(String name, ConfigNode n, Map<String, Deployment> deployments) {
-        n.allowOnly(Set.of("deployment", "policy", "fallbacks", "shadow", "budget_downgrade", "baseline", "limits"));
+        n.allowOnly(Set.of("deployment", "policy", "fallbacks", "shadow", "budget_downgrade", "baseline", "limits", "cache"));
         Policy policy;
         if (!n.get("deployment").isMissing()) {
             if (!n.get("policy").isMissing()) throw n.error("give either deployment or policy, not both");
@@ -347,6 +349,28 @@ public final class ConfigLoader {
         } catch (IllegalArgumentException e) {
             throw n.error(e.getMessage());
         }
+    }
+
+    /** A route's {@code cache:} block (docs/cache.md); absent means the route is not cached. */
+    private static Optional<GatewayConfig.RouteCache> routeCache(ConfigNode c) {
+        if (c.isMissing()) return Optional.empty();
+        c.allowOnly(Set.of("ttl", "team_charge", "deterministic_only", "store"));
+        if (c.get("ttl").isMissing()) throw c.error("needs a ttl, such as 10m");
+        Duration ttl = c.get("ttl").duration(null);
+        if (ttl.compareTo(Duration.ofSeconds(1)) < 0 || ttl.compareTo(Duration.ofDays(30)) > 0) {
+            throw c.get("ttl").error("must be between 1s and 30 days");
+        }
+        boolean chargeTeam = switch (c.get("team_charge").string("none")) {
+            case "none" -> false;
+            case "full" -> true;
+            default -> throw c.get("team_charge").error("must be none or full");
+        };
+        GatewayConfig.CacheStore store = switch (c.get("store").string("memory")) {
+            case "memory" -> GatewayConfig.CacheStore.MEMORY;
+            case "postgres" -> GatewayConfig.CacheStore.POSTGRES;
+            default -> throw c.get("store").error("must be memory or postgres");
+        };
+        return Optional.of(new GatewayConfig.RouteCache(ttl, chargeTeam, c.get("deterministic_only").bool(true), store));
     }
 
     private static Policy policy(ConfigNode p, Map<String, Deployment> deployments) {

@@ -17,14 +17,25 @@ import java.util.Set;
 public record GatewayConfig(String source, Map<String, Provider> providers, Map<String, Deployment> deployments,
                             Map<String, dev.llmgateway.routing.Route> routes, Map<DeploymentClass, Integer> classMarkupBp,
                             List<dev.llmgateway.metering.DatasetDefinition> datasets, Map<String, Judge> judges,
-                            Map<String, dev.llmgateway.metering.RateLimits> routeLimits) {
+                            Map<String, dev.llmgateway.metering.RateLimits> routeLimits, Map<String, RouteCache> caches) {
 
-    /** Without per-route rate limits. */
+    /** Without per-route rate limits and response caches. */
     public GatewayConfig(String source, Map<String, Provider> providers, Map<String, Deployment> deployments,
                          Map<String, dev.llmgateway.routing.Route> routes, Map<DeploymentClass, Integer> classMarkupBp,
                          List<dev.llmgateway.metering.DatasetDefinition> datasets, Map<String, Judge> judges) {
-        this(source, providers, deployments, routes, classMarkupBp, datasets, judges, Map.of());
+        this(source, providers, deployments, routes, classMarkupBp, datasets, judges, Map.of(), Map.of());
     }
+
+    /**
+     * A route's response cache ({@code cache:} in gateway.yaml, see docs/cache.md): answers kept for {@code ttl}, keyed by
+     * team and normalized request; {@code chargeTeam}: a hit is charged to the team at the deployment's price (else free);
+     * {@code deterministicOnly}: only requests with temperature 0 or a seed are cached; {@code store}: in this process
+     * only, or also in PostgreSQL so that replicas share hits.
+     */
+    public record RouteCache(Duration ttl, boolean chargeTeam, boolean deterministicOnly, CacheStore store) {}
+
+    /** Where a route's cached answers live. */
+    public enum CacheStore { MEMORY, POSTGRES }
 
     /** A route's shadow judge: the deployment that compares shadow and primary answers, with a daily spend cap. */
     public record Judge(String deployment, long dailyBudgetMicros) {}

@@ -165,21 +165,27 @@ public final class Metering implements AutoCloseable {
         return d.engine().isPresent() ? TokenSource.ENGINE : TokenSource.PROVIDER;
     }
 
-    /** Builds the usage event of a request that reached a deployment (or tried to). */
+    /** Builds the usage event of a request that reached a deployment (or tried to), or was answered from the cache. */
     public UsageEvent event(MeteredRequest r, int httpStatus, String errorCode) {
         Deployment d = r.deployment();
         Instant at = r.receivedAt();
         Usage usage = r.usage();
         Charge c = charge(d, r.route(), usage, at);
         long ttft = r.ttftMs();
-        return UsageEvent.builder(r.requestId(), at)
+        // A response-cache hit reached no provider: it costs nothing, the team pays only if the route says so, and the
+        // provider cost it avoided is kept for the savings report.
+        MicroUsd providerCost = r.fromCache() ? MicroUsd.ZERO : c.providerCostMicros();
+        MicroUsd teamCharge = r.fromCache() && !r.cacheChargesTeam() ? MicroUsd.ZERO : c.teamChargeMicros();
+        UsageEvent.Builder b = UsageEvent.builder(r.requestId(), at);
+        if (r.fromCache()) b.cacheHit(c.providerCostMicros());
+        return b
                 .team(r.teamId(), r.keyId())
                 .endUser(r.endUser())
                 .route(r.route(), r.policy(), r.stage())
                 .deployment(d.name(), d.provider(), d.model(), d.deploymentClass().forMetering())
                 .tokens(usage.promptTokens(), usage.completionTokens(), Math.min(usage.cachedTokens(), usage.promptTokens()))
                 .tokenSource(tokenSource(d, usage))
-                .money(c.providerCostMicros(), c.teamChargeMicros(), c.baselineCostMicros())
+                .money(providerCost, teamCharge, c.baselineCostMicros())
                 .timing((int) Math.min(Integer.MAX_VALUE, r.elapsedMs()), ttft < 0 ? null : (int) Math.min(Integer.MAX_VALUE, ttft))
                 .outcome(httpStatus, errorCode)
                 .streamed(r.streamed())

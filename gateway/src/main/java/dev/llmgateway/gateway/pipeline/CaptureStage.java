@@ -38,7 +38,8 @@ public final class CaptureStage implements Stage {
         if (mine.isEmpty()) return next.proceed(x);
         x.keepOutputText();
         return next.proceed(x).andThen(ar -> {
-            if (!ar.succeeded() || !(ar.result() instanceof Outcome.Answered) || x.served() == null
+            // A response-cache hit repeats an answer already captured (or not sampled) when it was first produced.
+            if (!ar.succeeded() || !(ar.result() instanceof Outcome.Answered) || x.served() == null || x.fromCache()
                     || x.served().deploymentClass() != DeploymentClass.CLOSED || x.outputText().isEmpty()) {
                 return;
             }

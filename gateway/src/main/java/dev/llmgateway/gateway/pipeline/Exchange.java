@@ -44,6 +44,8 @@ public final class Exchange {
     private String finishReason;
     private long firstByteNanos;
     private boolean streamed;
+    private boolean fromCache;
+    private boolean cacheChargesTeam;
     private StringBuilder outputText;
     private java.util.OptionalDouble budgetUsedFraction = java.util.OptionalDouble.empty();
     private final String clientRequestId;
@@ -132,6 +134,16 @@ public final class Exchange {
     public boolean keepsOutputText() { return outputText != null; }
     public void appendOutputText(String text) { if (outputText != null) outputText.append(text); }
     public String outputText() { return outputText == null ? "" : outputText.toString(); }
+
+    /** Marks this answer as served from the response cache ({@code x-gateway-cache: hit}); metered at provider cost 0. */
+    public void answeredFromCache(boolean chargeTeam) {
+        this.fromCache = true;
+        this.cacheChargesTeam = chargeTeam;
+        responseHeaders.put("x-gateway-cache", "hit");
+    }
+    public boolean fromCache() { return fromCache; }
+    /** Whether a cache hit is charged to the team at the deployment's price (route option cache.team_charge: full). */
+    public boolean cacheChargesTeam() { return cacheChargesTeam; }
 
     public boolean streamed() { return streamed; }
     public void streaming() { this.streamed = true; }

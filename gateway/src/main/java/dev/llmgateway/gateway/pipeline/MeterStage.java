@@ -37,7 +37,7 @@ public final class MeterStage implements Stage {
         return new MeteredRequest(x.requestId(), x.receivedAt(), x.team().id(), x.key().id(),
                 x.chat() == null || x.chat().user().isEmpty() ? null : x.chat().user(),
                 x.plan().route(), x.plan().policy(), x.plan().stage().orElse(null), d, x.usage(), x.elapsedMs(), x.ttftMs(),
-                x.streamed(), attempts(x));
+                x.streamed(), attempts(x), x.fromCache(), x.cacheChargesTeam());
     }
 
     /** The dispatch trail as the x-gateway-attempts header has it, kept for the request log (bounded). */

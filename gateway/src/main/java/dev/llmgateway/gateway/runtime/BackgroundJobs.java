@@ -1,6 +1,7 @@
 package dev.llmgateway.gateway.runtime;
 
 import dev.llmgateway.gateway.auth.Authenticator;
+import dev.llmgateway.gateway.cache.ResponseCache;
 import dev.llmgateway.gateway.migration.Migrations;
 import dev.llmgateway.metering.DatasetStore;
 import dev.llmgateway.metering.RateLimiter;
@@ -27,7 +28,7 @@ final class BackgroundJobs implements AutoCloseable {
 
     /** Schedules every job (the first runs of calibration, output tokens, rate limits and ledger happened at start). */
     void start(Authenticator authenticator, RoutingCalibration calibration, RateLimitSync rateLimits, RateLimiter rateLimiter, LedgerPasses ledger,
-               DatasetStore datasets, Migrations migrations) {
+               DatasetStore datasets, Migrations migrations, ResponseCache responseCache) {
         // Keys' last_used_at: coalesced in memory per key, written in one statement every few seconds (never per request).
         every(Duration.ofSeconds(5), authenticator.keyUsage()::flush);
         // Routing learned from traffic, shared by replicas through PostgreSQL.
@@ -40,6 +41,8 @@ final class BackgroundJobs implements AutoCloseable {
         every(Duration.ofSeconds(2), ledger::post);
         every(Duration.ofHours(1), ledger::fullPassDue);
         every(Duration.ofHours(1), () -> datasets.purgeExpired(Instant.now()));
+        // Expired answers of PostgreSQL-backed response caches (memory entries expire by themselves).
+        every(Duration.ofMinutes(5), responseCache::purgeExpired);
         // Other replicas' migration changes within seconds; each migration's promotion rule is applied every
         // promotion.evaluation_interval (default 30 s): the ticker only checks which routes are due.
         every(Duration.ofSeconds(5), migrations::refresh);

@@ -3,7 +3,9 @@ package dev.llmgateway.gateway.runtime;
 import dev.llmgateway.gateway.GatewaySettings;
 import dev.llmgateway.gateway.auth.Authenticator;
 import dev.llmgateway.gateway.config.GatewayConfig;
+import dev.llmgateway.gateway.cache.ResponseCache;
 import dev.llmgateway.gateway.db.Database;
+import dev.llmgateway.metering.ResponseCacheStore;
 import dev.llmgateway.gateway.db.ReplicaTaggedDataSource;
 import dev.llmgateway.gateway.metering.BudgetAlerts;
 import dev.llmgateway.gateway.metering.GatewayMetrics;
@@ -82,6 +84,7 @@ public class GatewayRuntime {
     private LedgerPoster ledger;
     private LedgerPasses ledgerPasses;
     private Migrations migrations;
+    private ResponseCache responseCache;
     private WebhookSender webhooks;
     private BackgroundJobs jobs;
 
@@ -139,8 +142,10 @@ public class GatewayRuntime {
         GatewayMetrics metrics = new GatewayMetrics(registry, () -> snapshots.current().breakers(), metering,
                 config.deployments().keySet(), Optional.ofNullable(engine), ledger::deadLettered);
 
+        responseCache = new ResponseCache(new ResponseCache.Limits(settings.cacheMaxBytes(), settings.cacheMaxEntryBytes()),
+                new ResponseCacheStore(database.dataSource()), blocking, vertx, Clock.systemUTC());
         PipelineAssembly assembly = new PipelineAssembly(vertx, blocking, authenticator, budgets, rateLimiter, metering, metrics,
-                shadows, judgeSpend, datasets, migrations, calibration);
+                shadows, judgeSpend, datasets, migrations, calibration, responseCache);
         RuntimeSnapshot first = snapshots.start(config, assembly,
                 (next, nextRouter, previousRouter) -> {
                     metering.syncPrices(next);
@@ -158,7 +163,7 @@ public class GatewayRuntime {
         rateLimitSync.reload();
         rateLimitSync.applyRouteLimits(config);
         jobs = new BackgroundJobs(vertx, blocking);
-        jobs.start(authenticator, calibration, rateLimitSync, rateLimiter, ledgerPasses, datasets, migrations);
+        jobs.start(authenticator, calibration, rateLimitSync, rateLimiter, ledgerPasses, datasets, migrations, responseCache);
     }
 
     /** The signed, retrying webhook sender for budget alerts, if a webhook URL is configured. */

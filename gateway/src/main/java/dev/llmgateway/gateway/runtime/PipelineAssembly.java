@@ -27,6 +27,8 @@ import dev.llmgateway.routing.DeploymentHealth;
 import dev.llmgateway.routing.HealthView;
 import dev.llmgateway.routing.Router;
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
+import dev.llmgateway.gateway.cache.ResponseCache;
+import dev.llmgateway.gateway.pipeline.CacheStage;
 import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.OptionalInt;
@@ -49,10 +51,12 @@ final class PipelineAssembly {
     private final DatasetStore datasets;
     private final Migrations migrations;
     private final RoutingCalibration calibration;
+    private final ResponseCache responseCache;
 
     PipelineAssembly(Vertx vertx, Blocking blocking, Authenticator authenticator, BudgetGuard budgets, RateLimiter rateLimiter,
                      Metering metering, GatewayMetrics metrics, ShadowStore shadows, JudgeSpendStore judgeSpend,
-                     DatasetStore datasets, Migrations migrations, RoutingCalibration calibration) {
+                     DatasetStore datasets, Migrations migrations, RoutingCalibration calibration,
+                     ResponseCache responseCache) {
         this.vertx = vertx;
         this.blocking = blocking;
         this.authenticator = authenticator;
@@ -65,6 +69,7 @@ final class PipelineAssembly {
         this.datasets = datasets;
         this.migrations = migrations;
         this.calibration = calibration;
+        this.responseCache = responseCache;
     }
 
     /**
@@ -86,6 +91,7 @@ final class PipelineAssembly {
                 new CaptureStage(config.datasets(), datasets, blocking),
                 new MeterStage(metering, metrics),
                 new RespondStage(),
+                new CacheStage(responseCache, () -> config),
                 new DispatchStage(vertx, backends, breakers)));
     }
 

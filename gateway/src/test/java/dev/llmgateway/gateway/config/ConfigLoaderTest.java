@@ -62,6 +62,28 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aRouteCacheIsOptInWithSafeDefaultsAndItsKeysAreChecked() {
+        Map<String, String> env = Map.of("OPENAI_API_KEY", "sk-1");
+        assertThat(parse(VALID, env).caches()).isEmpty();
+        String cached = VALID.replace("chat: {deployment: gpt, fallbacks: [llama]}", "chat: {deployment: gpt, cache: {ttl: 10m}}");
+        assertThat(parse(cached, env).caches().get("chat")).isEqualTo(
+                new GatewayConfig.RouteCache(Duration.ofMinutes(10), false, true, GatewayConfig.CacheStore.MEMORY));
+        String full = VALID.replace("chat: {deployment: gpt, fallbacks: [llama]}",
+                "chat: {deployment: gpt, cache: {ttl: 30s, team_charge: full, deterministic_only: false, store: postgres}}");
+        assertThat(parse(full, env).caches().get("chat")).isEqualTo(
+                new GatewayConfig.RouteCache(Duration.ofSeconds(30), true, false, GatewayConfig.CacheStore.POSTGRES));
+
+        rejects(VALID.replace("fallbacks: [llama]}", "cache: {}}"), "gateway.yaml: routes.chat.cache: needs a ttl, such as 10m");
+        rejects(VALID.replace("fallbacks: [llama]}", "cache: {ttl: 10m, tll: 5m}}"),
+                "gateway.yaml: routes.chat.cache.tll: unknown key (expected one of deterministic_only, store, team_charge, ttl)");
+        rejects(VALID.replace("fallbacks: [llama]}", "cache: {ttl: 10m, team_charge: half}}"),
+                "gateway.yaml: routes.chat.cache.team_charge: must be none or full");
+        rejects(VALID.replace("fallbacks: [llama]}", "cache: {ttl: 10m, store: redis}}"),
+                "gateway.yaml: routes.chat.cache.store: must be memory or postgres");
+        rejects(VALID.replace("fallbacks: [llama]}", "cache: {ttl: 500ms}}"), "gateway.yaml: routes.chat.cache.ttl: must be between 1s and 30 days");
+    }
+
+    @Test
     void missingEnvironmentVariableNamesThePath() {
         assertThatThrownBy(() -> parse(VALID, Map.of())).hasMessage("gateway.yaml: providers.oai.api_key: environment variable OPENAI_API_KEY is not set");
     }

@@ -131,6 +131,22 @@ public final class TestConfig {
                     context_window: 256
                     retry: {max_attempts: 1}
                     engine: {path: "%2$s", context_size: 256, threads: 2, parallel_slots: 1, max_queued: 0}
+                  cacheable:
+                    provider: fake-openai
+                    model: cacheable
+                    class: closed
+                    prices: {input: "2.00", output: "8.00"}
+                    circuit_breaker: {request_volume: 1000}
+                  cacheable-short:
+                    provider: fake-openai
+                    model: cacheable-short
+                    class: closed
+                    prices: {input: "2.00", output: "8.00"}
+                  cacheable-charged:
+                    provider: fake-openai
+                    model: cacheable-charged
+                    class: closed
+                    prices: {input: "2.00", output: "8.00"}
                 datasets:
                   support-data: {route: shadow-test, sample: 1.0, retention_days: 7}
                 routes:
@@ -211,6 +227,15 @@ public final class TestConfig {
                     deployment: stalling
                   firehose-route:
                     deployment: firehose
+                  cached-test:
+                    deployment: cacheable
+                    cache: {ttl: 10m}
+                  cached-short:
+                    deployment: cacheable-short
+                    cache: {ttl: 1s}
+                  cached-charged:
+                    deployment: cacheable-charged
+                    cache: {ttl: 10m, team_charge: full, deterministic_only: false, store: postgres}
                 """.formatted(port, testModel());
     }
 }

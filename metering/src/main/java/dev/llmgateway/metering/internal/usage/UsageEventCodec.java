@@ -13,11 +13,13 @@ import java.time.Instant;
  * The journal's binary form of a {@link UsageEvent}. Strings: int length (-1 = null) + UTF-8. Version 2 writes money
  * exactly (each amount: int length (-1 = null) + big-endian two's-complement unscaled value at {@link MicroUsd#SCALE})
  * and the token source; version 1 (whole micro-USD as longs, counts from the provider) is still read, so a journal
- * written before the upgrade replays. Version 3 appends the dispatch trail (a string) after the flags.
+ * written before the upgrade replays. Version 3 appends, after the flags, the dispatch trail (a string) and, for an
+ * answer from the response cache (flag 8), the provider cost it avoided (an amount); versions 1 and 2 decode with no
+ * trail and no cache hit.
  */
 public final class UsageEventCodec {
     private static final byte VERSION_1 = 1, VERSION_2 = 2, VERSION = 3;
-    private static final int FLAG_STREAMED = 1, FLAG_SHADOW = 2, FLAG_TTFT = 4;
+    private static final int FLAG_STREAMED = 1, FLAG_SHADOW = 2, FLAG_TTFT = 4, FLAG_CACHE_HIT = 8;
 
     private UsageEventCodec() {}
 
@@ -29,7 +31,9 @@ public final class UsageEventCodec {
         };
         byte[][] money = {amount(e.providerCostMicros()), amount(e.teamChargeMicros()), amount(e.baselineCostMicros())};
         byte[] attempts = utf8(e.attempts());
-        int size = 1 + 8 + 1 + 3 * 8 + 1 + 4 * 3 + 1 + 4 + (attempts == null ? 0 : attempts.length);
+        byte[] saved = e.cacheHit() ? amount(e.cacheSavedMicros()) : null;
+        int size = 1 + 8 + 1 + 3 * 8 + 1 + 4 * 3 + 1 + 4 + (attempts == null ? 0 : attempts.length)
+                + (saved == null ? 0 : 4 + saved.length);
         for (byte[] s : strings) size += 4 + (s == null ? 0 : s.length);
         for (byte[] m : money) size += 4 + (m == null ? 0 : m.length);
         ByteBuffer b = ByteBuffer.allocate(size);
@@ -50,9 +54,11 @@ public final class UsageEventCodec {
             else b.putInt(m.length).put(m);
         }
         b.putInt(e.latencyMs()).putInt(e.ttftMs() == null ? 0 : e.ttftMs()).putInt(e.httpStatus());
-        b.put((byte) ((e.streamed() ? FLAG_STREAMED : 0) | (e.shadow() ? FLAG_SHADOW : 0) | (e.ttftMs() != null ? FLAG_TTFT : 0)));
+        b.put((byte) ((e.streamed() ? FLAG_STREAMED : 0) | (e.shadow() ? FLAG_SHADOW : 0) | (e.ttftMs() != null ? FLAG_TTFT : 0)
+                | (e.cacheHit() ? FLAG_CACHE_HIT : 0)));
         if (attempts == null) b.putInt(-1);
         else b.putInt(attempts.length).put(attempts);
+        if (saved != null) b.putInt(saved.length).put(saved);
         return b.array();
     }
 
@@ -80,9 +86,11 @@ public final class UsageEventCodec {
         int latency = b.getInt(), ttft = b.getInt(), status = b.getInt();
         int flags = b.get();
         String attempts = version == VERSION ? string(b) : null;
+        boolean cacheHit = version == VERSION && (flags & FLAG_CACHE_HIT) != 0;
+        MicroUsd saved = cacheHit ? amount(b) : MicroUsd.ZERO;
         return new UsageEvent(s[0], time, s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], cls, prompt,
                 completion, cached, source, provider, charge, baseline, latency, (flags & FLAG_TTFT) != 0 ? ttft : null,
-                status, s[10], (flags & FLAG_STREAMED) != 0, (flags & FLAG_SHADOW) != 0, s[11], attempts);
+                status, s[10], (flags & FLAG_STREAMED) != 0, (flags & FLAG_SHADOW) != 0, s[11], attempts, cacheHit, saved);
     }
 
     public static long epochMicros(Instant t) {

@@ -22,14 +22,14 @@ public final class UsageEventSql {
     public static final String COLUMNS = "request_id, time, team_id, key_id, end_user, route, policy, stage, deployment, "
             + "provider, upstream_model, deployment_class, prompt_tokens, completion_tokens, cached_tokens, "
             + "provider_cost_micros, team_charge_micros, baseline_cost_micros, latency_ms, ttft_ms, http_status, "
-            + "error_code, streamed, shadow, license_id, token_source";
-    /** Every stored column: {@link #COLUMNS} (also the CSV export's, unchanged) and the dispatch trail. */
+            + "error_code, streamed, shadow, license_id, token_source, cache_hit, cache_saved_micros";
+    /** Every stored column: {@link #COLUMNS} (also the CSV export's) and the dispatch trail. */
     public static final String STORED_COLUMNS = COLUMNS + ", attempts";
 
     private static final String INSERT = "WITH batch AS (SELECT * FROM unnest(?::text[], ?::timestamptz[], ?::text[], "
             + "?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], "
             + "?::int8[], ?::int8[], ?::int8[], ?::numeric[], ?::numeric[], ?::numeric[], ?::int4[], ?::int4[], ?::int4[], "
-            + "?::text[], ?::bool[], ?::bool[], ?::text[], ?::text[], ?::text[]) AS b(" + STORED_COLUMNS + ")), "
+            + "?::text[], ?::bool[], ?::bool[], ?::text[], ?::text[], ?::bool[], ?::numeric[], ?::text[]) AS b(" + STORED_COLUMNS + ")), "
             + "fresh AS (INSERT INTO usage_request_ids (request_id, time) SELECT request_id, time FROM batch "
             + "ON CONFLICT (request_id) DO NOTHING RETURNING request_id) "
             + "INSERT INTO usage_events (" + STORED_COLUMNS + ") SELECT b.* FROM batch b JOIN fresh f USING (request_id)";
@@ -48,7 +48,8 @@ public final class UsageEventSql {
         Long[] prompt = new Long[n], completion = new Long[n], cached = new Long[n];
         BigDecimal[] providerCost = new BigDecimal[n], charge = new BigDecimal[n], baseline = new BigDecimal[n];
         Integer[] latency = new Integer[n], ttft = new Integer[n], status = new Integer[n];
-        Boolean[] streamed = new Boolean[n], shadow = new Boolean[n];
+        Boolean[] streamed = new Boolean[n], shadow = new Boolean[n], cacheHit = new Boolean[n];
+        BigDecimal[] cacheSaved = new BigDecimal[n];
         int i = 0;
         for (UsageEvent e : unique.values()) {
             requestId[i] = e.requestId();
@@ -77,6 +78,8 @@ public final class UsageEventSql {
             streamed[i] = e.streamed();
             shadow[i] = e.shadow();
             license[i] = e.licenseId();
+            cacheHit[i] = e.cacheHit();
+            cacheSaved[i] = e.cacheSavedMicros().micros();
             attempts[i] = e.attempts();
             i++;
         }
@@ -93,6 +96,8 @@ public final class UsageEventSql {
             ps.setArray(p++, c.createArrayOf("bool", shadow));
             ps.setArray(p++, c.createArrayOf("text", license));
             ps.setArray(p++, c.createArrayOf("text", tokenSource));
+            ps.setArray(p++, c.createArrayOf("bool", cacheHit));
+            ps.setArray(p++, c.createArrayOf("numeric", cacheSaved));
             ps.setArray(p, c.createArrayOf("text", attempts));
             return ps.executeUpdate();
         }

@@ -45,4 +45,25 @@ class UsageEventCodecTest {
         assertThat(back.requestId()).isEqualTo("r3");
         assertThat(back.teamChargeMicros()).isEqualTo(MicroUsd.ofMicros(4));
     }
+
+    @Test
+    void aCacheHitWithATrailSurvivesTheJournal() {
+        UsageEvent e = event("r4").attempts("primary:200").cacheHit(MicroUsd.of(123_456, 6)).build();
+        UsageEvent back = UsageEventCodec.decode(ByteBuffer.wrap(UsageEventCodec.encode(e)));
+        assertThat(back).isEqualTo(e);
+        assertThat(back.cacheHit()).isTrue();
+        assertThat(back.cacheSavedMicros()).isEqualTo(MicroUsd.of(123_456, 6));
+        assertThat(back.attempts()).isEqualTo("primary:200");
+    }
+
+    @Test
+    void aVersion2RecordDecodesAsNoCacheHit() {
+        UsageEvent e = event("r5").build();
+        byte[] v3 = UsageEventCodec.encode(e);
+        byte[] v2 = java.util.Arrays.copyOf(v3, v3.length - 4); // without the (null) trail
+        v2[0] = 2;
+        UsageEvent back = UsageEventCodec.decode(ByteBuffer.wrap(v2));
+        assertThat(back.cacheHit()).isFalse();
+        assertThat(back.cacheSavedMicros()).isEqualTo(MicroUsd.ZERO);
+    }
 }
