@@ -131,6 +131,12 @@ public final class TestConfig {
                     context_window: 256
                     retry: {max_attempts: 1}
                     engine: {path: "%2$s", context_size: 256, threads: 2, parallel_slots: 1, max_queued: 0}
+                  tiny-embed:
+                    provider: local
+                    class: open
+                    prices: {input: "20.00", output: "0"}
+                    retry: {max_attempts: 1}
+                    engine: {path: "%2$s", mode: embedding, context_size: 64, threads: 1, parallel_slots: 1, max_queued: 4}
                 datasets:
                   support-data: {route: shadow-test, sample: 1.0, retention_days: 7}
                 routes:
@@ -183,6 +189,8 @@ public final class TestConfig {
                     baseline: primary
                   tiny-test:
                     deployment: tiny
+                  tiny-embed-test:
+                    deployment: tiny-embed
                   cheap-test:
                     deployment: cheap-open
                   gpt-test:
