@@ -106,11 +106,32 @@ public final class LocalEngine implements AutoCloseable {
         return runtime(model).renderPrompt(messages);
     }
 
-    /** Embeddings are not served: models are loaded for generation (llama.cpp needs a separate context). */
-    public float[] embed(String model, String text) {
-        runtime(model);
-        throw new EngineException.Unsupported(model, "model '" + model
-                + "' is loaded for text generation; the embedded engine does not serve embeddings");
+    /**
+     * The embedding of {@code text} by a model configured with {@link ModelConfig#embedding()}; blocking, through the
+     * model's slots and queue like a generation. {@code cancel} may be null.
+     *
+     * @throws EngineException.Unsupported           the model is loaded for text generation
+     * @throws EngineException.ContextLengthExceeded the text has more tokens than the context
+     * @throws EngineException.Overloaded            all slots busy and the queue full
+     * @throws IllegalArgumentException              empty text
+     */
+    public Embedding embed(String model, String text, Cancellation cancel) {
+        return runtime(model).embed(text, cancel);
+    }
+
+    /** {@link #embed(String, String, Cancellation)} without cancellation. */
+    public Embedding embed(String model, String text) {
+        return embed(model, text, null);
+    }
+
+    /** Whether the model is loaded for embeddings rather than text generation. */
+    public boolean isEmbeddingModel(String model) {
+        return runtime(model).config().embedding();
+    }
+
+    /** The length of the model's embedding vectors as its GGUF header states it ({@code <arch>.embedding_length}), or -1. */
+    public int embeddingLength(String model) {
+        return runtime(model).embeddingLength();
     }
 
     public ModelStats stats(String model) {

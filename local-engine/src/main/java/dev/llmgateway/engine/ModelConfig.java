@@ -20,11 +20,31 @@ import java.util.Optional;
  *                        {@code llama3}, {@code mistral-v7}, {@code phi3}, {@code gemma}, ...), a template
  *                        text, or {@code default} for the engine's default template; empty = the GGUF's
  *                        own template, else the engine's default template
+ * @param embedding       load the model for embeddings ({@link LocalEngine#embed}) instead of text generation
+ * @param pooling         how token vectors become one embedding; empty = the GGUF's own pooling type, else
+ *                        {@link Pooling#LAST} (only with {@code embedding}). Mean pooling is not offered: the
+ *                        llama.cpp bundled in de.kherud 4.2.0 aborts the process when a context with mean pooling is
+ *                        created (llama.cpp issue #12517)
  */
 public record ModelConfig(String name, Path path, int contextSize, int threads, int parallelSlots, int maxQueued,
-                          int gpuLayers, Duration idleUnloadAfter, boolean preload, Optional<String> chatTemplate) {
+                          int gpuLayers, Duration idleUnloadAfter, boolean preload, Optional<String> chatTemplate,
+                          boolean embedding, Optional<Pooling> pooling) {
+
+    /**
+     * Pooling of an embedding model's token vectors into one vector (llama.cpp's {@code --pooling}): the first token's
+     * vector (BERT-style encoders) or the last token's (decoder embedding models such as Qwen3-Embedding, e5-mistral).
+     */
+    public enum Pooling { CLS, LAST }
+
+    /** A model loaded for text generation. */
+    public ModelConfig(String name, Path path, int contextSize, int threads, int parallelSlots, int maxQueued,
+                       int gpuLayers, Duration idleUnloadAfter, boolean preload, Optional<String> chatTemplate) {
+        this(name, path, contextSize, threads, parallelSlots, maxQueued, gpuLayers, idleUnloadAfter, preload, chatTemplate, false, Optional.empty());
+    }
 
     public ModelConfig {
+        pooling = pooling == null ? Optional.empty() : pooling;
+        if (!embedding && pooling.isPresent()) throw new IllegalArgumentException(name + ": pooling applies only to embedding models");
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(idleUnloadAfter, "idleUnloadAfter");
@@ -44,26 +64,31 @@ public record ModelConfig(String name, Path path, int contextSize, int threads, 
     }
 
     public ModelConfig withContextSize(int tokens) {
-        return new ModelConfig(name, path, tokens, threads, parallelSlots, maxQueued, gpuLayers, idleUnloadAfter, preload, chatTemplate);
+        return new ModelConfig(name, path, tokens, threads, parallelSlots, maxQueued, gpuLayers, idleUnloadAfter, preload, chatTemplate, embedding, pooling);
     }
 
     public ModelConfig withSlots(int slots, int queued) {
-        return new ModelConfig(name, path, contextSize, threads, slots, queued, gpuLayers, idleUnloadAfter, preload, chatTemplate);
+        return new ModelConfig(name, path, contextSize, threads, slots, queued, gpuLayers, idleUnloadAfter, preload, chatTemplate, embedding, pooling);
     }
 
     public ModelConfig withThreads(int n) {
-        return new ModelConfig(name, path, contextSize, n, parallelSlots, maxQueued, gpuLayers, idleUnloadAfter, preload, chatTemplate);
+        return new ModelConfig(name, path, contextSize, n, parallelSlots, maxQueued, gpuLayers, idleUnloadAfter, preload, chatTemplate, embedding, pooling);
     }
 
     public ModelConfig withIdleUnloadAfter(Duration idle) {
-        return new ModelConfig(name, path, contextSize, threads, parallelSlots, maxQueued, gpuLayers, idle, preload, chatTemplate);
+        return new ModelConfig(name, path, contextSize, threads, parallelSlots, maxQueued, gpuLayers, idle, preload, chatTemplate, embedding, pooling);
     }
 
     public ModelConfig withPreload(boolean load) {
-        return new ModelConfig(name, path, contextSize, threads, parallelSlots, maxQueued, gpuLayers, idleUnloadAfter, load, chatTemplate);
+        return new ModelConfig(name, path, contextSize, threads, parallelSlots, maxQueued, gpuLayers, idleUnloadAfter, load, chatTemplate, embedding, pooling);
+    }
+
+    /** The same model loaded for embeddings, with this pooling (empty: the GGUF's own, else last). */
+    public ModelConfig asEmbedding(Optional<Pooling> pooling) {
+        return new ModelConfig(name, path, contextSize, threads, parallelSlots, maxQueued, gpuLayers, idleUnloadAfter, preload, chatTemplate, true, pooling);
     }
 
     public ModelConfig withChatTemplate(String template) {
-        return new ModelConfig(name, path, contextSize, threads, parallelSlots, maxQueued, gpuLayers, idleUnloadAfter, preload, Optional.ofNullable(template));
+        return new ModelConfig(name, path, contextSize, threads, parallelSlots, maxQueued, gpuLayers, idleUnloadAfter, preload, Optional.ofNullable(template), embedding, pooling);
     }
 }

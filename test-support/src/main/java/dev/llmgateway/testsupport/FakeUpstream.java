@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A provider on loopback that speaks OpenAI's chat-completions/embeddings, Anthropic's Messages, Azure OpenAI's
+ * A provider on loopback that speaks OpenAI's chat-completions/completions/embeddings, Anthropic's Messages, Azure OpenAI's
  * deployment URLs ({@code /openai/deployments/{deployment}/...?api-version=}, {@code api-key} header; the deployment
  * stands for the model) and Google Gemini's {@code /v1beta/models/{model}:generateContent} and
  * {@code :streamGenerateContent?alt=sse} ({@link FakeGemini}) wire formats, streaming included, with faults scripted
@@ -119,7 +119,7 @@ public final class FakeUpstream implements AutoCloseable {
                         credentials.getOrDefault(model, Map.of()).forEach((k, v) -> creds.put(k, v.get()));
                         req.response().putHeader("content-type", "application/json").end(out.toString());
                     }
-                    case "/v1/chat/completions", "/v1/messages", "/v1/embeddings" -> provider(req, path, JSON.readTree(body.getBytes()));
+                    case "/v1/chat/completions", "/v1/messages", "/v1/embeddings", "/v1/completions" -> provider(req, path, JSON.readTree(body.getBytes()));
                     default -> {
                         java.util.regex.Matcher azure = AZURE.matcher(path);
                         java.util.regex.Matcher gemini = GEMINI.matcher(path);
@@ -138,7 +138,7 @@ public final class FakeUpstream implements AutoCloseable {
         });
     }
 
-    private static final java.util.regex.Pattern AZURE = java.util.regex.Pattern.compile("/openai/deployments/([^/]+)/(chat/completions|embeddings)");
+    private static final java.util.regex.Pattern AZURE = java.util.regex.Pattern.compile("/openai/deployments/([^/]+)/(chat/completions|completions|embeddings)");
     private static final java.util.regex.Pattern GEMINI = java.util.regex.Pattern.compile("/v1beta/models/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents)");
 
     private static final String AZURE_CHAT = "/azure/chat/completions";
@@ -156,7 +156,7 @@ public final class FakeUpstream implements AutoCloseable {
             return;
         }
         body.put("model", deployment);
-        provider(req, operation.equals("embeddings") ? "/v1/embeddings" : AZURE_CHAT, body);
+        provider(req, operation.equals("embeddings") ? "/v1/embeddings" : operation.equals("completions") ? "/v1/completions" : AZURE_CHAT, body);
     }
 
     /** Google Gemini: 403 without x-goog-api-key, as Google answers unregistered callers. */
@@ -316,6 +316,10 @@ public final class FakeUpstream implements AutoCloseable {
             resp.putHeader("content-type", "application/json").end(out.toString());
             return;
         }
+        if (path.equals("/v1/completions")) {
+            textCompletion(resp, model, text, words, body, stream, step);
+            return;
+        }
         JsonNode tools = body.get("tools");
         String toolName = tools != null && tools.isArray() && !tools.isEmpty()
                 ? (anthropic ? tools.get(0).path("name").asText() : tools.get(0).path("function").path("name").asText()) : null;
@@ -372,6 +376,12 @@ public final class FakeUpstream implements AutoCloseable {
 
     private static int countWords(JsonNode body, boolean anthropic) {
         int words = 0;
+        JsonNode prompt = body.get("prompt");
+        if (prompt != null) {
+            for (JsonNode i : prompt.isArray() ? prompt : F.arrayNode().add(prompt)) {
+                words += i.asText().isBlank() ? 0 : i.asText().trim().split("\\s+").length;
+            }
+        }
         JsonNode input = body.get("input");
         if (input != null) {
             for (JsonNode i : input.isArray() ? input : F.arrayNode().add(input)) words += i.asText().trim().split("\\s+").length;
@@ -390,6 +400,65 @@ public final class FakeUpstream implements AutoCloseable {
             }
         }
         return words;
+    }
+
+    /**
+     * Legacy {@code /v1/completions}: {@code n} choices per prompt (index = prompt x n + choice), text
+     * {@code "Hello from <model> you said <n> words"}, finish {@code length} when {@code max_tokens} is below its word
+     * count (the text is then cut to that many words); streamed as {@code text_completion} chunks.
+     */
+    private void textCompletion(HttpServerResponse resp, String model, String text, int promptWords, JsonNode body, boolean stream, String step) {
+        int prompts = body.path("prompt").isArray() ? Math.max(1, body.path("prompt").size()) : 1;
+        int n = Math.max(1, body.path("n").asInt(1));
+        int max = body.path("max_tokens").asInt(0);
+        String[] words = text.split(" ");
+        String finish = "stop";
+        if (max > 0 && max < words.length) {
+            words = java.util.Arrays.copyOf(words, max);
+            finish = "length";
+        }
+        int choices = prompts * n;
+        long completion = (long) words.length * choices;
+        ObjectNode usage = F.objectNode().put("prompt_tokens", promptWords).put("completion_tokens", completion)
+                .put("total_tokens", promptWords + completion);
+        if (!stream) {
+            ObjectNode out = F.objectNode();
+            out.put("id", "cmpl-fake").put("object", "text_completion").put("created", 1_700_000_000L).put("model", model);
+            ArrayNode cs = out.putArray("choices");
+            for (int i = 0; i < choices; i++) {
+                cs.addObject().put("text", String.join(" ", words)).put("index", i).putNull("logprobs").put("finish_reason", finish);
+            }
+            out.set("usage", usage);
+            resp.putHeader("content-type", "application/json").end(out.toString());
+            return;
+        }
+        boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
+        resp.setStatusCode(200).putHeader("content-type", "text/event-stream").setChunked(true);
+        List<String> events = new ArrayList<>();
+        for (int c = 0; c < choices; c++) {
+            for (int i = 0; i < words.length; i++) events.add(textChunk(model, c, (i == 0 ? "" : " ") + words[i], null, includeUsage));
+            events.add(textChunk(model, c, "", finish, includeUsage));
+        }
+        if (includeUsage) {
+            ObjectNode u = F.objectNode();
+            u.put("id", "cmpl-fake").put("object", "text_completion").put("created", 1_700_000_000L).put("model", model);
+            u.putArray("choices");
+            u.set("usage", usage);
+            events.add(u.toString());
+        }
+        events.add("[DONE]");
+        sendEvents(resp, events, step, null);
+    }
+
+    private static String textChunk(String model, int index, String text, String finish, boolean includeUsage) {
+        ObjectNode c = F.objectNode();
+        c.put("id", "cmpl-fake").put("object", "text_completion").put("created", 1_700_000_000L).put("model", model);
+        ObjectNode choice = c.putArray("choices").addObject();
+        choice.put("text", text).put("index", index).putNull("logprobs");
+        if (finish == null) choice.putNull("finish_reason");
+        else choice.put("finish_reason", finish);
+        if (includeUsage) c.putNull("usage");
+        return c.toString();
     }
 
     private static ObjectNode openAiCompletion(String model, String text, int promptWords, String tool) {

@@ -281,7 +281,7 @@ public final class ConfigLoader {
 
     private static EngineModel engineModel(ConfigNode e, Path baseDir) {
         e.allowOnly(Set.of("path", "huggingface", "context_size", "threads", "parallel_slots", "max_queued", "gpu_layers",
-                "idle_unload", "preload", "chat_template"));
+                "idle_unload", "preload", "chat_template", "mode", "pooling"));
         Path path = null;
         Optional<EngineModel.HuggingFace> hf = Optional.empty();
         if (!e.get("path").isMissing() && !e.get("huggingface").isMissing()) {
@@ -297,7 +297,33 @@ public final class ConfigLoader {
                 e.get("threads").integer(Math.max(1, Runtime.getRuntime().availableProcessors()), 1, 1024),
                 e.get("parallel_slots").integer(1, 1, 256), e.get("max_queued").integer(16, 0, 100_000),
                 e.get("gpu_layers").integer(0, 0, 10_000), e.get("idle_unload").duration(Duration.ZERO),
-                e.get("preload").bool(false), e.get("chat_template").optString());
+                e.get("preload").bool(false), e.get("chat_template").optString(), embeddingMode(e), pooling(e));
+    }
+
+    /** {@code engine.mode}: {@code generation} (default; chat and completions) or {@code embedding} (/v1/embeddings). */
+    private static boolean embeddingMode(ConfigNode e) {
+        String mode = e.get("mode").string("generation");
+        return switch (mode) {
+            case "generation" -> false;
+            case "embedding" -> {
+                if (!e.get("chat_template").isMissing()) throw e.get("chat_template").error("does not apply to mode: embedding");
+                yield true;
+            }
+            default -> throw e.get("mode").error("expected generation or embedding");
+        };
+    }
+
+    /** {@code engine.pooling}: {@code cls} or {@code last}, only with {@code mode: embedding}; absent = the model's own. */
+    private static Optional<String> pooling(ConfigNode e) {
+        ConfigNode p = e.get("pooling");
+        if (p.isMissing()) return Optional.empty();
+        if (!"embedding".equals(e.get("mode").string("generation"))) throw p.error("applies only to mode: embedding");
+        String v = p.string();
+        if (v.equals("mean")) {
+            throw p.error("mean pooling is not available: the llama.cpp bundled with the engine aborts the process with it (llama.cpp issue #12517); use cls or last");
+        }
+        if (!v.equals("cls") && !v.equals("last")) throw p.error("expected cls or last");
+        return Optional.of(v);
     }
 
     /** {@code engine.huggingface}: a GGUF in a Hugging Face repository, pinned by its sha256. */

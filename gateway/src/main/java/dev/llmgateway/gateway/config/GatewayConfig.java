@@ -148,10 +148,12 @@ public record GatewayConfig(String source, Map<String, Provider> providers, Map<
     /**
      * How the embedded engine loads a model (only for deployments of an {@code embedded} provider). The GGUF comes from
      * exactly one place: a local {@code path}, or a file in a Hugging Face repository pinned by its sha256, which the
-     * gateway downloads once into {@code <GATEWAY_DATA_DIR>/models} at start (then {@code path} is null).
+     * gateway downloads once into {@code <GATEWAY_DATA_DIR>/models} at start (then {@code path} is null). With
+     * {@code embedding} the model is loaded for /v1/embeddings only ({@code pooling}: cls or last; empty = the model's own).
      */
     public record EngineModel(Path path, Optional<HuggingFace> huggingface, int contextSize, int threads, int parallelSlots,
-                              int maxQueued, int gpuLayers, Duration idleUnload, boolean preload, Optional<String> chatTemplate) {
+                              int maxQueued, int gpuLayers, Duration idleUnload, boolean preload, Optional<String> chatTemplate,
+                              boolean embedding, Optional<String> pooling) {
         public EngineModel {
             if ((path == null) == huggingface.isEmpty()) throw new IllegalArgumentException("exactly one of path and huggingface");
         }

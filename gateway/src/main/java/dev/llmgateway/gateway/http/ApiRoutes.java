@@ -38,6 +38,7 @@ public class ApiRoutes {
 
     void routes(@Observes Router router) {
         router.post("/v1/chat/completions").handler(ctx -> run(ctx, Exchange.Kind.CHAT, Inbound.OPENAI));
+        router.post("/v1/completions").handler(ctx -> run(ctx, Exchange.Kind.COMPLETIONS, Inbound.OPENAI));
         router.post("/v1/embeddings").handler(ctx -> run(ctx, Exchange.Kind.EMBEDDINGS, Inbound.OPENAI));
         router.post("/v1/messages").handler(ctx -> run(ctx, Exchange.Kind.CHAT, Inbound.ANTHROPIC_MESSAGES));
         router.post("/v1/responses").handler(ctx -> run(ctx, Exchange.Kind.CHAT, Inbound.RESPONSES));

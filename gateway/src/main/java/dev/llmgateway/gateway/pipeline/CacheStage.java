@@ -42,7 +42,7 @@ public final class CacheStage implements Stage {
         if (!eligible) return next.proceed(x);
         CacheKey key = CacheKey.of(x.team().id(), x.plan().route(), x.kind().name(), x.json());
         boolean shared = rc.store() == GatewayConfig.CacheStore.POSTGRES;
-        boolean wantsStream = x.kind() == Exchange.Kind.CHAT && x.chat().stream();
+        boolean wantsStream = x.kind() != Exchange.Kind.EMBEDDINGS && x.chat().stream();
         return cache.get(key, shared).compose(hit -> {
             if (hit.isPresent() && hit.get().streamed() == wantsStream) {
                 Deployment d = cfg.deployments().get(hit.get().deployment());

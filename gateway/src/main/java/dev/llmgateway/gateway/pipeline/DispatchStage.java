@@ -73,6 +73,9 @@ public final class DispatchStage implements Stage {
             case CHAT -> x.chat().stream()
                     ? backend.stream(call).map(Reply.Streaming::new)
                     : backend.complete(call).map(Reply.Whole::new);
+            case COMPLETIONS -> x.chat().stream()
+                    ? backend.streamText(call).map(Reply.Streaming::new)
+                    : backend.completeText(call).map(Reply.Whole::new);
         };
     }
 

@@ -19,7 +19,7 @@ import java.util.Optional;
 /** The state of one request as it passes the pipeline; each stage fills in its part. Confined to one request. */
 public final class Exchange {
     /** Which API endpoint the request came to. */
-    public enum Kind { CHAT, EMBEDDINGS }
+    public enum Kind { CHAT, EMBEDDINGS, COMPLETIONS }
 
     private final String requestId;
     private final Kind kind;

@@ -19,6 +19,7 @@ public final class ParseStage implements Stage {
         }
         switch (x.kind()) {
             case CHAT -> x.parsed(json, ChatRequest.parse(json));
+            case COMPLETIONS -> x.parsed(json, dev.llmgateway.gateway.api.completions.CompletionsRequest.parse(json));
             case EMBEDDINGS -> {
                 dev.llmgateway.gateway.api.ClientText.checkTree(json, "");
                 JsonNode model = json.get("model");

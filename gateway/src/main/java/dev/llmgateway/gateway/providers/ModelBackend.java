@@ -18,6 +18,15 @@ public interface ModelBackend {
      */
     Future<UpstreamStream> stream(ProviderCall call);
 
+    /**
+     * A non-streaming legacy completion ({@code /v1/completions}); the body is a {@code text_completion}. By default the
+     * prompt is sent as the one user message of a chat completion and the answer rewritten ({@link TextCompletions}).
+     */
+    default Future<Completion> completeText(ProviderCall call) { return TextCompletions.viaChat(this, call); }
+
+    /** A streamed legacy completion: {@code text_completion} chunks; by default through chat, like {@link #completeText}. */
+    default Future<UpstreamStream> streamText(ProviderCall call) { return TextCompletions.streamViaChat(this, call); }
+
     /** {@code /v1/embeddings}; by default unsupported. */
     default Future<Completion> embed(ProviderCall call) {
         return Future.failedFuture(new GatewayError.Failure(new GatewayError.BadRequest(

@@ -129,6 +129,30 @@ class ConfigLoaderTest {
                 .hasMessage("gateway.yaml: deployments.tiny.engine: is required for a deployment of an embedded provider (engine.path or engine.huggingface)");
     }
 
+    @Test
+    void engineModeEmbeddingTakesClsOrLastPoolingAndRefusesMean() {
+        String yaml = """
+                providers: {local: {type: embedded}}
+                deployments:
+                  emb: {provider: local, class: open, engine: {path: models/e.gguf, ENGINE}}
+                routes: {emb: {deployment: emb}}
+                """;
+        var plain = parse(yaml.replace("ENGINE", "threads: 1"), Map.of()).deployments().get("emb").engine().orElseThrow();
+        assertThat(plain.embedding()).isFalse();
+        var e = parse(yaml.replace("ENGINE", "mode: embedding, pooling: cls"), Map.of()).deployments().get("emb").engine().orElseThrow();
+        assertThat(e.embedding()).isTrue();
+        assertThat(e.pooling()).contains("cls");
+        assertThat(parse(yaml.replace("ENGINE", "mode: embedding"), Map.of()).deployments().get("emb").engine().orElseThrow().pooling()).isEmpty();
+        assertThatThrownBy(() -> parse(yaml.replace("ENGINE", "mode: embedding, pooling: mean"), Map.of()))
+                .hasMessageContaining("deployments.emb.engine.pooling: mean pooling is not available");
+        assertThatThrownBy(() -> parse(yaml.replace("ENGINE", "pooling: last"), Map.of()))
+                .hasMessageContaining("deployments.emb.engine.pooling: applies only to mode: embedding");
+        assertThatThrownBy(() -> parse(yaml.replace("ENGINE", "mode: rerank"), Map.of()))
+                .hasMessageContaining("deployments.emb.engine.mode: expected generation or embedding");
+        assertThatThrownBy(() -> parse(yaml.replace("ENGINE", "mode: embedding, chat_template: chatml"), Map.of()))
+                .hasMessageContaining("chat_template: does not apply to mode: embedding");
+    }
+
     private static final String MIGRATION = VALID.replace("  chat: {deployment: gpt, fallbacks: [llama]}\n",
             "  chat: {deployment: gpt, fallbacks: [llama]}\n  move:\n    policy: {type: migration, from: gpt, to: llama, stages: [10, 100]PROMOTION}\n");
 

@@ -147,6 +147,12 @@ public final class TestConfig {
                     model: cacheable-charged
                     class: closed
                     prices: {input: "2.00", output: "8.00"}
+                  tiny-embed:
+                    provider: local
+                    class: open
+                    prices: {input: "20.00", output: "0"}
+                    retry: {max_attempts: 1}
+                    engine: {path: "%2$s", mode: embedding, context_size: 64, threads: 1, parallel_slots: 1, max_queued: 4}
                 datasets:
                   support-data: {route: shadow-test, sample: 1.0, retention_days: 7}
                 routes:
@@ -202,6 +208,8 @@ public final class TestConfig {
                     baseline: primary
                   tiny-test:
                     deployment: tiny
+                  tiny-embed-test:
+                    deployment: tiny-embed
                   cheap-test:
                     deployment: cheap-open
                   gpt-test:

@@ -5,7 +5,9 @@ import de.kherud.llama.LlamaIterator;
 import de.kherud.llama.LlamaModel;
 import de.kherud.llama.LlamaOutput;
 import de.kherud.llama.ModelParameters;
+import de.kherud.llama.args.PoolingType;
 import dev.llmgateway.engine.Cancellation;
+import dev.llmgateway.engine.Embedding;
 import dev.llmgateway.engine.EngineException;
 import dev.llmgateway.engine.EngineMessage;
 import dev.llmgateway.engine.FinishReason;
@@ -76,7 +78,14 @@ public final class ModelRuntime {
             if (!GgufMetadata.hasMagic(path)) {
                 throw new EngineException.ModelUnavailable(config.name(), path, "not a GGUF file (bad magic bytes)", null);
             }
-            return new ModelRuntime(config, GgufMetadata.read(path));
+            ModelRuntime runtime = new ModelRuntime(config, GgufMetadata.read(path));
+            int gguf = runtime.ggufPooling();
+            if (config.embedding() && config.pooling().isEmpty() && (gguf == 1 || gguf == 4)) {
+                throw new EngineException.ModelUnavailable(config.name(), path, (gguf == 1 ? "its GGUF asks for mean pooling, which the"
+                        + " bundled llama.cpp cannot do without aborting the process (llama.cpp issue #12517)"
+                        : "its GGUF is a reranker (rank pooling), not an embedding model") + "; set the pooling (cls or last) explicitly", null);
+            }
+            return runtime;
         } catch (IOException e) {
             throw new EngineException.ModelUnavailable(config.name(), path, "unreadable GGUF: " + e.getMessage(), e);
         }
@@ -140,6 +149,11 @@ public final class ModelRuntime {
                 .setThreadsBatch(config.threads())
                 .disableContextShift()
                 .disableLog();
+        if (config.embedding()) {
+            // one request's tokens must fit one batch: llama.cpp pools a sequence only when it is evaluated whole
+            params.enableEmbedding().setPoolingType(poolingType())
+                    .setBatchSize(config.contextSize()).setUbatchSize(config.contextSize());
+        }
         // only when asked: a CPU-only build warns on stderr about any --gpu-layers value
         if (config.gpuLayers() > 0) params.setGpuLayers(config.gpuLayers());
         config.chatTemplate().filter(t -> !t.equalsIgnoreCase("default")).ifPresent(params::setChatTemplate);
@@ -157,6 +171,30 @@ public final class ModelRuntime {
         } finally {
             LOADS.unlock();
         }
+    }
+
+    /**
+     * The configured pooling, else the GGUF's own ({@code <arch>.pooling_type}: 2 cls, 3 last), else last (the GGUF of
+     * a decoder model names none). Never "none" (llama.cpp then returns one vector per token and the binding keeps the
+     * first) nor "mean" (the bundled llama.cpp aborts the JVM creating such a context): {@link #open} refuses a model
+     * whose GGUF asks for either without a configured pooling.
+     */
+    private PoolingType poolingType() {
+        ModelConfig.Pooling pooling = config.pooling().orElseGet(() -> ggufPooling() == 2 ? ModelConfig.Pooling.CLS : ModelConfig.Pooling.LAST);
+        return switch (pooling) {
+            case CLS -> PoolingType.CLS;
+            case LAST -> PoolingType.LAST;
+        };
+    }
+
+    /** {@code <arch>.pooling_type} of the GGUF (0 none, 1 mean, 2 cls, 3 last, 4 rank), or 0. */
+    private int ggufPooling() {
+        return metadata.architecture().flatMap(arch -> metadata.integer(arch + ".pooling_type")).map(Long::intValue).orElse(0);
+    }
+
+    /** {@code <arch>.embedding_length} from the GGUF header, or -1. */
+    public int embeddingLength() {
+        return metadata.architecture().flatMap(arch -> metadata.integer(arch + ".embedding_length")).map(Long::intValue).orElse(-1);
     }
 
     /** Unloads if loaded, idle for {@code idle}, and no request holds or waits for a slot. */
@@ -243,6 +281,7 @@ public final class ModelRuntime {
 
     /** Chat generation: renders the messages with the model's (or the default) template. */
     public GenerationResult generate(GenerationRequest request, TokenSink sink, Cancellation cancel) {
+        requireGeneration();
         List<String> stops = request.stop();
         if (!llamaTemplate) {
             stops = new ArrayList<>(stops);
@@ -254,7 +293,50 @@ public final class ModelRuntime {
 
     /** Raw completion of {@code prompt}, no template. */
     public GenerationResult complete(String prompt, GenerationRequest request, TokenSink sink, Cancellation cancel) {
+        requireGeneration();
         return run(model -> prompt, request, request.stop(), sink, cancel);
+    }
+
+    private void requireGeneration() {
+        if (config.embedding()) {
+            throw new EngineException.Unsupported(config.name(), "model '" + config.name()
+                    + "' is loaded for embeddings; it does not generate text");
+        }
+    }
+
+    // ---------------------------------------------------------------- embeddings
+
+    /** The embedding of {@code text}: admitted through the slots like a generation, the prompt checked against the context. */
+    public Embedding embed(String text, Cancellation cancel) {
+        if (!config.embedding()) {
+            throw new EngineException.Unsupported(config.name(), "model '" + config.name()
+                    + "' is loaded for text generation; configure it for embeddings to embed with it");
+        }
+        if (text == null || text.isEmpty()) throw new IllegalArgumentException("the text to embed must not be empty");
+        Cancellation cancellation = cancel == null ? new Cancellation() : cancel;
+        admit(cancellation);
+        long started = System.nanoTime();
+        try {
+            return withHandle(model -> {
+                int tokens = promptTokens(model, text);
+                if (tokens > config.contextSize()) throw new EngineException.ContextLengthExceeded(config.name(), tokens, config.contextSize());
+                LlamaLogBridge.nativeActivity().readLock().lock();
+                try {
+                    return new Embedding(model.embed(text), tokens);
+                } catch (RuntimeException e) {
+                    if (e.getClass().getName().startsWith("de.kherud")) {
+                        throw new EngineException.GenerationFailed(config.name(), e.getMessage(), e);
+                    }
+                    throw e;
+                } finally {
+                    LlamaLogBridge.nativeActivity().readLock().unlock();
+                }
+            });
+        } finally {
+            slots.release();
+            double ms = (System.nanoTime() - started) / 1e6;
+            averageGenerationMs = averageGenerationMs * 0.8 + ms * 0.2;
+        }
     }
 
     private String renderPromptWith(LlamaModel model, List<EngineMessage> messages) {

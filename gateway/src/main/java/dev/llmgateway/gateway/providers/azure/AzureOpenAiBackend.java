@@ -29,5 +29,11 @@ public final class AzureOpenAiBackend implements ModelBackend {
     public Future<UpstreamStream> stream(ProviderCall call) { return wire.stream(call); }
 
     @Override
+    public Future<Completion> completeText(ProviderCall call) { return wire.completeText(call); }
+
+    @Override
+    public Future<UpstreamStream> streamText(ProviderCall call) { return wire.streamText(call); }
+
+    @Override
     public Future<Completion> embed(ProviderCall call) { return wire.embed(call); }
 }

@@ -10,6 +10,8 @@ import dev.llmgateway.engine.FinishReason;
 import dev.llmgateway.engine.GenerationRequest;
 import dev.llmgateway.engine.GenerationResult;
 import dev.llmgateway.engine.LocalEngine;
+import dev.llmgateway.engine.TokenSink;
+import dev.llmgateway.gateway.providers.TextCompletions;
 import dev.llmgateway.gateway.api.ChatRequest;
 import dev.llmgateway.gateway.api.OpenAiJson;
 import dev.llmgateway.gateway.config.GatewayConfig.Deployment;
@@ -59,7 +61,48 @@ public final class EmbeddedBackend implements ModelBackend {
     }
 
     @Override
-    public Future<Completion> complete(ProviderCall call) {
+    public Future<Completion> complete(ProviderCall call) { return complete(call, false); }
+
+    @Override
+    public Future<UpstreamStream> stream(ProviderCall call) { return stream(call, false); }
+
+    /** Legacy completions: the prompt as it is, no chat template (docs/api-completions.md). */
+    @Override
+    public Future<Completion> completeText(ProviderCall call) {
+        try {
+            checkTextCompletion(call);
+        } catch (GatewayError.Failure f) {
+            return Future.failedFuture(f);
+        }
+        return complete(call, true).map(TextCompletions::fromChat);
+    }
+
+    @Override
+    public Future<UpstreamStream> streamText(ProviderCall call) {
+        try {
+            checkTextCompletion(call);
+        } catch (GatewayError.Failure f) {
+            return Future.failedFuture(f);
+        }
+        return stream(call, true).map(TextCompletions::fromChatStream);
+    }
+
+    private static void checkTextCompletion(ProviderCall call) {
+        TextCompletions.requireSinglePrompt(call, "the embedded engine completes one prompt at a time");
+        if (call.chat().choices() > 1) {
+            throw new GatewayError.Failure(new GatewayError.BadRequest("deployment '" + call.deployment().name()
+                    + "' (embedded) returns one choice per completion; 'n' must be 1", "n"));
+        }
+    }
+
+    /** One generation: the chat messages through the model's template, or ({@code raw}) the prompt as it is. */
+    private static GenerationResult generate(LocalEngine engine, ProviderCall call, boolean raw, TokenSink sink, Cancellation cancel) {
+        GenerationRequest req = request(call);
+        return raw ? engine.complete(call.deployment().name(), TextCompletions.prompt(call), req, sink, cancel)
+                : engine.generate(call.deployment().name(), req, sink, cancel);
+    }
+
+    private Future<Completion> complete(ProviderCall call, boolean raw) {
         GenerationRequest req = request(call);
         LocalEngine engine;
         try {
@@ -73,7 +116,7 @@ public final class EmbeddedBackend implements ModelBackend {
         call.cancel().onCancel(cancel::cancel);
         blocking.execute(() -> {
             try {
-                GenerationResult r = engine.generate(call.deployment().name(), req, piece -> { }, cancel);
+                GenerationResult r = generate(engine, call, raw, piece -> { }, cancel);
                 Completion c = completion(call, r);
                 ctx.runOnContext(v -> p.tryComplete(c));
             } catch (RuntimeException e) {
@@ -83,8 +126,7 @@ public final class EmbeddedBackend implements ModelBackend {
         return p.future();
     }
 
-    @Override
-    public Future<UpstreamStream> stream(ProviderCall call) {
+    private Future<UpstreamStream> stream(ProviderCall call, boolean raw) {
         GenerationRequest req = request(call);
         LocalEngine engine;
         try {
@@ -92,7 +134,7 @@ public final class EmbeddedBackend implements ModelBackend {
         } catch (GatewayError.Failure f) {
             return Future.failedFuture(f);
         }
-        Stream s = new Stream(call, vertx.getOrCreateContext(), engine);
+        Stream s = new Stream(call, vertx.getOrCreateContext(), engine, raw);
         blocking.execute(s::run);
         return s.accepted.future();
     }
@@ -105,6 +147,7 @@ public final class EmbeddedBackend implements ModelBackend {
         private final ProviderCall call;
         private final Context ctx;
         private final LocalEngine engine;
+        private final boolean raw;
         private final Cancellation cancel = Cancellation.create();
         private final Promise<UpstreamStream> accepted = Promise.promise();
         private final Promise<End> done = Promise.promise();
@@ -119,17 +162,18 @@ public final class EmbeddedBackend implements ModelBackend {
         private int promptTokens;
         private int completionPieces;
 
-        Stream(ProviderCall call, Context ctx, LocalEngine engine) {
+        Stream(ProviderCall call, Context ctx, LocalEngine engine, boolean raw) {
             this.call = call;
             this.ctx = ctx;
             this.engine = engine;
+            this.raw = raw;
             this.id = "chatcmpl-" + call.requestId();
             call.cancel().onCancel(cancel::cancel);
         }
 
         void run() {
             try {
-                GenerationResult r = engine.generate(call.deployment().name(), request(call), piece -> {
+                GenerationResult r = generate(engine, call, raw, piece -> {
                     awaitRoom();
                     ctx.runOnContext(v -> {
                     chars += piece.length();
@@ -220,6 +264,32 @@ public final class EmbeddedBackend implements ModelBackend {
         }
     }
 
+    /** {@code /v1/embeddings} from a model loaded with {@code mode: embedding}; see {@link EmbeddedEmbeddings}. */
+    @Override
+    public Future<Completion> embed(ProviderCall call) {
+        LocalEngine engine;
+        EmbeddedEmbeddings.Request req;
+        try {
+            engine = engine(call.deployment());
+            req = EmbeddedEmbeddings.validate(call, engine);
+        } catch (GatewayError.Failure f) {
+            return Future.failedFuture(f);
+        }
+        Context ctx = vertx.getOrCreateContext();
+        Promise<Completion> p = Promise.promise();
+        Cancellation cancel = Cancellation.create();
+        call.cancel().onCancel(cancel::cancel);
+        blocking.execute(() -> {
+            try {
+                Completion c = EmbeddedEmbeddings.run(call, engine, req, cancel);
+                ctx.runOnContext(v -> p.tryComplete(c));
+            } catch (RuntimeException e) {
+                ctx.runOnContext(v -> p.tryFail(map(call.deployment(), e)));
+            }
+        });
+        return p.future();
+    }
+
     static GenerationRequest request(ProviderCall call) {
         ChatRequest chat = call.chat();
         if (chat.usesTools()) {
@@ -278,6 +348,7 @@ public final class EmbeddedBackend implements ModelBackend {
                     "deployment '" + d.name() + "' is at capacity; retry shortly", o.retryAfter());
             case EngineException.ContextLengthExceeded c -> new GatewayError.ContextLengthExceeded(c.getMessage());
             case EngineException.ModelUnavailable m -> new GatewayError.ModelUnavailable(d.name(), m.getMessage());
+            case EngineException.Unsupported u -> new GatewayError.BadRequest("deployment '" + d.name() + "': " + u.getMessage(), "model");
             default -> new GatewayError.UpstreamUnavailable(d.name(), ee.getMessage());
         });
     }

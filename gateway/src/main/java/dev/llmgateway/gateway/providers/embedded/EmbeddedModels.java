@@ -86,8 +86,12 @@ public final class EmbeddedModels implements AutoCloseable {
         EngineModel e = d.engine().orElseThrow();
         try {
             Path file = e.huggingface().map(downloader::resolve).orElse(e.path());
-            LocalEngine engine = LocalEngine.start(java.util.List.of(new ModelConfig(d.name(), file, e.contextSize(), e.threads(),
-                    e.parallelSlots(), e.maxQueued(), e.gpuLayers(), e.idleUnload(), e.preload(), e.chatTemplate())));
+            ModelConfig model = new ModelConfig(d.name(), file, e.contextSize(), e.threads(),
+                    e.parallelSlots(), e.maxQueued(), e.gpuLayers(), e.idleUnload(), e.preload(), e.chatTemplate());
+            if (e.embedding()) {
+                model = model.asEmbedding(e.pooling().map(p -> ModelConfig.Pooling.valueOf(p.toUpperCase(java.util.Locale.ROOT))));
+            }
+            LocalEngine engine = LocalEngine.start(java.util.List.of(model));
             synchronized (this) {
                 if (closed) {
                     engine.close();

@@ -89,6 +89,25 @@ public final class OpenAiBackend implements ModelBackend {
         return post(call, "chat/completions", body(call, true)).map(x -> new Stream(call, x));
     }
 
+    /** Legacy completions: the client's body as it came (model swapped) to the upstream's own {@code completions}. */
+    @Override
+    public Future<Completion> completeText(ProviderCall call) {
+        String dep = call.deployment().name();
+        return post(call, "completions", body(call.body(), call, false))
+                .compose(x -> UpstreamHttp.body(dep, x))
+                .map(buf -> {
+                    JsonNode json = parse(dep, buf);
+                    JsonNode choice = json.path("choices").path(0);
+                    Usage usage = usage(json.get("usage")).orElseGet(() -> estimate(call.chat(), choice.path("text").asText("").length()));
+                    return new Completion(buf, usage, choice.path("finish_reason").asText("stop"));
+                });
+    }
+
+    @Override
+    public Future<UpstreamStream> streamText(ProviderCall call) {
+        return post(call, "completions", body(call.body(), call, true)).map(x -> new Stream(call, x));
+    }
+
     @Override
     public Future<Completion> embed(ProviderCall call) {
         String dep = call.deployment().name();
@@ -119,6 +138,8 @@ public final class OpenAiBackend implements ModelBackend {
             for (JsonNode c : choices) {
                 JsonNode content = c.path("delta").get("content");
                 if (content != null && content.isTextual()) chars += content.asText().length();
+                JsonNode text = c.get("text"); // a legacy completions chunk
+                if (text != null && text.isTextual()) chars += text.asText().length();
                 // Streamed tool calls are completion tokens too (counted when the usage chunk never comes).
                 for (JsonNode call : c.path("delta").path("tool_calls")) {
                     chars += call.path("function").path("name").asText("").length()
@@ -141,8 +162,9 @@ public final class OpenAiBackend implements ModelBackend {
         public Usage usageSoFar() { return usage != null ? usage : estimate(call.chat(), chars); }
     }
 
-    private Buffer body(ProviderCall call, boolean stream) {
-        ObjectNode raw = call.chat().raw();
+    private Buffer body(ProviderCall call, boolean stream) { return body(call.chat().raw(), call, stream); }
+
+    private Buffer body(ObjectNode raw, ProviderCall call, boolean stream) {
         ObjectNode body = raw.objectNode();
         body.setAll(raw);
         body.put("model", call.deployment().model());
