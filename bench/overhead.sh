@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RATE=${1:-500}; SECS=${2:-30}
 JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}; export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
-mvn -B -q -ntp -DskipTests install
-mvn -B -q -ntp -f bench/pom.xml dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+# Reactor build, nothing installed into ~/.m2.
+mvn -B -q -ntp -pl gateway,bench -am -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 CP="bench/target/classes:$(cat bench/target/classpath.txt)"
 WORK=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
 java -cp "$CP" dev.llmgateway.bench.overhead.EchoUpstream 19001 & sleep 1
