@@ -56,7 +56,7 @@ class PolicyRoutingTest {
         String key = Http.newKey("reason-team");
         assertThat(chat(key, "smart-test", "u1", null).headers().firstValue("x-gateway-route-reason").orElseThrow())
                 .isIn("complexity:strong", "complexity:weak");
-        assertThat(chat(key, "migrate-start", "u1", null).headers().firstValue("x-gateway-route-reason").orElseThrow())
+        assertThat(chat(key, "migrate-reason", "u1", null).headers().firstValue("x-gateway-route-reason").orElseThrow())
                 .isIn("migration:canary", "migration:baseline");
         assertThat(chat(key, "downgrade-test", "u1", null).headers().firstValue("x-gateway-route-reason"))
                 .as("no budget: the policy decides").contains("fixed");

@@ -181,6 +181,9 @@ public final class TestConfig {
                   migrate-start:
                     policy: {type: migration, from: primary, to: backup, stages: [10, 50, 100]}
                     baseline: primary
+                  migrate-reason:
+                    policy: {type: migration, from: primary, to: backup, stages: [10, 50, 100]}
+                    baseline: primary
                   auto-good:
                     policy:
                       type: migration
