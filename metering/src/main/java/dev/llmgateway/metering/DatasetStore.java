@@ -1,5 +1,6 @@
 package dev.llmgateway.metering;
 
+import dev.llmgateway.metering.internal.Tx;
 import dev.llmgateway.metering.internal.evidence.JsonText;
 import dev.llmgateway.metering.internal.evidence.Redactor;
 import java.io.IOException;
@@ -159,30 +160,29 @@ public final class DatasetStore {
                 + "FROM dataset_rows d LEFT JOIN LATERAL (SELECT score_bp FROM feedback f WHERE f.request_id = d.request_id "
                 + "ORDER BY f.id DESC LIMIT 1) f ON true WHERE d.dataset = ? AND d.created_at >= ? AND d.created_at < ?"
                 + (minScore.isPresent() ? " AND f.score_bp >= ?" : "") + " ORDER BY d.created_at, d.request_id";
-        long lines = 0;
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false); // lets the driver stream with a cursor
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setFetchSize(500);
-                ps.setString(1, dataset);
-                ps.setTimestamp(2, Timestamp.from(from));
-                ps.setTimestamp(3, Timestamp.from(to));
-                if (minScore.isPresent()) ps.setInt(4, minScore.get().basisPoints());
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.append(rs.getString(1)).append('\n');
-                        lines++;
+        try {
+            return Tx.readOnlyCursor(db, c -> {
+                long lines = 0;
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    ps.setFetchSize(500);
+                    ps.setString(1, dataset);
+                    ps.setTimestamp(2, Timestamp.from(from));
+                    ps.setTimestamp(3, Timestamp.from(to));
+                    if (minScore.isPresent()) ps.setInt(4, minScore.get().basisPoints());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            out.append(rs.getString(1)).append('\n');
+                            lines++;
+                        }
                     }
                 }
-            } finally {
-                c.rollback();
-            }
+                return lines;
+            });
         } catch (SQLException e) {
             throw new StoreException("exporting dataset " + dataset, e);
         } catch (IOException e) {
             throw new UncheckedIOException("writing dataset JSONL", e);
         }
-        return lines;
     }
 
     private static String message(String role, String content) {

@@ -1,5 +1,6 @@
 package dev.llmgateway.metering;
 
+import dev.llmgateway.metering.internal.Tx;
 import dev.llmgateway.metering.internal.usage.UsageEventCodec;
 import dev.llmgateway.metering.internal.usage.UsageEventSql;
 import java.io.IOException;
@@ -189,19 +190,12 @@ public final class DeadLetters {
      * stays open, with the new reason in the audit trail. {@code actor} names who asked (kept in the audit).
      */
     public ReplayResult replay(long id, String actor, LedgerPoster poster) {
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try {
+        try {
+            ReplayResult result = Tx.inTransaction(db, c -> {
                 Optional<Letter> found = get(c, id, true);
-                if (found.isEmpty()) {
-                    c.rollback();
-                    throw new IllegalArgumentException("no dead letter " + id);
-                }
+                if (found.isEmpty()) throw new IllegalArgumentException("no dead letter " + id);
                 Letter l = found.get();
-                if (l.status() != Status.OPEN) {
-                    c.rollback();
-                    return new ReplayResult.NotOpen(l);
-                }
+                if (l.status() != Status.OPEN) return new ReplayResult.NotOpen(l); // changed nothing
                 String refused = null;
                 try (var sp = new SavepointScope(c)) {
                     switch (l.kind()) {
@@ -222,17 +216,13 @@ public final class DeadLetters {
                 }
                 if (refused != null) {
                     audit(c, id, "replay_failed", actor, refused);
-                    c.commit();
                     return new ReplayResult.RefusedAgain(l, refused);
                 }
                 resolve(c, id, Status.REPLAYED, actor);
                 audit(c, id, "replayed", actor, "");
-                c.commit();
-                return new ReplayResult.Replayed(get(id).orElseThrow());
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+                return new ReplayResult.Replayed(l); // read again below, once committed
+            });
+            return result instanceof ReplayResult.Replayed ? new ReplayResult.Replayed(get(id).orElseThrow()) : result;
         } catch (SQLException e) {
             throw new StoreException("replaying dead letter " + id, e);
         }
@@ -240,23 +230,15 @@ public final class DeadLetters {
 
     /** Closes an open dead letter without storing it; {@code reason} goes to the audit trail. False when not open. */
     public boolean discard(long id, String actor, String reason) {
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try {
+        try {
+            return Tx.inTransaction(db, c -> {
                 Optional<Letter> l = get(c, id, true);
                 if (l.isEmpty()) throw new IllegalArgumentException("no dead letter " + id);
-                if (l.get().status() != Status.OPEN) {
-                    c.rollback();
-                    return false;
-                }
+                if (l.get().status() != Status.OPEN) return false; // changed nothing
                 resolve(c, id, Status.DISCARDED, actor);
                 audit(c, id, "discarded", actor, reason == null ? "" : clean(reason));
-                c.commit();
                 return true;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+            });
         } catch (SQLException e) {
             throw new StoreException("discarding dead letter " + id, e);
         }

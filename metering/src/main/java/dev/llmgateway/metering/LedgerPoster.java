@@ -1,5 +1,6 @@
 package dev.llmgateway.metering;
 
+import dev.llmgateway.metering.internal.Tx;
 import dev.llmgateway.metering.internal.ledger.LedgerSql;
 import dev.llmgateway.metering.internal.ledger.MonthFigures;
 import dev.llmgateway.metering.internal.ledger.PendingTransaction;
@@ -93,16 +94,9 @@ public final class LedgerPoster {
         if (unique.isEmpty()) return new PostReport(0, repeats, notBillable, List.of());
         List<UsageEvent> ordered = new ArrayList<>(unique.values());
         ordered.sort(Comparator.comparing(UsageEvent::time).thenComparing(UsageEvent::requestId));
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                PostReport r = post(c, ordered);
-                c.commit();
-                return new PostReport(r.posted, r.alreadyPosted + repeats, notBillable, r.unposted);
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+        try {
+            PostReport r = Tx.inTransaction(db, c -> post(c, ordered));
+            return new PostReport(r.posted, r.alreadyPosted + repeats, notBillable, r.unposted);
         } catch (SQLException e) {
             throw new StoreException("posting " + ordered.size() + " usage events to the ledger", e);
         }
@@ -177,18 +171,12 @@ public final class LedgerPoster {
      * original's period or, when that is closed, the next open one. Returns the reversal's id; reversing twice is refused.
      */
     public long reverse(long transactionId, String reason) {
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try {
+        try {
+            return Tx.inTransaction(db, c -> {
                 LedgerSql.lock(c);
                 PendingTransaction reversal = reversalOf(c, transactionId, reason);
-                long id = LedgerSql.insert(c, List.of(reversal))[0];
-                c.commit();
-                return id;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+                return LedgerSql.insert(c, List.of(reversal))[0];
+            });
         } catch (SQLException e) {
             throw new StoreException("reversing ledger transaction " + transactionId, e);
         }

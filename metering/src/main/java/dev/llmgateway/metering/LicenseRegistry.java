@@ -1,5 +1,6 @@
 package dev.llmgateway.metering;
 
+import dev.llmgateway.metering.internal.Tx;
 import dev.llmgateway.metering.internal.ledger.TermsSql;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -75,9 +76,8 @@ public final class LicenseRegistry {
      */
     public LicenseTerms addTerms(String licenseId, Instant effectiveFrom, LicenseConditions conditions) {
         Instant from = effectiveFrom.truncatedTo(ChronoUnit.MICROS);
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try {
+        try {
+            return Tx.inTransaction(db, c -> {
                 try (PreparedStatement lock = c.prepareStatement("SELECT id FROM licenses WHERE id = ? FOR UPDATE")) {
                     lock.setString(1, licenseId);
                     try (ResultSet rs = lock.executeQuery()) {
@@ -94,12 +94,8 @@ public final class LicenseRegistry {
                 }
                 LicenseTerms t = new LicenseTerms(licenseId, version, from, conditions);
                 TermsSql.insert(c, t);
-                c.commit();
                 return t;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+            });
         } catch (SQLException e) {
             throw new StoreException("adding terms to license " + licenseId, e);
         }

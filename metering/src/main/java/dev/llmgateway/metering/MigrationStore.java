@@ -1,5 +1,6 @@
 package dev.llmgateway.metering;
 
+import dev.llmgateway.metering.internal.Tx;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -69,9 +70,8 @@ public final class MigrationStore {
                         + "ON CONFLICT (route) DO NOTHING"
                 : "UPDATE migration_states SET stage_index = ?, status = ?, since = ?, version = ?, updated_at = now() "
                         + "WHERE route = ? AND version = ?";
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try {
+        try {
+            return Tx.inTransaction(db, c -> {
                 int changed;
                 try (PreparedStatement ps = c.prepareStatement(write)) {
                     ps.setInt(1, next.stageIndex());
@@ -82,10 +82,7 @@ public final class MigrationStore {
                     if (next.version() != 0) ps.setLong(6, next.version());
                     changed = ps.executeUpdate();
                 }
-                if (changed == 0) {
-                    c.rollback();
-                    return SaveResult.CONFLICT;
-                }
+                if (changed == 0) return SaveResult.CONFLICT; // changed nothing
                 Invariants.check(changed == 1, "a migration save changes exactly one state row");
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO migration_transitions "
                         + "(route, from_stage, to_stage, kind, reason, at, actor, state_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
@@ -99,12 +96,8 @@ public final class MigrationStore {
                     ps.setLong(8, newVersion);
                     ps.executeUpdate();
                 }
-                c.commit();
                 return SaveResult.OK;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+            });
         } catch (SQLException e) {
             throw new StoreException("saving the migration state of route " + next.route(), e);
         }

@@ -1,5 +1,6 @@
 package dev.llmgateway.metering;
 
+import dev.llmgateway.metering.internal.Tx;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
@@ -63,9 +64,8 @@ public final class PriceCatalog {
     public SyncReport syncFromConfig(PricingConfig config, Instant now) {
         List<String> inserted = new ArrayList<>();
         List<String> unchanged = new ArrayList<>();
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try {
+        try {
+            Tx.inTransaction(db, c -> {
                 try (Statement s = c.createStatement()) {
                     s.execute("SELECT pg_advisory_xact_lock(hashtext('price_versions_sync'))");
                 }
@@ -81,11 +81,8 @@ public final class PriceCatalog {
                         inserted.add(d.deployment());
                     }
                 }
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+                return null;
+            });
         } catch (SQLException e) {
             throw new StoreException("syncing prices from configuration", e);
         }

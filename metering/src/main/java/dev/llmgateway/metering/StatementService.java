@@ -1,5 +1,6 @@
 package dev.llmgateway.metering;
 
+import dev.llmgateway.metering.internal.Tx;
 import dev.llmgateway.metering.internal.ledger.LedgerSql;
 import dev.llmgateway.metering.internal.ledger.MonthFigures;
 import dev.llmgateway.metering.internal.ledger.PendingTransaction;
@@ -56,26 +57,18 @@ public final class StatementService {
      * period, and freezes the statements. Closing a closed period changes nothing.
      */
     public CloseReport close(YearMonth period) {
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try {
+        try {
+            return Tx.inTransaction(db, c -> {
                 LedgerSql.lock(c);
-                if (LedgerSql.closedPeriods(c).contains(period)) {
-                    c.rollback();
+                if (LedgerSql.closedPeriods(c).contains(period)) { // changes nothing
                     return new CloseReport(period, CloseResult.ALREADY_CLOSED, 0, MicroUsd.ZERO, 0, MicroUsd.ZERO, StatementSql.closed(c, period, null));
                 }
                 Instant now = clock.instant();
-                if (Periods.end(period).isAfter(now)) {
-                    c.rollback();
+                if (Periods.end(period).isAfter(now)) { // changes nothing
                     return new CloseReport(period, CloseResult.NOT_ENDED, 0, MicroUsd.ZERO, 0, MicroUsd.ZERO, List.of());
                 }
-                CloseReport r = closeLocked(c, period, now.truncatedTo(ChronoUnit.MICROS));
-                c.commit();
-                return r;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+                return closeLocked(c, period, now.truncatedTo(ChronoUnit.MICROS));
+            });
         } catch (SQLException e) {
             throw new StoreException("closing period " + period, e);
         }
@@ -151,19 +144,10 @@ public final class StatementService {
     private static String csvCell(String v) { return CsvCell.of(v); }
 
     private List<Statement> read(YearMonth period, String authorIdOrNull) {
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-            try {
-                List<Statement> out = LedgerSql.closedPeriods(c).contains(period)
-                        ? StatementSql.closed(c, period, authorIdOrNull)
-                        : StatementSql.live(c, period, authorIdOrNull);
-                c.commit();
-                return out;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+        try {
+            return Tx.inTransaction(db, Connection.TRANSACTION_REPEATABLE_READ, c -> LedgerSql.closedPeriods(c).contains(period)
+                    ? StatementSql.closed(c, period, authorIdOrNull)
+                    : StatementSql.live(c, period, authorIdOrNull));
         } catch (SQLException e) {
             throw new StoreException("reading statements of " + period, e);
         }

@@ -1,5 +1,6 @@
 package dev.llmgateway.metering;
 
+import dev.llmgateway.metering.internal.Tx;
 import dev.llmgateway.metering.internal.usage.UsageEventSql;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -207,34 +208,33 @@ public final class UsageQueries {
         List<Object> params = new ArrayList<>();
         where(filter, sql, params);
         sql.append(" ORDER BY time, request_id");
-        long rows = 0;
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false); // lets the driver stream with a cursor instead of loading every row
-            try (PreparedStatement ps = prepare(c, sql.toString(), params)) {
-                ps.setFetchSize(1000);
-                try (ResultSet rs = ps.executeQuery()) {
-                    out.append(UsageEventSql.COLUMNS.replace(", ", ",")).append("\r\n");
-                    int n = rs.getMetaData().getColumnCount();
-                    while (rs.next()) {
-                        for (int i = 1; i <= n; i++) {
-                            if (i > 1) out.append(',');
-                            Object v = i == 2 ? rs.getTimestamp(i).toInstant()
-                                    : rs.getObject(i) instanceof java.math.BigDecimal d ? new MicroUsd(d) : rs.getObject(i);
-                            if (v != null) out.append(csv(v.toString()));
+        try {
+            return Tx.readOnlyCursor(db, c -> {
+                long rows = 0;
+                try (PreparedStatement ps = prepare(c, sql.toString(), params)) {
+                    ps.setFetchSize(1000);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        out.append(UsageEventSql.COLUMNS.replace(", ", ",")).append("\r\n");
+                        int n = rs.getMetaData().getColumnCount();
+                        while (rs.next()) {
+                            for (int i = 1; i <= n; i++) {
+                                if (i > 1) out.append(',');
+                                Object v = i == 2 ? rs.getTimestamp(i).toInstant()
+                                        : rs.getObject(i) instanceof java.math.BigDecimal d ? new MicroUsd(d) : rs.getObject(i);
+                                if (v != null) out.append(csv(v.toString()));
+                            }
+                            out.append("\r\n");
+                            rows++;
                         }
-                        out.append("\r\n");
-                        rows++;
                     }
                 }
-            } finally {
-                c.rollback();
-            }
+                return rows;
+            });
         } catch (SQLException e) {
             throw new StoreException("exporting usage", e);
         } catch (IOException e) {
             throw new UncheckedIOException("writing usage CSV", e);
         }
-        return rows;
     }
 
     /** {@link #exportCsv(Filter, Appendable)} as UTF-8 bytes; flushes but does not close the stream. */

@@ -2,6 +2,7 @@ package dev.llmgateway.metering.internal.budget;
 
 import dev.llmgateway.metering.BudgetUnit;
 import dev.llmgateway.metering.StoreException;
+import dev.llmgateway.metering.internal.Tx;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -105,17 +106,13 @@ public final class LeaseLedger {
     public TopUp topUp(long leaseId, long budgetId, Instant periodStart, long askMicros, long askTokens, long needMicros,
                        long needTokens, long retMicros, long retTokens, int slices, int shareDivisor, boolean soft,
                        Instant expiresAt) {
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try {
+        try {
+            TopUp topUp = Tx.inTransaction(db, c -> {
                 try (PreparedStatement ps = c.prepareStatement(
                         "UPDATE budget_leases SET expires_at = ? WHERE id = ? AND state = 'open'")) {
                     ps.setTimestamp(1, Timestamp.from(expiresAt));
                     ps.setLong(2, leaseId);
-                    if (ps.executeUpdate() == 0) {
-                        c.rollback();
-                        return new TopUp(false, false, 0, 0, null);
-                    }
+                    if (ps.executeUpdate() == 0) return new TopUp(false, false, 0, 0, null); // changed nothing
                 }
                 TopUp result;
                 try (PreparedStatement ps = c.prepareStatement(GRANT_SQL)) {
@@ -139,13 +136,10 @@ public final class LeaseLedger {
                     ps.setLong(3, leaseId);
                     ps.executeUpdate();
                 }
-                c.commit();
-                checkGrant(result);
                 return result;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+            });
+            if (topUp.totals() != null) checkGrant(topUp);
+            return topUp;
         } catch (SQLException e) {
             throw new StoreException("taking budget lease " + leaseId, e);
         }
@@ -177,16 +171,8 @@ public final class LeaseLedger {
      */
     public Optional<Report> report(long leaseId, long deltaMicros, long deltaTokens, LeaseRow.Closing closing,
                                    long keepMicros, long keepTokens, Instant now, Instant expiresAt) {
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                Optional<Report> r = report(c, leaseId, deltaMicros, deltaTokens, closing, keepMicros, keepTokens, now, expiresAt, true);
-                c.commit();
-                return r;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+        try {
+            return Tx.inTransaction(db, c -> report(c, leaseId, deltaMicros, deltaTokens, closing, keepMicros, keepTokens, now, expiresAt, true));
         } catch (SQLException e) {
             throw new StoreException("reporting spend on budget lease " + leaseId, e);
         }
@@ -278,25 +264,22 @@ public final class LeaseLedger {
                 }
             }
             if (candidates.isEmpty()) return expired;
-            c.setAutoCommit(false);
             for (long id : candidates) {
-                try (PreparedStatement ps = c.prepareStatement(
-                        "UPDATE budget_leases SET state = 'expired', closed_at = ? WHERE id = ? AND state = 'open' AND expires_at < ? "
-                                + "RETURNING budget_id, period_start, granted_micros - reported_micros, granted_tokens - reported_tokens")) {
-                    ps.setTimestamp(1, Timestamp.from(now));
-                    ps.setLong(2, id);
-                    ps.setTimestamp(3, Timestamp.from(now));
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (rs.next()) {
-                            movePeriod(c, rs.getLong(1), rs.getTimestamp(2), 0, 0, 0, 0, rs.getLong(3), rs.getLong(4), 0, 0);
-                            expired.add(id);
+                boolean wasExpired = Tx.inTransaction(c, tx -> {
+                    try (PreparedStatement ps = tx.prepareStatement(
+                            "UPDATE budget_leases SET state = 'expired', closed_at = ? WHERE id = ? AND state = 'open' AND expires_at < ? "
+                                    + "RETURNING budget_id, period_start, granted_micros - reported_micros, granted_tokens - reported_tokens")) {
+                        ps.setTimestamp(1, Timestamp.from(now));
+                        ps.setLong(2, id);
+                        ps.setTimestamp(3, Timestamp.from(now));
+                        try (ResultSet rs = ps.executeQuery()) {
+                            if (!rs.next()) return false;
+                            movePeriod(tx, rs.getLong(1), rs.getTimestamp(2), 0, 0, 0, 0, rs.getLong(3), rs.getLong(4), 0, 0);
+                            return true;
                         }
                     }
-                    c.commit();
-                } catch (SQLException | RuntimeException e) {
-                    c.rollback();
-                    throw e;
-                }
+                });
+                if (wasExpired) expired.add(id);
             }
             return expired;
         } catch (SQLException e) {
@@ -306,22 +289,14 @@ public final class LeaseLedger {
 
     /** Reconciles an expired lease with its actual total spend (e.g. from the usage journal); false if not expired. */
     public boolean reconcileExpired(long leaseId, long totalMicros, long totalTokens, Instant now) {
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try {
+        try {
+            return Tx.inTransaction(db, c -> {
                 LeaseRow row = lease(c, leaseId, true).orElse(null);
-                if (row == null || !row.expired()) {
-                    c.rollback();
-                    return false;
-                }
+                if (row == null || !row.expired()) return false; // changed nothing
                 report(c, leaseId, Math.max(0, totalMicros - row.reportedMicros()), Math.max(0, totalTokens - row.reportedTokens()),
                         LeaseRow.Closing.CLOSE, 0, 0, now, now, false);
-                c.commit();
                 return true;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+            });
         } catch (SQLException e) {
             throw new StoreException("reconciling budget lease " + leaseId, e);
         }
@@ -365,25 +340,18 @@ public final class LeaseLedger {
             }
             List<Reconciled> out = new ArrayList<>();
             if (candidates.isEmpty()) return out;
-            c.setAutoCommit(false);
             for (long id : candidates) {
-                try {
-                    LeaseRow row = lease(c, id, true).orElse(null);
-                    if (row == null || !row.expired()) {
-                        c.rollback();
-                        continue;
-                    }
-                    long[] used = usageOf(c, id);
-                    Report r = report(c, id, Math.max(0, used[0] - row.reportedMicros()), Math.max(0, used[1] - row.reportedTokens()),
+                Reconciled done = Tx.inTransaction(c, tx -> {
+                    LeaseRow row = lease(tx, id, true).orElse(null);
+                    if (row == null || !row.expired()) return null; // changed nothing
+                    long[] used = usageOf(tx, id);
+                    Report r = report(tx, id, Math.max(0, used[0] - row.reportedMicros()), Math.max(0, used[1] - row.reportedTokens()),
                             LeaseRow.Closing.CLOSE, 0, 0, now, now, false).orElseThrow();
-                    markFromUsage(c, id, now);
-                    c.commit();
-                    out.add(new Reconciled(id, replicaOf(c, id), row.grantedMicros(), row.grantedTokens(), r.after().reportedMicros(),
-                            r.after().reportedTokens()));
-                } catch (SQLException | RuntimeException e) {
-                    c.rollback();
-                    throw e;
-                }
+                    markFromUsage(tx, id, now);
+                    return new Reconciled(id, replicaOf(tx, id), row.grantedMicros(), row.grantedTokens(), r.after().reportedMicros(),
+                            r.after().reportedTokens());
+                });
+                if (done != null) out.add(done);
             }
             return out;
         } catch (SQLException e) {
@@ -407,23 +375,16 @@ public final class LeaseLedger {
                 }
             }
             int grew = 0;
-            c.setAutoCommit(false);
             for (long id : candidates) {
-                try {
-                    LeaseRow row = lease(c, id, true).orElse(null);
-                    long[] used = row == null ? null : usageOf(c, id);
-                    if (row == null || (used[0] <= row.reportedMicros() && used[1] <= row.reportedTokens())) {
-                        c.rollback();
-                        continue;
-                    }
-                    report(c, id, Math.max(0, used[0] - row.reportedMicros()), Math.max(0, used[1] - row.reportedTokens()),
+                boolean grown = Tx.inTransaction(c, tx -> {
+                    LeaseRow row = lease(tx, id, true).orElse(null);
+                    long[] used = row == null ? null : usageOf(tx, id);
+                    if (row == null || (used[0] <= row.reportedMicros() && used[1] <= row.reportedTokens())) return false; // changed nothing
+                    report(tx, id, Math.max(0, used[0] - row.reportedMicros()), Math.max(0, used[1] - row.reportedTokens()),
                             LeaseRow.Closing.KEEP, 0, 0, now, now, false);
-                    c.commit();
-                    grew++;
-                } catch (SQLException | RuntimeException e) {
-                    c.rollback();
-                    throw e;
-                }
+                    return true;
+                });
+                if (grown) grew++;
             }
             return grew;
         } catch (SQLException e) {

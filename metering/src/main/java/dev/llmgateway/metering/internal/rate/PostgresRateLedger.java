@@ -1,5 +1,6 @@
 package dev.llmgateway.metering.internal.rate;
 
+import dev.llmgateway.metering.internal.Tx;
 import dev.llmgateway.metering.StoreException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -24,9 +25,8 @@ public final class PostgresRateLedger implements RateLedger {
     public GrantResult grant(BucketId bucket, String replicaId, long perMinute, long need, long maxExtra, int shareDivisor,
                              Duration validity) {
         long windowMicros = RateLedger.window(validity).toNanos() / 1_000;
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try {
+        try {
+            return Tx.inTransaction(db, c -> {
                 long now;
                 try (PreparedStatement ps = c.prepareStatement(
                         "SELECT pg_advisory_xact_lock(hashtextextended(?, 0)), clock_timestamp()")) {
@@ -52,18 +52,13 @@ public final class PostgresRateLedger implements RateLedger {
                         }
                     }
                 }
-                if (counted + need > perMinute) {
-                    c.rollback();
+                if (counted + need > perMinute) { // changes nothing
                     return new GrantResult.Refused(RateLedger.retryAfterNanos(inWindow, now, windowMicros, perMinute, need));
                 }
                 long units = need + Math.max(0, Math.min(maxExtra, (perMinute - counted - need) / shareDivisor));
                 long id = insert(c, bucket, replicaId, now, units, false);
-                c.commit();
                 return new GrantResult.Granted(id, units);
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+            });
         } catch (SQLException e) {
             throw new StoreException("granting rate-limit units of " + bucket.subjectType() + " " + bucket.subjectId(), e);
         }
