@@ -53,7 +53,7 @@ public final class UsageEventSql {
 
     /** Inserts the events whose request id was never stored; returns how many were new. One row per id even within the batch. */
     public static int insertNew(Connection c, List<UsageEvent> events) throws SQLException {
-        Map<String, UsageEvent> unique = new LinkedHashMap<>();
+        Map<String, UsageEvent> unique = new TreeMap<>(); // sorted ids: concurrent writers take key locks in one order
         for (UsageEvent e : events) unique.putIfAbsent(e.requestId(), e);
         int n = unique.size();
         String[] requestId = new String[n], time = new String[n], team = new String[n], key = new String[n],
@@ -142,12 +142,12 @@ public final class UsageEventSql {
         }
         if (unique.isEmpty()) return 0;
         CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
+        // Ids in sorted order: writers that overlap wait on each other's keys in the same order, never in a cycle.
         StringBuilder ids = new StringBuilder(unique.size() * 64);
+        for (UsageEvent e : new TreeMap<>(unique).values()) field(ids, e.requestId()).append('\t').append(TIME.format(e.time())).append('\n');
         Map<YearMonth, StringBuilder> rows = new TreeMap<>();
         for (UsageEvent e : unique.values()) {
-            String time = TIME.format(e.time());
-            field(ids, e.requestId()).append('\t').append(time).append('\n');
-            appendRow(rows.computeIfAbsent(monthOf(e.time()), m -> new StringBuilder(unique.size() * 320)), e, time);
+            appendRow(rows.computeIfAbsent(monthOf(e.time()), m -> new StringBuilder(unique.size() * 320)), e, TIME.format(e.time()));
         }
         try {
             copy(copy, "COPY usage_request_ids (request_id, time) FROM STDIN", ids);
