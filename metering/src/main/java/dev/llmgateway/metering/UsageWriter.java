@@ -23,16 +23,27 @@ import javax.sql.DataSource;
  * deletes fully stored segments. Starts by replaying whatever the journal holds. When PostgreSQL is unreachable it
  * retries the same batch with exponential backoff while the journal grows; replay is idempotent on the request id.
  * A batch PostgreSQL refuses for a reason in the data (not a transient one, see {@link DatabaseFailures}) is bisected
- * until the refused records are alone; those become {@link DeadLetters} and every other record is stored.
+ * until the refused records are alone; those become {@link DeadLetters} and every other record is stored. Batches go
+ * in with COPY, grouped by monthly partition (see {@link UsageEventSql#copyNew}); the request id stays the once-only
+ * key across months, replays and concurrent writers.
  */
 public final class UsageWriter implements AutoCloseable {
     private static final Logger LOG = System.getLogger(UsageWriter.class.getName());
 
-    /** Records per transaction, how long to wait for new records when idle, and the retry backoff range. */
-    public record Options(int batchRecords, Duration idleWait, Duration retryMin, Duration retryMax) {
+    /**
+     * Records per transaction, how long to wait for new records when idle, the retry backoff range, and whether
+     * batches are written with COPY ({@link UsageEventSql#copyNew}, the default) or with the one-statement insert
+     * ({@link UsageEventSql#insertNew}; same rows, more PostgreSQL CPU per row).
+     */
+    public record Options(int batchRecords, Duration idleWait, Duration retryMin, Duration retryMax, boolean bulkCopy) {
         public Options {
             if (batchRecords < 1) throw new IllegalArgumentException("batchRecords must be positive");
             if (retryMin.isNegative() || retryMax.compareTo(retryMin) < 0) throw new IllegalArgumentException("bad retry range");
+        }
+
+        /** With COPY. */
+        public Options(int batchRecords, Duration idleWait, Duration retryMin, Duration retryMax) {
+            this(batchRecords, idleWait, retryMin, retryMax, true);
         }
 
         /** 5000 records per batch, 50 ms idle wait, retries from 100 ms doubling up to 10 s. */
@@ -209,7 +220,7 @@ public final class UsageWriter implements AutoCloseable {
      */
     private int insertOrIsolate(Connection c, List<UsageEvent> events) throws SQLException, IOException {
         try {
-            int n = UsageEventSql.insertNew(c, events);
+            int n = options.bulkCopy() ? UsageEventSql.copyNew(c, events) : UsageEventSql.insertNew(c, events);
             c.commit();
             return n;
         } catch (SQLException e) {

@@ -29,8 +29,9 @@ import javax.sql.DataSource;
  * after. The writer's own (Java) CPU is reported too.
  *
  * <pre>
- * java -cp ... dev.llmgateway.bench.metering.UsageWriterCpuBenchmark [rows] [rounds] [batchRecords]
+ * java -cp ... dev.llmgateway.bench.metering.UsageWriterCpuBenchmark [rows] [rounds] [batchRecords] [copy|statement]
  * </pre>
+ * {@code copy} (default) is the writer's COPY path, {@code statement} the one-statement {@code unnest} insert.
  * One warm-up round of {@code rows} (JIT, partitions, caches), then {@code rounds} measured rounds of {@code rows} each,
  * every round into a table that already holds the earlier rounds' rows.
  */
@@ -41,6 +42,7 @@ public final class UsageWriterCpuBenchmark {
         int rows = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         int batch = args.length > 2 ? Integer.parseInt(args[2]) : UsageWriter.Options.defaults().batchRecords();
+        boolean bulkCopy = args.length <= 3 || args[3].equals("copy");
         Path work = Files.createTempDirectory("usage-writer-cpu");
         Path pgData = work.resolve("pg");
         try (EmbeddedPostgres pg = EmbeddedPostgres.builder()
@@ -54,7 +56,7 @@ public final class UsageWriterCpuBenchmark {
             UsageJournal journal = UsageJournal.open(work.resolve("journal"));
             var opts = UsageWriter.Options.defaults();
             UsageWriter writer = new UsageWriter(journal, db,
-                    new UsageWriter.Options(batch, opts.idleWait(), opts.retryMin(), opts.retryMax()));
+                    new UsageWriter.Options(batch, opts.idleWait(), opts.retryMin(), opts.retryMax(), bulkCopy));
             SplittableRandom random = new SplittableRandom(18);
             Instant base = Instant.now();
             long seq = 0;
@@ -80,7 +82,8 @@ public final class UsageWriterCpuBenchmark {
             try (Connection c = db.getConnection(); Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("SELECT count(*) FROM usage_events")) {
                 rs.next();
-                System.out.printf("rows in usage_events: %d (expected %d); batch %d records; cpus=%d%n", rs.getLong(1), seq, batch,
+                System.out.printf("rows in usage_events: %d (expected %d); batch %d records, %s; cpus=%d%n", rs.getLong(1), seq, batch,
+                        bulkCopy ? "COPY" : "statement",
                         Runtime.getRuntime().availableProcessors());
             }
             writer.close();
