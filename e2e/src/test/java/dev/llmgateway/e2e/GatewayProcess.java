@@ -48,7 +48,18 @@ final class GatewayProcess implements AutoCloseable {
     }
 
     /** Settings of one gateway process; a null {@code dbUrl} means the gateway's embedded PostgreSQL (its default). */
-    record Settings(Path config, Path dataDir, int port, String dbUrl, Path logFile) {}
+    record Settings(Path config, Path dataDir, int port, String dbUrl, Path logFile, Map<String, String> extraEnv) {
+        Settings(Path config, Path dataDir, int port, String dbUrl, Path logFile) {
+            this(config, dataDir, port, dbUrl, logFile, Map.of());
+        }
+
+        /** The same settings plus one more environment variable of the gateway process. */
+        Settings withEnv(String name, String value) {
+            Map<String, String> env = new java.util.LinkedHashMap<>(extraEnv);
+            env.put(name, value);
+            return new Settings(config, dataDir, port, dbUrl, logFile, Map.copyOf(env));
+        }
+    }
 
     /** Starts the gateway and waits until {@code /q/health/ready} answers 200. */
     static GatewayProcess start(String name, Settings s) {
@@ -87,6 +98,7 @@ final class GatewayProcess implements AutoCloseable {
         }
         env.put("QUARKUS_HTTP_PORT", Integer.toString(s.port()));
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        env.putAll(s.extraEnv());
         Process p;
         try {
             Files.writeString(s.logFile(), "\n===== e2e: starting " + name + " on port " + s.port() + " at " + java.time.Instant.now()

@@ -6,20 +6,24 @@ import dev.llmgateway.testsupport.TestPostgres;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The packaged gateway killed with SIGKILL in the middle of load: every answer a client received in full has its usage
- * in PostgreSQL exactly once after a restart on the same data directory, whose usage journal is replayed at start.
+ * in PostgreSQL exactly once after a restart on the same data directory, whose usage journal is replayed at start. Run
+ * for both metering durability modes ({@code GATEWAY_METERING_DURABILITY}): {@code machine} fsyncs a record before the
+ * answer's last byte, {@code process} only writes it to the journal file (which a kill -9 of the gateway cannot undo).
  */
 class KillNineTest {
 
-    @Test
+    @ParameterizedTest(name = "durability {0}")
+    @ValueSource(strings = {"machine", "process"})
     @Timeout(value = 200)
-    void killNineUnderLoadLosesNoAcknowledgedUsageAndDoublesNone() throws Exception {
+    void killNineUnderLoadLosesNoAcknowledgedUsageAndDoublesNone(String durability) throws Exception {
         // The database lives outside the gateway, so it survives the kill and shows what was stored before and after.
-        try (Harness h = new Harness("kill-nine", null)) {
+        try (Harness h = new Harness("kill-nine-" + durability, null)) {
             // The test PostgreSQL (embedded, or a container with -Dgateway.test.db=testcontainers), a fresh database.
             String database = TestPostgres.freshDatabase("e2e");
             UsageDb db = new UsageDb(TestPostgres.server(), database);
@@ -27,7 +31,8 @@ class KillNineTest {
             int port = GatewayProcess.freePort();
             Set<String> acknowledged;
             Set<String> storedBeforeRestart;
-            try (GatewayProcess gw = GatewayProcess.start("gateway", h.settings("gateway", port, dbUrl))) {
+            GatewayProcess.Settings settings = h.settings("gateway", port, dbUrl).withEnv("GATEWAY_METERING_DURABILITY", durability);
+            try (GatewayProcess gw = GatewayProcess.start("gateway", settings)) {
                 String key = gw.createTeamAndKey("crash");
                 // 8 clients; one request in four streams (its usage must be durable before [DONE]).
                 Load load = new Load(key, n -> new Load.Target(gw.uri("/v1/chat/completions"), n % 4 == 3, 0), 8, 2, 20_000).start();
@@ -46,8 +51,8 @@ class KillNineTest {
                     }
                     GatewayProcess.sleep(500); // clients keep trying against the dead port
                     load.stop();
-                    System.out.printf("[kill-nine] %d requests sent, %d acknowledged (%d when killed at t=%dms), failures %s%n%s",
-                            load.sent(), load.acknowledgedCount(), before, killedAt, load.failures(), load.timeline());
+                    System.out.printf("[kill-nine %s] %d requests sent, %d acknowledged (%d when killed at t=%dms), failures %s%n%s",
+                            durability, load.sent(), load.acknowledgedCount(), before, killedAt, load.failures(), load.timeline());
                 } finally {
                     load.stop();
                 }
@@ -57,13 +62,14 @@ class KillNineTest {
             storedBeforeRestart = db.present(acknowledged);
             Set<String> pending = new HashSet<>(acknowledged);
             pending.removeAll(storedBeforeRestart);
-            System.out.printf("[kill-nine] stored before the restart: %d of %d acknowledged; %d only in the journal%n",
-                    storedBeforeRestart.size(), acknowledged.size(), pending.size());
+            System.out.printf("[kill-nine %s] stored before the restart: %d of %d acknowledged; %d only in the journal%n",
+                    durability, storedBeforeRestart.size(), acknowledged.size(), pending.size());
             assertThat(pending).as("acknowledged usage that only the journal holds at the kill (the replay has work to do)").isNotEmpty();
 
-            try (GatewayProcess again = GatewayProcess.start("gateway", h.settings("gateway", port, dbUrl))) {
+            try (GatewayProcess again = GatewayProcess.start("gateway", settings)) {
+                assertThat(again.grepLog("Usage journal durability: " + durability, 5)).as("the mode in use, log %s", again.log()).isNotEmpty();
                 Set<String> missing = db.awaitStored(acknowledged, 60_000, 2_000);
-                System.out.printf("[kill-nine] after the restart: %d usage rows; readiness %s%n", db.rows(), again.readiness());
+                System.out.printf("[kill-nine %s] after the restart: %d usage rows; readiness %s%n", durability, db.rows(), again.readiness());
                 assertThat(missing).as("acknowledged request ids missing from usage_events (log: %s)", again.log()).isEmpty();
                 assertThat(db.duplicates()).as("request ids stored more than once").isEmpty();
                 assertThat(again.alive()).isTrue();

@@ -70,6 +70,15 @@ public interface GatewaySettings {
     long journalSegmentBytes();
 
     /**
+     * When a usage record counts as safe, so the answer's last byte may be released (env GATEWAY_METERING_DURABILITY):
+     * {@code machine} (fsynced: survives power loss) or {@code process} (written to the journal file: survives a crash
+     * or kill -9 of the gateway; fsynced in the background within 5 ms). Read at start only; see docs/metering.md.
+     */
+    @WithName("metering-durability")
+    @WithDefault("machine")
+    String meteringDurability();
+
+    /**
      * What to do when the usage journal cannot take a record (env GATEWAY_ON_JOURNAL_FAILURE): {@code refuse} (default:
      * 503 metering_unavailable before any upstream call, readiness DOWN) or {@code serve-unmetered} (answer anyway;
      * every such answer is logged and counted in gateway_unmetered_answers_total).

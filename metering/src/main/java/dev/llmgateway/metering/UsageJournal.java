@@ -26,8 +26,13 @@ import java.util.stream.Stream;
 
 /**
  * The local, append-only usage journal: a directory of segment files {@code usage-<n>.seg} of CRC-framed records.
- * {@link #append} completes only after the record is fsynced; one writer thread group-commits everything appended
- * meanwhile with a single fsync. On open, a torn or corrupt tail is truncated. The total size is bounded: when
+ * One writer thread group-commits everything appended meanwhile with a single write. In {@link Durability#MACHINE}
+ * mode {@link #append} completes only after the record is fsynced (one fsync per group); in {@link Durability#PROCESS}
+ * mode it completes once the record is written to the file (the OS page cache: it survives a kill -9 of this process)
+ * and the writer thread fsyncs in the background at most {@link Options#syncIntervalMillis()} ms later, or sooner
+ * when {@link Options#maxGroupRecords()} records wait for it. Either way {@link UsageWriter} reads back only fsynced
+ * records, so the checkpoint never passes the fsynced end and a segment is never deleted before its records are both
+ * fsynced and stored. On open, a torn or corrupt tail is truncated. The total size is bounded: when
  * the bound is reached, appends fail at once with {@link JournalFullException}. {@link UsageWriter} reads stored
  * records back and moves the checkpoint, which deletes fully stored segments.
  *
@@ -50,35 +55,76 @@ public final class UsageJournal implements AutoCloseable {
         SegmentFiles REAL = FileChannel::open;
     }
 
+    /** When {@link #append} completes: what a record survives once acknowledged. */
+    public enum Durability {
+        /** After the record is fsynced: it survives a crash of the process and of the machine (power loss). */
+        MACHINE,
+        /**
+         * After the record is written to the file (page cache), fsynced in the background within
+         * {@link Options#syncIntervalMillis()}: it survives a crash or kill -9 of the process; records acknowledged in
+         * the last few ms before a power loss or kernel crash may be lost.
+         */
+        PROCESS;
+
+        /** {@code machine} or {@code process} (case-insensitive). */
+        public static Durability parse(String s) {
+            return switch (s == null ? "" : s.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "machine" -> MACHINE;
+                case "process" -> PROCESS;
+                default -> throw new IllegalArgumentException("durability must be machine or process, not '" + s + "'");
+            };
+        }
+    }
+
     /**
      * Sizes: a segment is rotated when the next group would pass {@code segmentBytes}; appends fail when segments
      * plus queued records would pass {@code maxTotalBytes} (at least 4 segments); at most {@code maxGroupRecords}
-     * per fsync.
+     * per write (and, in {@link Durability#PROCESS} mode, an fsync as soon as that many records are not fsynced).
+     * {@code syncIntervalMillis} bounds how long a written record waits for its fsync in {@link Durability#PROCESS} mode.
      */
-    public record Options(long segmentBytes, long maxTotalBytes, int maxGroupRecords) {
+    public record Options(long segmentBytes, long maxTotalBytes, int maxGroupRecords, Durability durability, long syncIntervalMillis) {
+        /** The default background fsync bound of {@link Durability#PROCESS} mode. */
+        public static final long DEFAULT_SYNC_INTERVAL_MILLIS = 5;
+
         public Options {
             if (segmentBytes < 4096) throw new IllegalArgumentException("segmentBytes must be at least 4096");
             if (maxTotalBytes < 4 * segmentBytes) throw new IllegalArgumentException("maxTotalBytes must be at least 4 x segmentBytes");
             if (maxGroupRecords < 1) throw new IllegalArgumentException("maxGroupRecords must be positive");
+            java.util.Objects.requireNonNull(durability, "durability");
+            if (syncIntervalMillis < 1) throw new IllegalArgumentException("syncIntervalMillis must be positive");
         }
 
-        /** 64 MiB segments, 2 GiB in total, 8192 records per fsync. */
+        /** Machine durability (fsync before acknowledging). */
+        public Options(long segmentBytes, long maxTotalBytes, int maxGroupRecords) {
+            this(segmentBytes, maxTotalBytes, maxGroupRecords, Durability.MACHINE, DEFAULT_SYNC_INTERVAL_MILLIS);
+        }
+
+        /** 64 MiB segments, 2 GiB in total, 8192 records per write, machine durability. */
         public static Options defaults() { return new Options(64L << 20, 2L << 30, 8192); }
+
+        public Options withDurability(Durability d) { return new Options(segmentBytes, maxTotalBytes, maxGroupRecords, d, syncIntervalMillis); }
+
+        public Options withSyncIntervalMillis(long ms) { return new Options(segmentBytes, maxTotalBytes, maxGroupRecords, durability, ms); }
     }
 
     private record Pending(ByteBuffer frame, CompletableFuture<Void> done) {}
 
-    /** Segment state: {@code durableEnd} is how far it is fsynced; once {@code sealed}, it never changes again. */
+    /**
+     * Segment state: {@code durableEnd} is how far it is fsynced, {@code writtenEnd} how far it is written and
+     * acknowledged (equal in machine mode); once {@code sealed}, they never change again.
+     */
     private static final class Segment {
         final long seq;
         final Path path;
         volatile long durableEnd;
+        volatile long writtenEnd;
         volatile boolean sealed;
 
         Segment(long seq, Path path, long durableEnd) {
             this.seq = seq;
             this.path = path;
             this.durableEnd = durableEnd;
+            this.writtenEnd = durableEnd;
         }
     }
 
@@ -97,10 +143,13 @@ public final class UsageJournal implements AutoCloseable {
     private final Object durableSignal = new Object();
 
     private final AtomicLong totalBytes = new AtomicLong();      // segment files + queued frames
-    private final AtomicLong pendingRecords = new AtomicLong();  // appended, not yet durable
+    private final AtomicLong pendingRecords = new AtomicLong();  // appended, not yet acknowledged
+    private final AtomicLong unsyncedRecords = new AtomicLong(); // acknowledged (written), not yet fsynced: process mode
+    private long unsyncedBytes;                                  // writer thread only
+    private long syncDueAtNanos;                                 // writer thread only: when the oldest unsynced write must be fsynced
     private final AtomicLong unstoredRecords = new AtomicLong(); // durable, not yet stored in PostgreSQL
     private final AtomicLong unstoredBytes = new AtomicLong();
-    private final AtomicLong durableRecords = new AtomicLong();  // acknowledged since open
+    private final AtomicLong durableRecords = new AtomicLong();  // acknowledged since open (fsynced or, in process mode, written)
     private final AtomicLong fsyncs = new AtomicLong();
     private volatile long durableSeq;                            // bumps after every group commit
     private volatile JournalPosition stored;
@@ -145,8 +194,9 @@ public final class UsageJournal implements AutoCloseable {
     }
 
     /**
-     * Appends a usage record. The future completes once the record is fsynced (it then survives a crash or
-     * kill -9), or exceptionally: {@link JournalFullException} at once when the size bound is reached,
+     * Appends a usage record. The future completes once the record is fsynced (machine mode: it then survives a
+     * crash, kill -9 or power loss) or written to the file (process mode: it survives a crash or kill -9 of this
+     * process, and is fsynced within {@link Options#syncIntervalMillis()}), or exceptionally: {@link JournalFullException} at once when the size bound is reached,
      * {@link IOException} (wrapped) when writing failed. Futures complete on the journal thread: chain
      * blocking work with the {@code *Async} methods.
      */
@@ -204,8 +254,13 @@ public final class UsageJournal implements AutoCloseable {
     /** Write or fsync failures since open (each one refuses records until a probe passes). */
     public long writeFailures() { return writeFailures.get(); }
 
-    /** Records appended but not yet fsynced. */
+    /** Records appended but not yet acknowledged (not yet written, or in machine mode not yet fsynced). */
     public long pendingRecords() { return pendingRecords.get(); }
+
+    /** Records acknowledged but not yet fsynced (process mode only; always 0 in machine mode). */
+    public long unsyncedRecords() { return unsyncedRecords.get(); }
+
+    public Durability durability() { return options.durability(); }
 
     /** Records fsynced but not yet stored in PostgreSQL: the writer's lag. */
     public long unstoredRecords() { return unstoredRecords.get(); }
@@ -218,10 +273,10 @@ public final class UsageJournal implements AutoCloseable {
 
     public long maxTotalBytes() { return options.maxTotalBytes(); }
 
-    /** Records acknowledged (fsynced) since open. */
+    /** Records acknowledged since open (fsynced, or in process mode written). */
     public long durableRecords() { return durableRecords.get(); }
 
-    /** Group commits (fsyncs of segment data) since open. */
+    /** fsyncs of segment data since open (one per group in machine mode; background ones in process mode). */
     public long fsyncCount() { return fsyncs.get(); }
 
     /** Number of segment files on disk. */
@@ -232,7 +287,7 @@ public final class UsageJournal implements AutoCloseable {
 
     public Path directory() { return dir; }
 
-    /** Stops accepting appends, commits what was queued, and closes the files. */
+    /** Stops accepting appends, commits and fsyncs what was queued or written, and closes the files. */
     @Override
     public void close() {
         if (closed) return;
@@ -414,6 +469,7 @@ public final class UsageJournal implements AutoCloseable {
     }
 
     private void rotate() throws IOException {
+        sync(); // process mode: fsync what is written before sealing (machine mode: nothing left to sync)
         active.sealed = true; // durableEnd == activeSize: everything written so far is fsynced
         activeChannel.close();
         openSegment(active.seq + 1);
@@ -425,9 +481,15 @@ public final class UsageJournal implements AutoCloseable {
         while (true) {
             try {
                 if (failure != null && System.nanoTime() - nextProbeAtNanos >= 0) probe();
-                Pending first = queue.poll(20, TimeUnit.MILLISECONDS);
+                long waitNanos = TimeUnit.MILLISECONDS.toNanos(20);
+                if (unsyncedBytes > 0) waitNanos = Math.max(0, Math.min(waitNanos, syncDueAtNanos - System.nanoTime()));
+                Pending first = queue.poll(waitNanos, TimeUnit.NANOSECONDS);
                 if (first == null) {
-                    if (closed && queue.isEmpty()) return;
+                    if (unsyncedBytes > 0 && System.nanoTime() - syncDueAtNanos >= 0) syncOrFail();
+                    if (closed && queue.isEmpty()) {
+                        syncOrFail();
+                        return;
+                    }
                     continue;
                 }
                 group.add(first);
@@ -448,10 +510,15 @@ public final class UsageJournal implements AutoCloseable {
                     if (activeSize > 0 && activeSize + bytes > options.segmentBytes()) rotate();
                     long left = bytes;
                     while (left > 0) left -= activeChannel.write(frames, 0, group.size());
-                    activeChannel.force(false);
                     activeSize += bytes;
-                    active.durableEnd = activeSize;
-                    fsyncs.incrementAndGet();
+                    if (options.durability() == Durability.MACHINE) {
+                        activeChannel.force(false);
+                        active.writtenEnd = activeSize;
+                        active.durableEnd = activeSize;
+                        fsyncs.incrementAndGet();
+                    } else {
+                        active.writtenEnd = activeSize;
+                    }
                 } catch (IOException e) {
                     // After a failed write or fsync the segment's state is unknown: refuse records until a probe passes.
                     LOG.log(Level.ERROR, "usage journal %s: write failed; usage records are refused until the journal can write again".formatted(dir), e);
@@ -463,41 +530,94 @@ public final class UsageJournal implements AutoCloseable {
             }
             if (failure != null) {
                 failAll(group, failure);
-            } else {
+            } else if (options.durability() == Durability.MACHINE) {
                 int n = group.size();
                 pendingRecords.addAndGet(-n);
                 unstoredRecords.addAndGet(n);
                 unstoredBytes.addAndGet(bytes);
                 durableRecords.addAndGet(n);
-                synchronized (durableSignal) {
-                    durableSeq++;
-                    durableSignal.notifyAll();
-                }
+                signalDurable();
                 for (Pending p : group) p.done().complete(null);
+            } else {
+                int n = group.size();
+                if (unsyncedBytes == 0) syncDueAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.syncIntervalMillis());
+                unsyncedRecords.addAndGet(n);
+                unsyncedBytes += bytes;
+                pendingRecords.addAndGet(-n);
+                durableRecords.addAndGet(n);
+                for (Pending p : group) p.done().complete(null);
+                if (unsyncedRecords.get() >= options.maxGroupRecords() || System.nanoTime() - syncDueAtNanos >= 0) syncOrFail();
             }
             java.util.Arrays.fill(frames, 0, group.size(), null);
             group.clear();
         }
     }
 
+    private void signalDurable() {
+        synchronized (durableSignal) {
+            durableSeq++;
+            durableSignal.notifyAll();
+        }
+    }
+
     /**
-     * Seals the active segment at its last fsynced end: what a failed write may have left after it is cut off (best
-     * effort; if even that fails, the reader still stops at the durable end and a restart truncates a torn tail).
+     * Process mode: fsyncs the active segment's written records and hands them to the reader ({@link UsageWriter}
+     * reads only fsynced records, so the checkpoint never passes what a power loss would keep). Writer thread only.
+     */
+    private void sync() throws IOException {
+        if (unsyncedBytes == 0) return;
+        activeChannel.force(false);
+        fsyncs.incrementAndGet();
+        published(active.writtenEnd);
+    }
+
+    /** Marks everything up to {@code end} of the active segment fsynced: moves the unsynced counters to the unstored ones. */
+    private void published(long end) {
+        active.durableEnd = end;
+        long n = unsyncedRecords.getAndSet(0);
+        unstoredRecords.addAndGet(n);
+        unstoredBytes.addAndGet(unsyncedBytes);
+        unsyncedBytes = 0;
+        signalDurable();
+    }
+
+    /** {@link #sync()}; a failure refuses records until a probe passes, like a failed write. */
+    private void syncOrFail() {
+        if (unsyncedBytes == 0 || failure != null) return;
+        try {
+            sync();
+        } catch (IOException e) {
+            LOG.log(Level.ERROR, "usage journal %s: background fsync failed; usage records are refused until the journal can write again".formatted(dir), e);
+            writeFailures.incrementAndGet();
+            failure = e;
+            abandonActiveSegment();
+            nextProbeAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROBE_INTERVAL_MS);
+        }
+    }
+
+    /**
+     * Seals the active segment at its last acknowledged end (the fsynced end in machine mode): what a failed write may
+     * have left after it is cut off (best effort; if even that fails, the reader still stops at that end and a restart
+     * truncates a torn tail). In process mode the records acknowledged but not yet fsynced stay in the segment and are
+     * handed to the reader even if their fsync fails (they are readable from the page cache, so they still reach
+     * PostgreSQL): the segment is never deleted before they are stored.
      */
     private void abandonActiveSegment() {
         if (active == null || active.sealed) return;
         try {
-            activeChannel.truncate(active.durableEnd);
+            activeChannel.truncate(active.writtenEnd);
             activeChannel.force(true);
+            if (unsyncedBytes > 0) fsyncs.incrementAndGet();
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "usage journal %s: could not cut the failed tail of %s: %s".formatted(dir, active.path, e.getMessage()));
         }
+        if (unsyncedBytes > 0) published(active.writtenEnd);
         try {
             activeChannel.close();
         } catch (IOException ignored) {
             // the channel is abandoned either way
         }
-        activeSize = active.durableEnd;
+        activeSize = active.writtenEnd;
         active.sealed = true;
     }
 

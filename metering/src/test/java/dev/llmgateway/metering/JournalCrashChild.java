@@ -12,14 +12,15 @@ import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * Run in a child JVM by {@link JournalCrashTest}: appends usage under load while a writer stores it, printing
- * "ack <id>" after each acknowledgement, until it is killed. Args: journal dir, JDBC URL, user.
+ * "ack <id>" after each acknowledgement, until it is killed. Args: journal dir, JDBC URL, user, durability.
  */
 public final class JournalCrashChild {
     public static void main(String[] args) throws Exception {
         PGSimpleDataSource db = new PGSimpleDataSource();
         db.setURL(args[1]);
         db.setUser(args[2]);
-        UsageJournal journal = UsageJournal.open(Path.of(args[0]));
+        UsageJournal journal = UsageJournal.open(Path.of(args[0]),
+                UsageJournal.Options.defaults().withDurability(UsageJournal.Durability.parse(args[3])));
         new UsageWriter(journal, db, new UsageWriter.Options(300, java.time.Duration.ofMillis(5),
                 java.time.Duration.ofMillis(20), java.time.Duration.ofMillis(200))).start();
         BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16);

@@ -16,7 +16,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -24,13 +25,15 @@ class JournalCrashTest {
     @TempDir
     Path dir;
 
-    @Test
-    void everyAcknowledgedRecordIsStoredExactlyOnceAfterKillMinus9() throws Exception {
+    @ParameterizedTest
+    @EnumSource(UsageJournal.Durability.class)
+    void everyAcknowledgedRecordIsStoredExactlyOnceAfterKillMinus9(UsageJournal.Durability durability) throws Exception {
         DataSource db = TestDatabase.fresh();
         PGSimpleDataSource pg = (PGSimpleDataSource) db;
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                JournalCrashChild.class.getName(), dir.toString(), pg.getURL(), pg.getUser())
+                JournalCrashChild.class.getName(), dir.toString(), pg.getURL(), pg.getUser(),
+                durability.name())
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         Set<String> acked = ConcurrentHashMap.newKeySet();
         Thread reader = Thread.ofPlatform().start(() -> {

@@ -221,6 +221,140 @@ class UsageJournalTest {
         }
     }
 
+    // ---- process durability: acknowledged once written, fsynced in the background ----
+
+    private static UsageJournal.Options process(UsageJournal.Options base, long syncIntervalMs) {
+        return base.withDurability(UsageJournal.Durability.PROCESS).withSyncIntervalMillis(syncIntervalMs);
+    }
+
+    /** A copy of the journal's files, as a restart after a kill -9 of this process would find them (page cache included). */
+    private Path copyOfJournal() throws IOException {
+        Path copy = Files.createTempDirectory(dir.getParent(), "copy");
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                if (!f.getFileName().toString().equals("lock")) Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        return copy;
+    }
+
+    private static long awaitSynced(UsageJournal journal, long timeoutMs) throws InterruptedException {
+        long start = System.nanoTime(), deadline = start + timeoutMs * 1_000_000;
+        while (journal.unsyncedRecords() > 0 && System.nanoTime() < deadline) Thread.onSpinWait();
+        return System.nanoTime() - start;
+    }
+
+    @Test
+    void processModeAcknowledgesOnceWrittenBeforeAnyFsyncAndAFreshReaderSeesTheRecords() throws Exception {
+        List<UsageEvent> written = events("p", 10);
+        try (UsageJournal journal = UsageJournal.open(dir, process(UsageJournal.Options.defaults(), 60_000))) {
+            assertThat(journal.durability()).isEqualTo(UsageJournal.Durability.PROCESS);
+            appendAll(journal, written);
+            assertThat(journal.fsyncCount()).as("acknowledged without an fsync").isZero();
+            assertThat(journal.unsyncedRecords()).isEqualTo(10);
+            assertThat(journal.durableRecords()).isEqualTo(10);
+            assertThat(journal.pendingRecords()).isZero();
+            // The usage writer reads only fsynced records: nothing is stored (and checkpointed) before its fsync.
+            assertThat(readAll(journal)).isEmpty();
+            assertThat(journal.unstoredRecords()).isZero();
+
+            Path copy = copyOfJournal();
+            try (UsageJournal fresh = UsageJournal.open(copy)) {
+                assertThat(readAll(fresh)).as("a fresh reader of the files sees the acknowledged records").containsExactlyElementsOf(written);
+                assertThat(fresh.unstoredRecords()).isEqualTo(10);
+            }
+            assertThat(journal.fsyncCount()).as("still not fsynced: the interval is a minute").isZero();
+        }
+    }
+
+    @Test
+    void processModeFsyncsWithinTheIntervalAndThenTheWriterSeesTheRecords() throws Exception {
+        try (UsageJournal journal = UsageJournal.open(dir, process(UsageJournal.Options.defaults(), 5))) {
+            List<Long> delaysMs = new ArrayList<>();
+            List<UsageEvent> written = events("i", 30);
+            for (UsageEvent e : written) {
+                long fsyncsBefore = journal.fsyncCount();
+                journal.append(e).join();
+                long waited = awaitSynced(journal, 5_000);
+                assertThat(journal.unsyncedRecords()).isZero();
+                assertThat(journal.fsyncCount()).isEqualTo(fsyncsBefore + 1);
+                delaysMs.add(waited / 1_000_000);
+            }
+            delaysMs.sort(null);
+            // 5 ms interval plus the fsync itself; generous for a shared machine, far below the 20 ms idle poll.
+            assertThat(delaysMs.get(delaysMs.size() / 2)).as("median ms from acknowledgement to fsync, all: %s", delaysMs).isLessThan(15);
+            assertThat(delaysMs.get(0)).as("the first fsync waits for the interval").isGreaterThanOrEqualTo(3);
+            assertThat(journal.unstoredRecords()).isEqualTo(30);
+            assertThat(readAll(journal)).containsExactlyElementsOf(written);
+        }
+    }
+
+    @Test
+    void processModeFsyncsAtOnceWhenMaxGroupRecordsWaitAndCloseFsyncsTheRest() throws Exception {
+        UsageJournal.Options options = process(new UsageJournal.Options(64L << 20, 1L << 30, 8), 60_000);
+        List<UsageEvent> written = events("n", 13);
+        try (UsageJournal journal = UsageJournal.open(dir, options)) {
+            appendAll(journal, written.subList(0, 8));
+            assertThat(awaitSynced(journal, 5_000) / 1_000_000).as("8 records pending trigger the fsync, not the minute").isLessThan(5_000);
+            assertThat(journal.fsyncCount()).isEqualTo(1);
+            appendAll(journal, written.subList(8, 13));
+            Thread.sleep(100);
+            assertThat(journal.unsyncedRecords()).isEqualTo(5);
+            journal.close();
+            assertThat(journal.unsyncedRecords()).as("close fsyncs what is written").isZero();
+            assertThat(journal.fsyncCount()).isEqualTo(2);
+        }
+        try (UsageJournal reopened = UsageJournal.open(dir)) {
+            assertThat(readAll(reopened)).containsExactlyElementsOf(written);
+        }
+    }
+
+    @Test
+    void processModeRotatesSegmentsFsyncedAndDeletesOnlyStoredOnes() throws Exception {
+        List<UsageEvent> written = events("pr", 200);
+        try (UsageJournal journal = UsageJournal.open(dir, process(SMALL, 5))) {
+            for (UsageEvent e : written) journal.append(e).join();
+            assertThat(journal.segmentCount()).isGreaterThan(5);
+            awaitSynced(journal, 5_000);
+            UsageJournal.Batch first = journal.read(journal.storedPosition(), 100);
+            journal.markStored(first);
+            assertThat(journal.unstoredRecords()).isEqualTo(100);
+        }
+        try (UsageJournal reopened = UsageJournal.open(dir, process(SMALL, 5))) {
+            assertThat(readAll(reopened)).containsExactlyElementsOf(written.subList(100, 200));
+        }
+    }
+
+    @Test
+    void processModeTornTailIsTruncatedOnOpenLikeMachineMode() throws Exception {
+        List<UsageEvent> written = events("pt", 10);
+        try (UsageJournal journal = UsageJournal.open(dir, process(UsageJournal.Options.defaults(), 60_000))) {
+            appendAll(journal, written);
+            Path copy = copyOfJournal();
+            Path seg;
+            try (Stream<Path> files = Files.list(copy)) {
+                seg = files.filter(p -> p.getFileName().toString().endsWith(".seg")).sorted().reduce((x, y) -> y).orElseThrow();
+            }
+            byte[] bytes = Files.readAllBytes(seg);
+            Files.write(seg, java.util.Arrays.copyOf(bytes, bytes.length - 3)); // the last write cut short by the crash
+            try (UsageJournal fresh = UsageJournal.open(copy, process(UsageJournal.Options.defaults(), 5))) {
+                assertThat(readAll(fresh)).containsExactlyElementsOf(written.subList(0, 9));
+                UsageEvent later = events("after", 1).get(0);
+                fresh.append(later).join();
+                awaitSynced(fresh, 5_000);
+                assertThat(readAll(fresh)).hasSize(10).endsWith(later);
+            }
+        }
+    }
+
+    @Test
+    void durabilityParsesMachineAndProcessOnly() {
+        assertThat(UsageJournal.Durability.parse(" Process ")).isEqualTo(UsageJournal.Durability.PROCESS);
+        assertThat(UsageJournal.Durability.parse("machine")).isEqualTo(UsageJournal.Durability.MACHINE);
+        assertThatThrownBy(() -> UsageJournal.Durability.parse("disk")).hasMessageContaining("machine or process");
+        assertThat(UsageJournal.Options.defaults().durability()).isEqualTo(UsageJournal.Durability.MACHINE);
+    }
+
     @Test
     void appendsAfterCloseFailAndASecondProcessCannotOpenTheSameJournal() throws IOException {
         UsageJournal journal = UsageJournal.open(dir);

@@ -22,7 +22,7 @@ import org.jboss.logging.Logger;
 
 /**
  * The gateway side of metering: prices a finished exchange, turns it into a {@link UsageEvent} and makes it durable
- * in the local journal (fsync, group-committed); a background {@link UsageWriter} batches the journal into PostgreSQL.
+ * in the local journal (group-committed; fsynced, or written and fsynced within 5 ms in process durability); a background {@link UsageWriter} batches the journal into PostgreSQL.
  */
 public final class Metering implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Metering.class);

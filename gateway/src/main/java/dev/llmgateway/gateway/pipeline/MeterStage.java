@@ -13,7 +13,8 @@ import org.jboss.logging.Logger;
 
 /**
  * One usage event per routed request, returned up the chain in the {@link Outcome} (Admit settles its reservation to
- * the exact charge in it). For an answer, the event is made durable (journal fsync) before the last byte reaches the
+ * the exact charge in it). For an answer, the event is made durable (journal fsync, or in process durability the journal
+ * write, fsynced within 5 ms; see GATEWAY_METERING_DURABILITY) before the last byte reaches the
  * client: Respond, directly below, returns the answer {@link Outcome.Held held}, and this stage releases it only once
  * the journal has the record. Failed and cancelled requests are recorded too, with what they consumed. Fails closed:
  * when the journal cannot take this request's record, the request is refused (503 metering_unavailable) before any
@@ -61,7 +62,7 @@ public final class MeterStage implements Stage {
                 : recordAfterwards(x, ar));
     }
 
-    /** An answer held by Respond: journal its record (fsync), then release it; withhold it when that fails. */
+    /** An answer held by Respond: journal its record (fsync, or write in process durability), then release it; withhold it when that fails. */
     private Future<Outcome> releaseWhenRecorded(Exchange x, HeldAnswer answer) {
         UsageEvent e;
         try {

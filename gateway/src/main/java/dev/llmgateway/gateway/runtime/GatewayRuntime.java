@@ -113,8 +113,16 @@ public class GatewayRuntime {
                 settings.keyLookupQueue(), settings.unknownKeyTtl(), 100_000));
         String replicaId = replicaId(dataDir);
         try {
+            UsageJournal.Durability durability;
+            try {
+                durability = UsageJournal.Durability.parse(settings.meteringDurability());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("GATEWAY_METERING_DURABILITY: " + e.getMessage());
+            }
             var journal = UsageJournal.open(dataDir.resolve("journal"), new UsageJournal.Options(settings.journalSegmentBytes(),
-                    settings.journalMaxBytes(), UsageJournal.Options.defaults().maxGroupRecords()));
+                    settings.journalMaxBytes(), UsageJournal.Options.defaults().maxGroupRecords(), durability,
+                    UsageJournal.Options.DEFAULT_SYNC_INTERVAL_MILLIS));
+            LOG.infof("Usage journal durability: %s", durability.name().toLowerCase(java.util.Locale.ROOT));
             // The usage writer's rows carry this replica's id: a killed replica's budget leases are reconciled from them.
             metering = new Metering(vertx, new ReplicaTaggedDataSource(database.dataSource(), replicaId), journal, config,
                     route -> snapshots.current().router().baseline(route).map(Deployment::name),
