@@ -17,7 +17,7 @@ import java.nio.charset.StandardCharsets;
  * {@code choices[0].finish_reason} read with {@link com.fasterxml.jackson.databind.JsonNode#asInt(int)} and
  * {@code asText("stop")} semantics).
  */
-final class OpenAiBytes {
+public final class OpenAiBytes {
     private static final JsonFactory FACTORY = new JsonFactory();
     private static final byte[] INCLUDE_USAGE = "{\"include_usage\":true}".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] STREAM_OPTIONS_FIELD = "\"stream_options\":{\"include_usage\":true},".getBytes(StandardCharsets.US_ASCII);
@@ -29,7 +29,7 @@ final class OpenAiBytes {
      * {@code model} and, when {@code stream}, every top-level {@code stream_options} value set to
      * {@code {"include_usage":true}} (added first when absent). Null when the bytes are not one JSON object.
      */
-    static byte[] patch(byte[] body, String model, boolean stream) {
+    public static byte[] patch(byte[] body, String model, boolean stream) {
         byte[] quotedModel = quoted(model);
         // Spans to replace, in order: start, end (exclusive), which replacement (0 model, 1 stream options).
         long[] spans = new long[12];
@@ -101,13 +101,13 @@ final class OpenAiBytes {
     }
 
     /** What a whole chat answer says about itself: its usage (null when it reports none) and its finish reason. */
-    record Answer(Usage usage, String finishReason) {}
+    public record Answer(Usage usage, String finishReason) {}
 
     /**
      * Reads {@code usage} and {@code choices[0].finish_reason} of a whole answer; null when the answer reports no usage
      * object (then the caller reads the answer's text to estimate it). Malformed JSON throws {@link IOException}.
      */
-    static Answer scan(byte[] answer) throws IOException {
+    public static Answer scan(byte[] answer) throws IOException {
         Usage usage = null;
         String finish = "stop";
         try (JsonParser p = FACTORY.createParser(answer)) {
