@@ -63,6 +63,14 @@ class OpenAiBytesTest {
     }
 
     @Test
+    void aByteOrderMarkBeforeTheBodyIsKeptAndTheModelStillSwapped() throws Exception {
+        String body = "\uFEFF{\"model\":\"a\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        byte[] out = OpenAiBytes.patch(body.getBytes(StandardCharsets.UTF_8), "b", true);
+        assertThat(out).isNotNull();
+        assertThat(JSON.readTree(out)).isEqualTo(viaTree(body.substring(1), "b", true));
+    }
+
+    @Test
     void anythingButOneJsonObjectIsNotPatched() {
         assertThat(OpenAiBytes.patch("[1]".getBytes(StandardCharsets.UTF_8), "m", false)).isNull();
         assertThat(OpenAiBytes.patch("{\"model\":\"a\"".getBytes(StandardCharsets.UTF_8), "m", false)).isNull();
