@@ -96,7 +96,7 @@ public final class OpenAiBackend implements ModelBackend {
     @Override
     public Future<Completion> completeText(ProviderCall call) {
         String dep = call.deployment().name();
-        return post(call, "completions", body(call.body(), call, false))
+        return post(call, "completions", body(call.body(), call, false, false))
                 .compose(x -> UpstreamHttp.body(dep, x))
                 .map(buf -> {
                     JsonNode json = parse(dep, buf);
@@ -108,7 +108,7 @@ public final class OpenAiBackend implements ModelBackend {
 
     @Override
     public Future<UpstreamStream> streamText(ProviderCall call) {
-        return post(call, "completions", body(call.body(), call, true)).map(x -> new Stream(call, x));
+        return post(call, "completions", body(call.body(), call, true, false)).map(x -> new Stream(call, x));
     }
 
     @Override
@@ -165,11 +165,15 @@ public final class OpenAiBackend implements ModelBackend {
         public Usage usageSoFar() { return usage != null ? usage : estimate(call.chat(), chars); }
     }
 
-    private Buffer body(ProviderCall call, boolean stream) { return body(call.chat().raw(), call, stream); }
+    private Buffer body(ProviderCall call, boolean stream) { return body(call.chat().raw(), call, stream, true); }
 
-    private Buffer body(ObjectNode raw, ProviderCall call, boolean stream) {
+    /**
+     * {@code forwardable}: the tree is unchanged since it was parsed from the client's bytes (a chat request; a legacy
+     * completions request is not, its validation fills in {@code max_tokens}).
+     */
+    private Buffer body(ObjectNode raw, ProviderCall call, boolean stream, boolean forwardable) {
         // The client's bytes, when this tree is exactly what they say: only model (and stream_options) patched in place.
-        if (call.bytes() != null && raw == call.body()) {
+        if (forwardable && call.bytes() != null && raw == call.body()) {
             byte[] patched = OpenAiBytes.patch(call.bytes().getBytes(), call.deployment().model(), stream);
             if (patched != null) return Buffer.buffer(patched);
         }
