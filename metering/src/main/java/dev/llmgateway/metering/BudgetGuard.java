@@ -175,6 +175,26 @@ public final class BudgetGuard implements AutoCloseable {
     }
 
     /**
+     * {@link #reserve(String, String, long, long, Instant)} for a request no budget applies to, decided from the cached
+     * budget definitions alone (no lease, no database, never blocks): an {@link Admission.Admitted} holding nothing.
+     * Null when a budget of the team or key applies, or when the team's definitions are not cached or due for a
+     * refresh: then call {@code reserve}, which may block.
+     */
+    public Admission reserveIfUnbudgeted(String teamId, String keyId, long worstCaseMicrosUsd, long worstCaseTokens,
+                                         Instant requestInstant) {
+        if (worstCaseMicrosUsd < 0 || worstCaseTokens < 0) throw new IllegalArgumentException("worst case must not be negative");
+        if (closed) throw new IllegalStateException("budget guard of replica " + replicaId + " is closed");
+        TeamBudgets cached = definitions.get(teamId);
+        if (cached == null || !requestInstant.isBefore(cached.loadedAt().plus(sizing.definitionRefresh()))) return null;
+        for (Budget b : cached.budgets()) {
+            Optional<String> k = b.definition().keyId();
+            if (k.isEmpty() || k.get().equals(keyId)) return null;
+        }
+        return new Admission.Admitted(new Reservation(reservationIds.incrementAndGet(), teamId, Optional.ofNullable(keyId),
+                worstCaseMicrosUsd, worstCaseTokens, this, List.of()));
+    }
+
+    /**
      * Settles a reservation with what the request actually cost. Less than reserved returns the rest to this
      * replica's lease; more (a provider ignored max_tokens) is recorded in full. Returns false, changing nothing,
      * if the reservation was already settled or released.

@@ -100,6 +100,14 @@ public final class RateLimiter {
     }
 
     /**
+     * True when no limit is configured for the key, the team or the route ({@code keyId} and {@code route} may be
+     * null): {@link #tryAcquire} then allows at once, from memory, without touching the database.
+     */
+    public boolean unlimited(String teamId, String keyId, String route) {
+        return (keyId == null || !keys.containsKey(keyId)) && !teams.containsKey(teamId) && (route == null || !routes.containsKey(route));
+    }
+
+    /**
      * Takes one request and {@code estimatedTokens} (an upper bound: prompt + max_tokens) from the key's and the
      * team's limits, all or nothing. {@code keyId} may be null. May block on the database.
      */

@@ -19,4 +19,7 @@ public final class RatePermit {
     boolean settleOnce() { return settled.compareAndSet(false, true); }
 
     public long estimatedTokens() { return estimatedTokens; }
+
+    /** True when no rate limit applied to the request: settling it changes nothing and never blocks. */
+    public boolean takesNothing() { return takes.isEmpty(); }
 }

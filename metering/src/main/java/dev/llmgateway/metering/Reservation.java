@@ -40,6 +40,9 @@ public final class Reservation {
 
     public long worstCaseTokens() { return worstCaseTokens; }
 
+    /** True when no budget applied to the request: settling or releasing it only marks it finished and never blocks. */
+    public boolean holdsNothing() { return holds.isEmpty(); }
+
     /** True until settled or released. */
     public boolean open() { return state.get() == OPEN; }
 

@@ -88,6 +88,42 @@ class BudgetGuardTest {
     }
 
     @Test
+    void theInMemoryAdmissionServesOnlyTeamsAndKeysNoCachedBudgetAppliesTo() {
+        teams.createTeam("free", "Free", UseClass.RESEARCH);
+        teamBudget("capped", 10 * W, BudgetPeriod.DAILY, BudgetEnforcement.HARD);
+        teams.createTeam("keyed", "Keyed", UseClass.COMMERCIAL);
+        String key = teams.issueKey("keyed", "ci", Optional.empty()).key().id();
+        String other = teams.issueKey("keyed", "web", Optional.empty()).key().id();
+        budgets.put(new BudgetDefinition("keyed", Optional.of(key), OptionalLong.of(3 * W), OptionalLong.empty(), BudgetPeriod.DAILY,
+                BudgetEnforcement.HARD, List.of()));
+        BudgetGuard guard = guard("r1");
+        Instant now = clock.instant();
+        // Definitions not cached yet: the caller must take the blocking path, which reads them.
+        assertThat(guard.reserveIfUnbudgeted("free", null, W, 1, now)).isNull();
+        admitted(guard.reserve("free", null, W, 1, now));
+        Reservation r = admitted(guard.reserveIfUnbudgeted("free", null, W, 1, now));
+        assertThat(r.holdsNothing()).isTrue();
+        assertThat(guard.settle(r, 5, 5)).isTrue();
+        assertThat(guard.settle(r, 5, 5)).as("settled once").isFalse();
+        // A team budget applies: never decided in memory.
+        guard.settle(admitted(guard.reserve("capped", null, W, 0, now)), W, 0);
+        assertThat(guard.reserveIfUnbudgeted("capped", null, W, 0, now)).isNull();
+        assertThat(guard.reserve("capped", null, W, 0, now)).isInstanceOfSatisfying(Admission.Admitted.class,
+                a -> assertThat(a.reservation().holdsNothing()).isFalse());
+        // A key budget applies to its key only.
+        admitted(guard.reserve("keyed", other, W, 0, now));
+        assertThat(guard.reserveIfUnbudgeted("keyed", key, W, 0, now)).isNull();
+        assertThat(guard.reserveIfUnbudgeted("keyed", other, W, 0, now)).isInstanceOf(Admission.Admitted.class);
+        // Definitions due for a refresh (a budget may have been added meanwhile): the blocking path again.
+        assertThat(guard.reserveIfUnbudgeted("free", null, W, 1, now.plus(LeaseSizing.defaults().definitionRefresh()))).isNull();
+        // A budget created and the team invalidated (as the admin API does): no longer decided in memory.
+        budgets.put(BudgetDefinition.forTeam("free", OptionalLong.of(W), OptionalLong.empty(), BudgetPeriod.DAILY, BudgetEnforcement.HARD, List.of()));
+        guard.invalidate("free");
+        assertThat(guard.reserveIfUnbudgeted("free", null, W, 1, now)).isNull();
+        assertThat(guard.reserve("free", null, 2 * W, 1, now)).isInstanceOf(Admission.Rejected.class);
+    }
+
+    @Test
     void fiveHundredConcurrentReservationsAdmitExactlyTheHundredThatFit() throws Exception {
         Budget b = teamBudget("load", 100 * W, BudgetPeriod.DAILY, BudgetEnforcement.HARD);
         BudgetGuard guard = guard("r1");

@@ -23,6 +23,25 @@ class RateLimiterTest {
     private static RatePermit permit(RateDecision d) { return ((RateDecision.Allowed) d).permit(); }
 
     @Test
+    void unlimitedOnlyWhileNoKeyTeamOrRouteLimitIsConfigured() {
+        assertThat(limiter.unlimited("t", "k", "r")).isTrue();
+        assertThat(limiter.unlimited("t", null, null)).isTrue();
+        limiter.limitRoute("r", RateLimits.requestsPerMinute(5));
+        assertThat(limiter.unlimited("t", "k", "r")).isFalse();
+        assertThat(limiter.unlimited("t", "k", "other")).isTrue();
+        limiter.limitKey("k", RateLimits.requestsPerMinute(5));
+        assertThat(limiter.unlimited("t", "k", null)).isFalse();
+        limiter.limitTeam("t2", RateLimits.requestsPerMinute(5));
+        assertThat(limiter.unlimited("t2", null, null)).isFalse();
+        limiter.limitKey("k", RateLimits.NONE);
+        assertThat(limiter.unlimited("t", "k", null)).isTrue();
+        RatePermit free = ((RateDecision.Allowed) limiter.tryAcquire("t", "k", null, 10)).permit();
+        assertThat(free.takesNothing()).isTrue();
+        RatePermit taken = ((RateDecision.Allowed) limiter.tryAcquire("t", "k", "r", 10)).permit();
+        assertThat(taken.takesNothing()).isFalse();
+    }
+
+    @Test
     void allowsNRequestsPerMinuteThenSaysWhenToRetry() {
         limiter.limitKey("k", RateLimits.requestsPerMinute(60));
         for (int i = 0; i < 60; i++) assertThat(allowed(limiter.tryAcquire("t", "k", 0))).isTrue();

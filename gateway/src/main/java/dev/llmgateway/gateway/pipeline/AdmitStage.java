@@ -59,6 +59,17 @@ public final class AdmitStage implements Stage {
         for (Deployment d : x.plan().candidates()) worstPrompt = Math.max(worstPrompt, promptBound + (long) images * d.maxImageTokens());
         long worstTokens = worstPrompt + outputBound;
         long worstMicros = worstCaseMicros(x, promptBound, images, outputBound);
+        // Fast path, decided in memory on the event loop: no rate limit applies to the key, team or route, and the
+        // team's cached budget definitions hold none for this key. Nothing is taken or held, so nothing is settled.
+        if (rates.unlimited(x.team().id(), x.key().id(), x.plan().route())) {
+            Admission free;
+            try {
+                free = budgets.reserveIfUnbudgeted(x.team().id(), x.key().id(), worstMicros, worstTokens, x.receivedAt());
+            } catch (RuntimeException e) {
+                return Future.failedFuture(e);
+            }
+            if (free != null) return Future.succeededFuture(free).compose(a -> admitted(x, next, a, null));
+        }
         // Rate limits are shared by all replicas (grants in PostgreSQL), so acquiring may block: off the event loop.
         RatePermit[] permit = new RatePermit[1];
         return blocking.apply(() -> {
@@ -72,26 +83,28 @@ public final class AdmitStage implements Stage {
                         "the budget or rate limit of this team cannot be checked right now (database unavailable); try again shortly")));
             }
             return Future.failedFuture(e);
-        }).compose(admission -> {
-            Reservation reservation = switch (admission) {
-                case Admission.Admitted a -> a.reservation();
-                case Admission.AdmittedOverSoftLimit s -> {
-                    x.responseHeaders().put("x-gateway-budget-warning", "over the soft budget limit");
-                    yield s.reservation();
-                }
-                case Admission.Rejected r -> null;
-            };
-            if (admission instanceof Admission.Rejected r) {
-                settleRate(permit[0], 0);
-                Duration until = r.periodEnd().map(end -> Duration.between(Instant.now(), end)).filter(d -> !d.isNegative())
-                        .orElse(Duration.ofHours(1));
-                return Future.failedFuture(new GatewayError.Failure(new GatewayError.BudgetExceeded(r.reason(), until)));
+        }).compose(admission -> admitted(x, next, admission, permit[0]));
+    }
+
+    private Future<Outcome> admitted(Exchange x, Chain next, Admission admission, RatePermit permit) {
+        Reservation reservation = switch (admission) {
+            case Admission.Admitted a -> a.reservation();
+            case Admission.AdmittedOverSoftLimit s -> {
+                x.responseHeaders().put("x-gateway-budget-warning", "over the soft budget limit");
+                yield s.reservation();
             }
-            reservation.remainingMicrosUsdEstimate().ifPresent(m ->
-                    x.responseHeaders().put("x-gateway-budget-remaining", Money.formatUsd(Math.max(0, m))));
-            // The exact charge comes back up the chain in the outcome (Meter attaches the usage record to it).
-            return next.proceed(x).andThen(ar -> settle(reservation, permit[0], ar.succeeded() ? ar.result().usage() : java.util.Optional.empty()));
-        });
+            case Admission.Rejected r -> null;
+        };
+        if (admission instanceof Admission.Rejected r) {
+            settleRate(permit, 0);
+            Duration until = r.periodEnd().map(end -> Duration.between(Instant.now(), end)).filter(d -> !d.isNegative())
+                    .orElse(Duration.ofHours(1));
+            return Future.failedFuture(new GatewayError.Failure(new GatewayError.BudgetExceeded(r.reason(), until)));
+        }
+        reservation.remainingMicrosUsdEstimate().ifPresent(m ->
+                x.responseHeaders().put("x-gateway-budget-remaining", Money.formatUsd(Math.max(0, m))));
+        // The exact charge comes back up the chain in the outcome (Meter attaches the usage record to it).
+        return next.proceed(x).andThen(ar -> settle(reservation, permit, ar.succeeded() ? ar.result().usage() : java.util.Optional.empty()));
     }
 
     /** Takes the request from its key's, team's and route's rate limits; a refusal is thrown as the 429 it becomes. */
@@ -120,6 +133,11 @@ public final class AdmitStage implements Stage {
 
     /** Charges the actual tokens to the rate limits (off the event loop: it may write to PostgreSQL). */
     private void settleRate(RatePermit permit, long actualTokens) {
+        if (permit == null) return;
+        if (permit.takesNothing()) { // no limit applied: nothing to charge, no database, no hand-off
+            rates.settle(permit, actualTokens);
+            return;
+        }
         settleExecutor.execute(() -> {
             try {
                 rates.settle(permit, actualTokens);
@@ -137,10 +155,13 @@ public final class AdmitStage implements Stage {
         // The exact charge: each lease sums them exactly and rounds the sum up once (a hard limit is never overspent).
         dev.llmgateway.metering.MicroUsd charged = usage.map(dev.llmgateway.metering.UsageEvent::teamChargeMicros)
                 .orElse(dev.llmgateway.metering.MicroUsd.ZERO);
-        settleExecutor.execute(() -> {
+        Runnable settle = () -> {
             if (charged.isZero() && tokens == 0) budgets.release(reservation);
             else budgets.settle(reservation, charged, tokens);
-        });
+        };
+        // A reservation that holds nothing (no budget applied) only marks itself finished: no hand-off.
+        if (reservation.holdsNothing()) settle.run();
+        else settleExecutor.execute(settle);
     }
 
     /**

@@ -46,7 +46,7 @@ public final class DispatchStage implements Stage {
         }
         Deployment d = candidates.get(index);
         ModelBackend backend = backends.forProvider(d.provider());
-        ProviderCall call = new ProviderCall(x.requestId(), d, x.json(), x.chat(), x.cancel());
+        ProviderCall call = new ProviderCall(x.requestId(), d, x.json(), x.chat(), x.cancel(), x.body());
         Future<Reply> sent = breakers.call(d.name(), () -> send(x, backend, call));
         return sent.map(reply -> {
             x.attempted(d.name(), "200", null);

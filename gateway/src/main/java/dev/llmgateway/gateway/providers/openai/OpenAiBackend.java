@@ -76,6 +76,9 @@ public final class OpenAiBackend implements ModelBackend {
         return post(call, "chat/completions", body(call, false))
                 .compose(x -> UpstreamHttp.body(dep, x))
                 .map(buf -> {
+                    OpenAiBytes.Answer answer = scan(dep, buf);
+                    if (answer != null) return new Completion(buf, answer.usage(), answer.finishReason());
+                    // No usage reported: estimated from the answer's text.
                     JsonNode json = parse(dep, buf);
                     JsonNode choice = json.path("choices").path(0);
                     Usage usage = usage(json.get("usage")).orElseGet(() -> estimate(call.chat(),
@@ -93,7 +96,7 @@ public final class OpenAiBackend implements ModelBackend {
     @Override
     public Future<Completion> completeText(ProviderCall call) {
         String dep = call.deployment().name();
-        return post(call, "completions", body(call.body(), call, false))
+        return post(call, "completions", body(call.body(), call, false, false))
                 .compose(x -> UpstreamHttp.body(dep, x))
                 .map(buf -> {
                     JsonNode json = parse(dep, buf);
@@ -105,7 +108,7 @@ public final class OpenAiBackend implements ModelBackend {
 
     @Override
     public Future<UpstreamStream> streamText(ProviderCall call) {
-        return post(call, "completions", body(call.body(), call, true)).map(x -> new Stream(call, x));
+        return post(call, "completions", body(call.body(), call, true, false)).map(x -> new Stream(call, x));
     }
 
     @Override
@@ -162,9 +165,18 @@ public final class OpenAiBackend implements ModelBackend {
         public Usage usageSoFar() { return usage != null ? usage : estimate(call.chat(), chars); }
     }
 
-    private Buffer body(ProviderCall call, boolean stream) { return body(call.chat().raw(), call, stream); }
+    private Buffer body(ProviderCall call, boolean stream) { return body(call.chat().raw(), call, stream, true); }
 
-    private Buffer body(ObjectNode raw, ProviderCall call, boolean stream) {
+    /**
+     * {@code forwardable}: the tree is unchanged since it was parsed from the client's bytes (a chat request; a legacy
+     * completions request is not, its validation fills in {@code max_tokens}).
+     */
+    private Buffer body(ObjectNode raw, ProviderCall call, boolean stream, boolean forwardable) {
+        // The client's bytes, when this tree is exactly what they say: only model (and stream_options) patched in place.
+        if (forwardable && call.bytes() != null && raw == call.body()) {
+            byte[] patched = OpenAiBytes.patch(call.bytes().getBytes(), call.deployment().model(), stream);
+            if (patched != null) return Buffer.buffer(patched);
+        }
         ObjectNode body = raw.objectNode();
         body.setAll(raw);
         body.put("model", call.deployment().model());
@@ -194,6 +206,14 @@ public final class OpenAiBackend implements ModelBackend {
     /** Counts for a stream the provider never reported usage for: tools and images included, flagged as estimated. */
     static Usage estimate(ChatRequest chat, int completionChars) {
         return new Usage(chat.estimatedPromptTokens(), Usage.estimateTokens(completionChars), 0, true);
+    }
+
+    private static OpenAiBytes.Answer scan(String dep, Buffer buf) {
+        try {
+            return OpenAiBytes.scan(buf.getBytes());
+        } catch (IOException e) {
+            throw new GatewayError.Failure(new GatewayError.UpstreamUnavailable(dep, "upstream '" + dep + "' sent malformed JSON"));
+        }
     }
 
     private static JsonNode parse(String dep, Buffer buf) {

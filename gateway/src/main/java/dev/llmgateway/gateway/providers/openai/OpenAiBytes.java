@@ -1,0 +1,218 @@
+package dev.llmgateway.gateway.providers.openai;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.core.io.NumberInput;
+import dev.llmgateway.gateway.providers.Usage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The OpenAI pass-through without a JSON tree round trip: the client's body bytes forwarded with only the top-level
+ * {@code model} value (and {@code stream_options} for a stream) replaced in place, and a whole answer's usage and finish
+ * reason read with Jackson's streaming parser. Both give the same result as the tree path they replace (a body with
+ * {@code model} set and {@code stream_options} = {@code {"include_usage":true}}; {@code usage} and
+ * {@code choices[0].finish_reason} read with {@link com.fasterxml.jackson.databind.JsonNode#asInt(int)} and
+ * {@code asText("stop")} semantics).
+ */
+public final class OpenAiBytes {
+    private static final JsonFactory FACTORY = new JsonFactory();
+    private static final byte[] INCLUDE_USAGE = "{\"include_usage\":true}".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] STREAM_OPTIONS_FIELD = "\"stream_options\":{\"include_usage\":true},".getBytes(StandardCharsets.US_ASCII);
+
+    private OpenAiBytes() {}
+
+    /**
+     * {@code body} (a JSON object, as already parsed and validated) with every top-level {@code model} value set to
+     * {@code model} and, when {@code stream}, every top-level {@code stream_options} value set to
+     * {@code {"include_usage":true}} (added first when absent). Null when the bytes are not one JSON object.
+     */
+    public static byte[] patch(byte[] body, String model, boolean stream) {
+        byte[] quotedModel = quoted(model);
+        // Spans to replace, in order: start, end (exclusive), which replacement (0 model, 1 stream options).
+        long[] spans = new long[12];
+        int n = 0;
+        boolean sawStreamOptions = false;
+        int objectStart;
+        try (JsonParser p = FACTORY.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) return null;
+            objectStart = (int) p.currentTokenLocation().getByteOffset();
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                boolean isModel = name.equals("model");
+                boolean isOptions = stream && name.equals("stream_options");
+                if (!isModel && !isOptions) {
+                    p.skipChildren();
+                    continue;
+                }
+                long start = p.currentTokenLocation().getByteOffset();
+                if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) p.skipChildren();
+                else p.finishToken();
+                long end = p.currentLocation().getByteOffset();
+                if (n + 3 > spans.length) spans = java.util.Arrays.copyOf(spans, spans.length * 2);
+                spans[n++] = start;
+                spans[n++] = end;
+                spans[n++] = isModel ? 0 : 1;
+                sawStreamOptions |= isOptions;
+            }
+            if (t != JsonToken.END_OBJECT) return null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        boolean insert = stream && !sawStreamOptions;
+        long size = body.length + (insert ? STREAM_OPTIONS_FIELD.length : 0);
+        for (int i = 0; i < n; i += 3) {
+            if (spans[i] < 0 || spans[i + 1] < spans[i] || spans[i + 1] > body.length) return null;
+            size += (spans[i + 2] == 0 ? quotedModel.length : INCLUDE_USAGE.length) - (spans[i + 1] - spans[i]);
+        }
+        byte[] out = new byte[(int) size];
+        int from = 0, to = 0;
+        if (insert) { // right after the opening brace; the object has other members (messages), so a comma follows
+            System.arraycopy(body, 0, out, 0, objectStart + 1);
+            to = objectStart + 1;
+            from = objectStart + 1;
+            System.arraycopy(STREAM_OPTIONS_FIELD, 0, out, to, STREAM_OPTIONS_FIELD.length);
+            to += STREAM_OPTIONS_FIELD.length;
+        }
+        for (int i = 0; i < n; i += 3) {
+            int start = (int) spans[i], end = (int) spans[i + 1];
+            System.arraycopy(body, from, out, to, start - from);
+            to += start - from;
+            byte[] r = spans[i + 2] == 0 ? quotedModel : INCLUDE_USAGE;
+            System.arraycopy(r, 0, out, to, r.length);
+            to += r.length;
+            from = end;
+        }
+        System.arraycopy(body, from, out, to, body.length - from);
+        return out;
+    }
+
+    private static byte[] quoted(String s) {
+        byte[] inner = JsonStringEncoder.getInstance().quoteAsUTF8(s);
+        byte[] out = new byte[inner.length + 2];
+        out[0] = '"';
+        System.arraycopy(inner, 0, out, 1, inner.length);
+        out[out.length - 1] = '"';
+        return out;
+    }
+
+    /** What a whole chat answer says about itself: its usage (null when it reports none) and its finish reason. */
+    public record Answer(Usage usage, String finishReason) {}
+
+    /**
+     * Reads {@code usage} and {@code choices[0].finish_reason} of a whole answer; null when the answer reports no usage
+     * object (then the caller reads the answer's text to estimate it). Malformed JSON throws {@link IOException}.
+     */
+    public static Answer scan(byte[] answer) throws IOException {
+        Usage usage = null;
+        String finish = "stop";
+        try (JsonParser p = FACTORY.createParser(answer)) {
+            JsonToken t = p.nextToken();
+            if (t != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                return null;
+            }
+            boolean usageNotObject = false;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                if (name.equals("usage")) { // a repeated key: the last one counts, as in a tree
+                    if (value == JsonToken.START_OBJECT) {
+                        usage = usage(p);
+                        usageNotObject = false;
+                    } else {
+                        p.skipChildren();
+                        usage = null;
+                        usageNotObject = true;
+                    }
+                } else if (name.equals("choices")) {
+                    finish = "stop";
+                    if (value == JsonToken.START_ARRAY) {
+                        JsonToken first = p.nextToken();
+                        if (first == JsonToken.START_OBJECT) finish = finishReason(p);
+                        else if (first != JsonToken.END_ARRAY) p.skipChildren();
+                        if (first != JsonToken.END_ARRAY) {
+                            while (p.nextToken() != JsonToken.END_ARRAY) p.skipChildren();
+                        }
+                    } else {
+                        p.skipChildren();
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (t != JsonToken.END_OBJECT) throw new com.fasterxml.jackson.core.JsonParseException(p, "unexpected end of the answer");
+            if (usage == null || usageNotObject) return null;
+        }
+        return new Answer(usage, finish);
+    }
+
+    /** The usage object the parser is at the start of; leaves it at its end. */
+    private static Usage usage(JsonParser p) throws IOException {
+        int prompt = 0, completion = 0, cached = 0;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            p.nextToken();
+            switch (name) {
+                case "prompt_tokens" -> prompt = asInt(p);
+                case "completion_tokens" -> completion = asInt(p);
+                case "prompt_tokens_details" -> {
+                    int c = 0;
+                    if (p.currentToken() == JsonToken.START_OBJECT) {
+                        while (p.nextToken() == JsonToken.FIELD_NAME) {
+                            String inner = p.currentName();
+                            p.nextToken();
+                            if (inner.equals("cached_tokens")) c = asInt(p);
+                            else p.skipChildren();
+                        }
+                    } else {
+                        p.skipChildren();
+                    }
+                    cached = c;
+                }
+                default -> p.skipChildren();
+            }
+        }
+        return new Usage(prompt, completion, cached, false);
+    }
+
+    /** {@code finish_reason} of the choice object the parser is at the start of, as {@code asText("stop")}. */
+    private static String finishReason(JsonParser p) throws IOException {
+        String finish = "stop";
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            if (!name.equals("finish_reason")) {
+                p.skipChildren();
+                continue;
+            }
+            finish = switch (v) {
+                case VALUE_NULL -> "stop";
+                case VALUE_STRING, VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT, VALUE_TRUE, VALUE_FALSE -> p.getText();
+                default -> {
+                    p.skipChildren();
+                    yield "";
+                }
+            };
+        }
+        return finish;
+    }
+
+    /** The current value as {@code JsonNode.asInt(0)} reads it (numbers truncated, numeric strings parsed). */
+    private static int asInt(JsonParser p) throws IOException {
+        return switch (p.currentToken()) {
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> p.getNumberValue().intValue();
+            case VALUE_STRING -> NumberInput.parseAsInt(p.getText(), 0);
+            case VALUE_TRUE -> 1;
+            case VALUE_FALSE, VALUE_NULL -> 0;
+            default -> {
+                p.skipChildren();
+                yield 0;
+            }
+        };
+    }
+}
