@@ -1,10 +1,12 @@
 // The official OpenAI and Anthropic JavaScript SDKs, installed outside the project, against a running gateway:
 // chat completions, Responses and Messages, streaming and not. Each answer's usage must equal its stored usage record.
-// Usage: node check.mjs <gateway base url> <api key> <admin key> <route>
+// A repeated deterministic request on a cached route must be a hit: same answer, x-gateway-cache: hit, and a usage
+// record with cache_hit and provider cost 0 (the engine never ran).
+// Usage: node check.mjs <gateway base url> <api key> <admin key> <route> [<cached route>]
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 
-const [base, key, admin, route] = process.argv.slice(2);
+const [base, key, admin, route, cachedRoute] = process.argv.slice(2);
 const oa = new OpenAI({ apiKey: key, baseURL: base + '/v1', maxRetries: 0 });
 const an = new Anthropic({ apiKey: key, baseURL: base, maxRetries: 0 });
 let failures = 0;
@@ -77,5 +79,29 @@ if (process.env.SDK_SMOKE_COMPLETIONS !== '0') await check('openai completions (
   const { data, response } = await oa.completions.create({ model: route, prompt: 'Once upon a time', max_tokens: 8 }).withResponse();
   return { requestId: response.headers.get('x-gateway-request-id'), input: data.usage.prompt_tokens, output: data.usage.completion_tokens };
 });
+if (cachedRoute) {
+  const prompt = `Cache me ${Date.now()}`;
+  const once = () => oa.chat.completions.create({ model: cachedRoute, temperature: 0, max_tokens: 8,
+    messages: [{ role: 'user', content: prompt }] }).withResponse();
+  await check('openai chat, cached route, first (miss)', async () => {
+    const { data, response } = await once();
+    const header = response.headers.get('x-gateway-cache');
+    const rec = await stored(response.headers.get('x-gateway-request-id'));
+    if (header !== 'miss' || rec.cache_hit !== false) throw new Error(`expected a miss, got header ${header} cache_hit ${rec.cache_hit}`);
+    globalThis.firstAnswer = data.choices[0].message.content;
+    return { requestId: response.headers.get('x-gateway-request-id'), input: data.usage.prompt_tokens, output: data.usage.completion_tokens, extra: 'x-gateway-cache: miss' };
+  });
+  await check('openai chat, cached route, repeated (hit)', async () => {
+    const { data, response } = await once();
+    const header = response.headers.get('x-gateway-cache');
+    const rec = await stored(response.headers.get('x-gateway-request-id'));
+    if (header !== 'hit' || rec.cache_hit !== true || Number(rec.provider_cost_usd) !== 0) {
+      throw new Error(`expected a hit at provider cost 0, got header ${header} cache_hit ${rec.cache_hit} provider cost ${rec.provider_cost_usd}`);
+    }
+    if (data.choices[0].message.content !== globalThis.firstAnswer) throw new Error('the hit answered differently from the miss');
+    return { requestId: response.headers.get('x-gateway-request-id'), input: data.usage.prompt_tokens, output: data.usage.completion_tokens,
+      extra: `x-gateway-cache: hit, provider cost ${rec.provider_cost_usd}, saved ${rec.cache_saved_usd}` };
+  });
+}
 console.log(failures === 0 ? 'all SDK checks passed' : `${failures} SDK check(s) failed`);
 process.exit(failures === 0 ? 0 : 1);

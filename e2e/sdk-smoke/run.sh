@@ -23,7 +23,9 @@ deployments:
     prices: {input: "0.20", output: "0.40"}
     context_window: 512
     engine: {path: $PWD/testdata/models/llama-2-tiny-random.gguf, context_size: 512, parallel_slots: 2}
-routes: {local: {deployment: tiny}}
+routes:
+  local: {deployment: tiny}
+  local-cached: {deployment: tiny, cache: {ttl: 10m}}
 YAML
 GATEWAY_CONFIG="$WORK/gateway.yaml" GATEWAY_DATA_DIR="$WORK/data" GATEWAY_ADMIN_KEY=$ADMIN QUARKUS_HTTP_PORT=$PORT \
   "$JAVA_HOME/bin/java" -jar gateway/target/quarkus-app/quarkus-run.jar > "$WORK/gateway.log" 2>&1 &
@@ -32,4 +34,4 @@ H=(-H "authorization: Bearer $ADMIN" -H 'content-type: application/json')
 curl -sf "localhost:$PORT/admin/teams" "${H[@]}" -d '{"id":"sdk-smoke"}' >/dev/null
 KEY=$(curl -sf "localhost:$PORT/admin/teams/sdk-smoke/keys" "${H[@]}" -d '{}' | sed 's/.*"key":"\([^"]*\)".*/\1/')
 (cd "$SDK_DIR" && echo "openai $(node -p "require('./node_modules/openai/package.json').version"), @anthropic-ai/sdk $(node -p "require('./node_modules/@anthropic-ai/sdk/package.json').version")" \
-  && node check.mjs "http://127.0.0.1:$PORT" "$KEY" "$ADMIN" local)
+  && node check.mjs "http://127.0.0.1:$PORT" "$KEY" "$ADMIN" local local-cached)

@@ -18,20 +18,32 @@ import java.util.regex.Pattern;
 final class GatewayYaml {
     private GatewayYaml() {}
 
-    static final Set<String> TOP_LEVEL = Set.of("providers", "deployments", "routes");
-    static final Set<String> PROVIDER_KEYS = Set.of("type", "base_url", "api_key", "headers", "max_connections", "max_waiting", "http2",
-            "anthropic_version");
-    static final Set<String> PROVIDER_TYPES = Set.of("openai", "openai-compatible", "anthropic", "embedded");
-    static final Set<String> DEPLOYMENT_KEYS = Set.of("provider", "model", "class", "prices", "context_window", "license",
-            "capabilities", "quality", "timeouts", "retry", "circuit_breaker", "engine");
+    static final Set<String> TOP_LEVEL = Set.of("providers", "deployments", "routes", "pricing", "datasets");
+    /** The keys every provider block may have; each type adds its own ({@link #TYPE_KEYS}), as the gateway's ProviderFactory does. */
+    static final Set<String> PROVIDER_KEYS = Set.of("type", "base_url", "api_key", "api_keys", "headers", "max_connections", "max_waiting",
+            "http2");
+    static final Map<String, Set<String>> TYPE_KEYS = Map.of("openai", Set.of(), "openai-compatible", Set.of(),
+            "anthropic", Set.of("anthropic_version"), "azure-openai", Set.of("api_version"), "gemini", Set.of(), "embedded", Set.of());
+    static final Set<String> PROVIDER_TYPES = TYPE_KEYS.keySet();
+    /** Types without a default base_url: the gateway refuses the provider without one. */
+    static final Set<String> BASE_URL_REQUIRED = Set.of("openai-compatible", "azure-openai");
+    static final Set<String> DEPLOYMENT_KEYS = Set.of("provider", "model", "class", "prices", "list_prices", "markup_bp", "context_window",
+            "license", "capabilities", "quality", "timeouts", "retry", "circuit_breaker", "engine", "max_image_tokens");
     static final Set<String> CLASSES = Set.of("closed", "open");
     static final Set<String> CAPABILITIES = Set.of("tools", "json_mode", "vision", "streaming", "embeddings");
     static final Map<String, Set<String>> DEPLOYMENT_SECTIONS = Map.of(
             "prices", Set.of("input", "output", "cached_input"),
-            "timeouts", Set.of("connect", "first_byte", "total", "pool_wait"),
+            "list_prices", Set.of("input", "output", "cached_input"),
+            "timeouts", Set.of("connect", "first_byte", "total", "idle", "pool_wait"),
             "retry", Set.of("max_attempts", "backoff_initial", "backoff_max"),
             "circuit_breaker", Set.of("request_volume", "failure_ratio", "delay"));
-    static final Set<String> ROUTE_KEYS = Set.of("deployment", "policy", "fallbacks");
+    static final Set<String> ROUTE_KEYS = Set.of("deployment", "policy", "fallbacks", "shadow", "budget_downgrade", "baseline", "limits",
+            "cache");
+    static final Map<String, Set<String>> ROUTE_SECTIONS = Map.of(
+            "limits", Set.of("rpm", "tpm"),
+            "cache", Set.of("ttl", "team_charge", "deterministic_only", "store"),
+            "budget_downgrade", Set.of("at_used", "deployment"),
+            "shadow", Set.of("deployment", "sample", "judge"));
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}");
     /** The gateway's substitution syntax: ${VAR} (required) or ${VAR:-default}. */
     static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
@@ -54,12 +66,15 @@ final class GatewayYaml {
             String path = "providers." + e.getKey();
             JsonNode p = e.getValue();
             name(e.getKey(), path, out);
-            unknownKeys(p, path, PROVIDER_KEYS, out);
             String type = p.path("type").asText("");
-            if (!PROVIDER_TYPES.contains(type)) out.add(path + ".type: '" + type + "' is not one of " + PROVIDER_TYPES);
-            if (type.equals("openai-compatible") && p.path("base_url").asText("").isBlank()) {
-                out.add(path + ".base_url: is required for type openai-compatible");
+            if (!PROVIDER_TYPES.contains(type)) out.add(path + ".type: '" + type + "' is not one of " + new java.util.TreeSet<>(PROVIDER_TYPES));
+            Set<String> allowed = new java.util.TreeSet<>(PROVIDER_KEYS);
+            allowed.addAll(TYPE_KEYS.getOrDefault(type, Set.of()));
+            unknownKeys(p, path, allowed, out);
+            if (BASE_URL_REQUIRED.contains(type) && p.path("base_url").asText("").isBlank()) {
+                out.add(path + ".base_url: is required for type " + type);
             }
+            if (p.has("api_keys") && !p.path("api_keys").isArray()) out.add(path + ".api_keys: must be a list");
         }
         for (var e : entries(deployments)) {
             String path = "deployments." + e.getKey();
@@ -82,6 +97,8 @@ final class GatewayYaml {
             JsonNode r = e.getValue();
             name(e.getKey(), path, out);
             unknownKeys(r, path, ROUTE_KEYS, out);
+            ROUTE_SECTIONS.forEach((section, keys) -> unknownKeys(r.path(section), path + "." + section, keys, out));
+            if (r.has("cache") && !r.path("cache").has("ttl")) out.add(path + ".cache: needs a ttl, such as 10m");
             boolean hasDeployment = r.has("deployment");
             if (hasDeployment == r.has("policy")) out.add(path + ": give either deployment or policy");
             if (hasDeployment) deployment(r.path("deployment"), path + ".deployment", deployments, out);

@@ -58,6 +58,42 @@ class GatewayYamlExamplesTest {
     }
 
     @Test
+    void everyProviderTypeOfTheGatewayIsKnownWithItsOwnKeysAndSeveralApiKeys() {
+        JsonNode good = DeployFiles.yaml("""
+                providers:
+                  openai: {type: openai, api_keys: ["${OPENAI_KEY_1}", "${OPENAI_KEY_2:-}"]}
+                  azure: {type: azure-openai, base_url: "https://r.openai.azure.com", api_key: k, api_version: "2024-10-21"}
+                  gemini: {type: gemini, api_keys: [a, b]}
+                  anthropic: {type: anthropic, api_key: k, anthropic_version: "2023-06-01"}
+                  vllm: {type: openai-compatible, base_url: "http://vllm:8000/v1"}
+                  local: {type: embedded}
+                deployments:
+                  a: {provider: azure, model: gpt-4o-deployment, class: closed, timeouts: {idle: 30s}}
+                  g: {provider: gemini, model: gemini-2.0-flash, class: closed, list_prices: {input: "1"}}
+                routes:
+                  chat: {deployment: a, fallbacks: [g], cache: {ttl: 10m}, limits: {rpm: 60}}
+                """, "good.yaml");
+        assertThat(GatewayYaml.problems(good)).isEmpty();
+
+        JsonNode bad = DeployFiles.yaml("""
+                providers:
+                  azure: {type: azure-openai}
+                  openai: {type: openai, api_version: "2024-10-21", api_keys: k}
+                  vertex: {type: vertex}
+                deployments:
+                  a: {provider: azure, model: m, class: closed}
+                routes:
+                  chat: {deployment: a, cache: {store: memory}}
+                """, "bad.yaml");
+        assertThat(GatewayYaml.problems(bad)).containsExactlyInAnyOrder(
+                "providers.azure.base_url: is required for type azure-openai",
+                "providers.openai.api_version: unknown key (allowed: " + new java.util.TreeSet<>(GatewayYaml.PROVIDER_KEYS) + ")",
+                "providers.openai.api_keys: must be a list",
+                "providers.vertex.type: 'vertex' is not one of " + new java.util.TreeSet<>(GatewayYaml.PROVIDER_TYPES),
+                "routes.chat.cache: needs a ttl, such as 10m");
+    }
+
+    @Test
     void variablesWithoutADefaultAreRequiredAndOthersAreOptionalAndCommentsAreNotRead() {
         JsonNode config = DeployFiles.yaml("""
                 # a comment mentioning ${IN_A_COMMENT} is not read

@@ -108,7 +108,7 @@ public final class Authenticator {
     public Future<KeyOwner> authenticate(Optional<String> authorization) {
         Optional<String> secret = bearer(authorization);
         if (secret.isEmpty()) {
-            return fail("You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.");
+            return fail("You didn't provide an API key. Send it as 'Authorization: Bearer <key>' (or 'x-api-key: <key>' on /v1/messages).");
         }
         ByteBuffer hash = ByteBuffer.wrap(TeamStore.hash(secret.get()));
         if (unknown.getIfPresent(hash) != null) return fail("Incorrect API key provided.");

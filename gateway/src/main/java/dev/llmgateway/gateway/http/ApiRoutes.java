@@ -43,6 +43,10 @@ public class ApiRoutes {
         router.post("/v1/messages").handler(ctx -> run(ctx, Exchange.Kind.CHAT, Inbound.ANTHROPIC_MESSAGES));
         router.post("/v1/responses").handler(ctx -> run(ctx, Exchange.Kind.CHAT, Inbound.RESPONSES));
         router.get("/v1/models").handler(this::models);
+        // Anything else under /v1/messages (another method, count_tokens, batches) answers in Anthropic's error format,
+        // which is what an Anthropic SDK there can read.
+        router.route("/v1/messages*").handler(ctx -> writeError(ctx.response(), requestId(ctx.request()),
+                new GatewayError.NotFound("Unknown endpoint " + ctx.request().method() + " " + ctx.request().path()), Inbound.ANTHROPIC_MESSAGES));
         router.route("/v1/*").last().handler(ctx -> writeError(ctx.response(), requestId(ctx.request()),
                 new GatewayError.NotFound("Unknown endpoint " + ctx.request().method() + " " + ctx.request().path())));
     }

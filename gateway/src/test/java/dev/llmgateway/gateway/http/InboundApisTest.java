@@ -247,6 +247,92 @@ class InboundApisTest {
                 .isInstanceOf(BadRequestException.class).hasMessageContaining("statelessly");
     }
 
+    @Test
+    void oddAndHostileInputIsAClearErrorInEachApisOwnFormatAndStoresNothing() throws Exception {
+        String team = "odd-input-team";
+        String k = Http.newKey(team);
+        String messages = Http.gateway() + "/v1/messages";
+        String responses = Http.gateway() + "/v1/responses";
+        String completions = Http.gateway() + "/v1/completions";
+        String msg = "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
+        String huge = "99999999999999999999";
+        // {url, body, status, text the message must contain}
+        String[][] cases = {
+                {messages, "{not json", "400", "not valid JSON"},
+                {messages, "[]", "400", "JSON object"},
+                {messages, "{\"max_tokens\":5," + msg + "}", "400", "model: Field required"},
+                {messages, "{\"model\":5,\"max_tokens\":5," + msg + "}", "400", "model: must be a non-empty string"},
+                {messages, "{\"model\":\"gpt-test\",\"max_tokens\":\"5\"," + msg + "}", "400", "max_tokens"},
+                {messages, "{\"model\":\"gpt-test\",\"max_tokens\":" + huge + "," + msg + "}", "400", "max_tokens"},
+                {messages, "{\"model\":\"gpt-test\",\"max_tokens\":5,\"temperature\":1e400," + msg + "}", "400", "temperature"},
+                {messages, "{\"model\":\"gpt-test\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"a\\u0000b\"}]}", "400", "NUL"},
+                {messages, "{\"model\":\"gpt-test\",\"max_tokens\":5,\"messages\":[{\"role\":\"robot\",\"content\":\"hi\"}]}", "400", "role"},
+                {messages, "{\"model\":\"no-such-route\",\"max_tokens\":5," + msg + "}", "404", "no-such-route"},
+                {responses, "{not json", "400", "not valid JSON"},
+                {responses, "{\"model\":5,\"input\":\"hi\"}", "400", "'model' must be a non-empty string"},
+                {responses, "{\"model\":\"gpt-test\"}", "400", "'input' is required"},
+                {responses, "{\"model\":\"gpt-test\",\"input\":5}", "400", "'input'"},
+                {responses, "{\"model\":\"gpt-test\",\"input\":\"hi\",\"max_output_tokens\":" + huge + "}", "400", "max_output_tokens"},
+                {responses, "{\"model\":\"gpt-test\",\"input\":\"a\\u0000b\"}", "400", "NUL"},
+                {responses, "{\"model\":\"gpt-test\",\"input\":\"hi\",\"background\":true}", "400", "'background' is not supported"},
+                {responses, "{\"model\":\"no-such-route\",\"input\":\"hi\"}", "404", "no-such-route"},
+                {completions, "{not json", "400", "not valid JSON"},
+                {completions, "{\"model\":\"gpt-test\"}", "400", "'prompt' is required"},
+                {completions, "{\"model\":\"gpt-test\",\"prompt\":5}", "400", "'prompt'"},
+                {completions, "{\"model\":\"gpt-test\",\"prompt\":\"hi\",\"max_tokens\":" + huge + "}", "400", "max_tokens"},
+                {completions, "{\"model\":\"gpt-test\",\"prompt\":\"a\\u0000b\"}", "400", "NUL"},
+                {completions, "{\"model\":\"no-such-route\",\"prompt\":\"hi\"}", "404", "no-such-route"},
+        };
+        for (String[] c : cases) {
+            HttpResponse<String> r = Http.post(c[0], k, c[1]);
+            String what = c[0].substring(c[0].indexOf("/v1/")) + " " + c[1];
+            assertThat(r.statusCode()).as(what).isEqualTo(Integer.parseInt(c[2]));
+            assertError(c[0].endsWith("/v1/messages"), r.body(), c[3], what);
+        }
+        // Streaming with a bad key: a plain error in the API's format, not an event stream.
+        for (String url : List.of(messages, responses, completions)) {
+            String body = url.endsWith("/v1/messages") ? "{\"model\":\"gpt-test\",\"max_tokens\":5,\"stream\":true," + msg + "}"
+                    : url.endsWith("/v1/responses") ? "{\"model\":\"gpt-test\",\"input\":\"hi\",\"stream\":true}"
+                    : "{\"model\":\"gpt-test\",\"prompt\":\"hi\",\"stream\":true}";
+            HttpResponse<String> r = Http.send(HttpRequest.newBuilder(URI.create(url)).header("x-api-key", "gw-wrong")
+                    .header("authorization", "Bearer gw-wrong").header("content-type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+            assertThat(r.statusCode()).as(url).isEqualTo(401);
+            assertThat(r.headers().firstValue("content-type")).as(url).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+            assertError(url.endsWith("/v1/messages"), r.body(), "Incorrect API key", url + " stream, bad key");
+        }
+        // Other methods and paths under /v1/messages answer in Anthropic's format too.
+        HttpResponse<String> get = Http.get(messages, k);
+        assertThat(get.statusCode()).isEqualTo(404);
+        assertError(true, get.body(), "GET /v1/messages", "GET /v1/messages");
+        HttpResponse<String> countTokens = Http.post(messages + "/count_tokens", k, "{\"model\":\"gpt-test\"," + msg + "}");
+        assertThat(countTokens.statusCode()).isEqualTo(404);
+        assertError(true, countTokens.body(), "/v1/messages/count_tokens", "count_tokens");
+
+        // Nothing above was metered: after one good request (whose record proves the writer has caught up) the team
+        // has exactly that one record.
+        HttpResponse<String> ok = Http.post(messages, k, "{\"model\":\"gpt-test\",\"max_tokens\":5," + msg + "}");
+        assertThat(ok.statusCode()).isEqualTo(200);
+        awaitUsage(ok.headers().firstValue("x-gateway-request-id").orElseThrow());
+        JsonNode log = Http.json(Http.get(Http.gateway() + "/admin/requests?team=" + team + "&limit=200", GatewayTestResource.ADMIN_KEY).body());
+        assertThat(log.path("data")).hasSize(1);
+        assertThat(log.path("data").get(0).path("status").asInt()).isEqualTo(200);
+    }
+
+    /** Anthropic's {"type":"error","error":{type,message}} or OpenAI's {"error":{message,type,code,param}}. */
+    private static void assertError(boolean anthropic, String body, String contains, String what) {
+        JsonNode err = Http.json(body);
+        if (anthropic) {
+            assertThat(err.path("type").asText()).as(what).isEqualTo("error");
+            assertThat(err.path("error").path("type").asText()).as(what).isNotBlank();
+        } else {
+            assertThat(err.path("type").isMissingNode()).as(what).isTrue();
+            assertThat(err.path("error").has("code")).as(what).isTrue();
+            assertThat(err.path("error").path("type").asText()).as(what).isNotBlank();
+        }
+        assertThat(err.path("error").path("message").asText()).as(what).contains(contains);
+    }
+
     private static String outputText(Response r) {
         StringBuilder sb = new StringBuilder();
         r.output().forEach(o -> o.message().ifPresent(m -> m.content().forEach(c -> c.outputText().ifPresent(t -> sb.append(t.text())))));

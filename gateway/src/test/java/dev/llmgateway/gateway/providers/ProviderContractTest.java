@@ -35,7 +35,8 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * The contract every HTTP provider adapter keeps, run against a loopback fake speaking that provider's wire format:
  * upstream status -> gateway error (and the client's status), text and tool calls answered whole and streamed, usage
- * equal to what the fake billed, a mid-stream error, a malformed event and a broken stream, and several keys with
+ * equal to what the fake billed, a mid-stream error, an upstream gone quiet mid-stream past the idle timeout, a
+ * malformed event and a broken stream, and several keys with
  * per-key cooldown.
  * One subclass per provider type supplies the provider's gateway.yaml block and its wire-level expectations.
  */
@@ -85,7 +86,9 @@ public abstract class ProviderContractTest {
     @BeforeEach
     void resetUpstream() { control("POST", "/_control/reset", "{}"); }
 
-    private Backends backends(List<String> keys) {
+    private Backends backends(List<String> keys) { return backends(keys, "{first_byte: 5s, total: 10s}"); }
+
+    private Backends backends(List<String> keys, String timeouts) {
         String yaml = "providers:\n  p:\n" + providerYaml(upstream.port(), keys).indent(4)
                 + """
                 deployments:
@@ -93,10 +96,10 @@ public abstract class ProviderContractTest {
                     provider: p
                     model: %s
                     class: closed
-                    timeouts: {first_byte: 5s, total: 10s}
+                    timeouts: %s
                 routes:
                   r: {deployment: d}
-                """.formatted(MODEL);
+                """.formatted(MODEL, timeouts);
         GatewayConfig config = ConfigLoader.parse("contract.yaml", yaml, k -> null, null);
         this.config = config;
         Backends b = new Backends(vertx, config, p -> { throw new IllegalStateException("no embedded provider here"); });
@@ -202,6 +205,23 @@ public abstract class ProviderContractTest {
             assertThat(u.status()).isEqualTo(502);
             assertThat(u.message()).contains("mid-stream").contains("injected mid-stream error");
         });
+        assertThat(s.usageSoFar().promptTokens()).as("what was consumed is still metered").isGreaterThan(0);
+    }
+
+    @Test
+    void anUpstreamThatGoesQuietMidStreamLongerThanTheIdleTimeoutFailsClearlyWithTheUsageSoFar() {
+        script("stall-mid-stream");
+        ModelBackend backend = backends(List.of("key-one"), "{first_byte: 5s, total: 30s, idle: 400ms}").forProvider("p");
+        UpstreamStream s = await(backend.stream(call(plain(true))));
+        List<Buffer> chunks = new ArrayList<>();
+        long started = System.nanoTime();
+        GatewayError e = failure(s.start(chunks::add));
+        long tookMs = (System.nanoTime() - started) / 1_000_000;
+        assertThat(e).isInstanceOfSatisfying(GatewayError.UpstreamTimeout.class, t -> {
+            assertThat(t.deployment()).isEqualTo("d");
+            assertThat(t.message()).contains("sent nothing for 400 ms").contains("middle of the stream");
+        });
+        assertThat(tookMs).as("the idle timeout ends it, not the 30 s total").isBetween(350L, 5_000L);
         assertThat(s.usageSoFar().promptTokens()).as("what was consumed is still metered").isGreaterThan(0);
     }
 

@@ -33,7 +33,8 @@ public final class MessagesRequest {
         dev.llmgateway.gateway.api.ClientText.checkTree(root, "");
         ObjectNode chat = F.objectNode();
         JsonNode model = root.get("model");
-        if (model == null || !model.isTextual() || model.asText().isBlank()) throw bad("model: Field required", "model");
+        if (model == null || model.isNull()) throw bad("model: Field required", "model");
+        if (!model.isTextual() || model.asText().isBlank()) throw bad("model: must be a non-empty string (a route name)", "model");
         chat.put("model", model.asText());
         JsonNode maxTokens = root.get("max_tokens");
         if (maxTokens == null || maxTokens.isNull()) throw bad("max_tokens: Field required", "max_tokens");

@@ -33,9 +33,17 @@ public final class ResponsesRequest {
                 throw bad("'" + stateful + "' is not supported: this gateway serves the Responses API statelessly; send the whole conversation in 'input'", stateful);
             }
         }
+        // Background responses are fetched later by id (GET /v1/responses/{id}), which a stateless gateway cannot serve:
+        // answering synchronously would hand the SDK a finished response where it expects "queued" and then poll a 404.
+        JsonNode background = root.get("background");
+        if (background != null && !background.isNull() && !(background.isBoolean() && !background.asBoolean())) {
+            throw bad("'background' is not supported: this gateway serves the Responses API statelessly and answers in the request"
+                    + " (stream it with 'stream': true instead)", "background");
+        }
         ObjectNode chat = F.objectNode();
         JsonNode model = root.get("model");
-        if (model == null || !model.isTextual() || model.asText().isBlank()) throw bad("'model' is required", "model");
+        if (model == null || model.isNull()) throw bad("'model' is required", "model");
+        if (!model.isTextual() || model.asText().isBlank()) throw bad("'model' must be a non-empty string (a route name)", "model");
         chat.put("model", model.asText());
         ArrayNode messages = chat.putArray("messages");
         JsonNode instructions = root.get("instructions");
