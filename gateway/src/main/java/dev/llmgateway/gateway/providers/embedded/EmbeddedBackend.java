@@ -110,14 +110,18 @@ public final class EmbeddedBackend implements ModelBackend {
         } catch (GatewayError.Failure f) {
             return Future.failedFuture(f);
         }
+        return offload(call, cancel -> completion(call, generate(engine, call, raw, piece -> { }, cancel)));
+    }
+
+    /** Runs a whole-answer engine call on a blocking thread, cancellable by the client, completing on the caller's context. */
+    private Future<Completion> offload(ProviderCall call, java.util.function.Function<Cancellation, Completion> work) {
         Context ctx = vertx.getOrCreateContext();
         Promise<Completion> p = Promise.promise();
         Cancellation cancel = Cancellation.create();
         call.cancel().onCancel(cancel::cancel);
         blocking.execute(() -> {
             try {
-                GenerationResult r = generate(engine, call, raw, piece -> { }, cancel);
-                Completion c = completion(call, r);
+                Completion c = work.apply(cancel);
                 ctx.runOnContext(v -> p.tryComplete(c));
             } catch (RuntimeException e) {
                 ctx.runOnContext(v -> p.tryFail(map(call.deployment(), e)));
@@ -275,19 +279,7 @@ public final class EmbeddedBackend implements ModelBackend {
         } catch (GatewayError.Failure f) {
             return Future.failedFuture(f);
         }
-        Context ctx = vertx.getOrCreateContext();
-        Promise<Completion> p = Promise.promise();
-        Cancellation cancel = Cancellation.create();
-        call.cancel().onCancel(cancel::cancel);
-        blocking.execute(() -> {
-            try {
-                Completion c = EmbeddedEmbeddings.run(call, engine, req, cancel);
-                ctx.runOnContext(v -> p.tryComplete(c));
-            } catch (RuntimeException e) {
-                ctx.runOnContext(v -> p.tryFail(map(call.deployment(), e)));
-            }
-        });
-        return p.future();
+        return offload(call, cancel -> EmbeddedEmbeddings.run(call, engine, req, cancel));
     }
 
     static GenerationRequest request(ProviderCall call) {
