@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -145,10 +146,6 @@ public final class UsageEventSql {
         // Ids in sorted order: writers that overlap wait on each other's keys in the same order, never in a cycle.
         StringBuilder ids = new StringBuilder(unique.size() * 64);
         for (UsageEvent e : new TreeMap<>(unique).values()) field(ids, e.requestId()).append('\t').append(TIME.format(e.time())).append('\n');
-        Map<YearMonth, StringBuilder> rows = new TreeMap<>();
-        for (UsageEvent e : unique.values()) {
-            appendRow(rows.computeIfAbsent(monthOf(e.time()), m -> new StringBuilder(unique.size() * 320)), e, TIME.format(e.time()));
-        }
         try {
             copy(copy, "COPY usage_request_ids (request_id, time) FROM STDIN", ids);
         } catch (SQLException e) {
@@ -156,9 +153,11 @@ public final class UsageEventSql {
             c.rollback(); // another writer stored one of these ids since the look-up: let ON CONFLICT sort them out
             return insertNew(c, events);
         }
-        StringBuilder all = new StringBuilder();
-        for (StringBuilder month : rows.values()) all.append(month);
-        copy(copy, "COPY usage_events (" + STORED_COLUMNS + ") FROM STDIN", all);
+        // Rows grouped by month (a stable sort keeps their order within a month), so each partition gets one run.
+        StringBuilder rows = new StringBuilder(unique.size() * 320);
+        unique.values().stream().sorted(Comparator.comparing((UsageEvent e) -> monthOf(e.time())))
+                .forEach(e -> appendRow(rows, e, TIME.format(e.time())));
+        copy(copy, "COPY usage_events (" + STORED_COLUMNS + ") FROM STDIN", rows);
         return unique.size();
     }
 
