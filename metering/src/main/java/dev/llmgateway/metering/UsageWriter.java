@@ -31,24 +31,35 @@ public final class UsageWriter implements AutoCloseable {
     private static final Logger LOG = System.getLogger(UsageWriter.class.getName());
 
     /**
-     * Records per transaction, how long to wait for new records when idle, the retry backoff range, and whether
-     * batches are written with COPY ({@link UsageEventSql#copyNew}, the default) or with the one-statement insert
-     * ({@link UsageEventSql#insertNew}; same rows, more PostgreSQL CPU per row).
+     * Records per transaction, how long to wait for new records when idle, the retry backoff range, whether batches
+     * are written with COPY ({@link UsageEventSql#copyNew}, the default) or with the one-statement insert
+     * ({@link UsageEventSql#insertNew}; same rows, more PostgreSQL CPU per row), and the linger: after a batch that
+     * was not full, how long to let records accumulate before reading the next one. The records are already durable
+     * in the journal, so the linger delays only when they show up in PostgreSQL; it turns a transaction (commit,
+     * WAL flush, checkpoint file) per few records under steady load into one per linger interval.
      */
-    public record Options(int batchRecords, Duration idleWait, Duration retryMin, Duration retryMax, boolean bulkCopy) {
+    public record Options(int batchRecords, Duration idleWait, Duration retryMin, Duration retryMax, boolean bulkCopy,
+                          Duration linger) {
         public Options {
             if (batchRecords < 1) throw new IllegalArgumentException("batchRecords must be positive");
             if (retryMin.isNegative() || retryMax.compareTo(retryMin) < 0) throw new IllegalArgumentException("bad retry range");
+            if (linger.isNegative()) throw new IllegalArgumentException("linger must not be negative");
         }
 
-        /** With COPY. */
+        /** With the given write path and a linger equal to the idle wait. */
+        public Options(int batchRecords, Duration idleWait, Duration retryMin, Duration retryMax, boolean bulkCopy) {
+            this(batchRecords, idleWait, retryMin, retryMax, bulkCopy, idleWait);
+        }
+
+        /** With COPY and a linger equal to the idle wait. */
         public Options(int batchRecords, Duration idleWait, Duration retryMin, Duration retryMax) {
             this(batchRecords, idleWait, retryMin, retryMax, true);
         }
 
-        /** 5000 records per batch, 50 ms idle wait, retries from 100 ms doubling up to 10 s. */
+        /** 5000 records per batch, 50 ms idle wait, 100 ms linger, retries from 100 ms doubling up to 10 s, COPY. */
         public static Options defaults() {
-            return new Options(5000, Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofSeconds(10));
+            return new Options(5000, Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofSeconds(10), true,
+                    Duration.ofMillis(100));
         }
     }
 
@@ -102,9 +113,12 @@ public final class UsageWriter implements AutoCloseable {
         return batch.events().size();
     }
 
-    /** Waits until everything acknowledged by the journal so far is stored; false on timeout. */
+    /** Waits until everything acknowledged by the journal so far is stored (ending a linger early); false on timeout. */
     public boolean awaitDrained(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (wakeUp) {
+            wakeUp.notifyAll();
+        }
         while (journal.unstoredRecords() > 0 || journal.pendingRecords() > 0) {
             if (System.nanoTime() > deadline) return false;
             Thread.sleep(5);
@@ -162,8 +176,11 @@ public final class UsageWriter implements AutoCloseable {
         while (running) {
             try {
                 long seen = journal.durableSeq();
-                if (storeOneBatch() == 0) {
+                int read = storeOneBatch();
+                if (read == 0) {
                     journal.awaitDurableAfter(seen, options.idleWait().toMillis());
+                } else if (read < options.batchRecords() && !options.linger().isZero()) {
+                    pause(options.linger().toMillis()); // caught up: let the next batch gather (a backlog is read at once)
                 }
                 backoffMs = options.retryMin().toMillis();
             } catch (InterruptedException e) {

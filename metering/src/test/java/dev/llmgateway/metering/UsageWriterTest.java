@@ -149,6 +149,39 @@ class UsageWriterTest {
         assertThat(UsageDb.scalar(db, "SELECT count(*) FROM usage_events_default")).isZero();
     }
 
+    @Test
+    void underATrickleTheLingerGathersRecordsIntoFewTransactions() throws Exception {
+        // 300 records, one every ~1 ms (each waits for its fsync), as a gateway under steady load appends them.
+        UsageWriter.Options lingering = new UsageWriter.Options(5000, Duration.ofMillis(10), Duration.ofMillis(20),
+                Duration.ofMillis(200), true, Duration.ofMillis(400));
+        UsageWriter.Options eager = new UsageWriter.Options(5000, Duration.ofMillis(10), Duration.ofMillis(20),
+                Duration.ofMillis(200), true, Duration.ZERO);
+        long lingeringBatches = trickle(lingering, "l");
+        long eagerBatches = trickle(eager, "e");
+        assertThat(UsageDb.rows(db)).isEqualTo(600);
+        // The eager writer commits as soon as anything is durable; the lingering one about once per 400 ms.
+        assertThat(lingeringBatches).isLessThan(eagerBatches);
+        assertThat(lingeringBatches).isLessThanOrEqualTo(1 + elapsedTrickleMs / 400 + 1);
+    }
+
+    private long elapsedTrickleMs;
+
+    private long trickle(UsageWriter.Options options, String prefix) throws Exception {
+        Path jdir = dir.resolve(prefix);
+        try (UsageJournal journal = UsageJournal.open(jdir);
+             UsageWriter writer = new UsageWriter(journal, db, options).start()) {
+            long start = System.nanoTime();
+            for (UsageEvent e : UsageJournalTest.events(prefix, 300)) {
+                journal.append(e).join();
+                Thread.sleep(1);
+            }
+            elapsedTrickleMs = Math.max(elapsedTrickleMs, (System.nanoTime() - start) / 1_000_000);
+            assertThat(writer.awaitDrained(Duration.ofSeconds(30))).isTrue();
+            assertThat(writer.storedRecords()).isEqualTo(300);
+            return writer.batches();
+        }
+    }
+
     static void drain(Path journalDir, DataSource db) throws Exception {
         try (UsageJournal journal = UsageJournal.open(journalDir);
              UsageWriter writer = new UsageWriter(journal, db, FAST).start()) {

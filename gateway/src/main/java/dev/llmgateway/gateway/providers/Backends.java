@@ -3,11 +3,9 @@ package dev.llmgateway.gateway.providers;
 import dev.llmgateway.gateway.config.GatewayConfig;
 import dev.llmgateway.gateway.config.GatewayConfig.Provider;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +20,6 @@ import java.util.function.Function;
 public final class Backends implements AutoCloseable {
     private final Map<String, ModelBackend> byProvider = new HashMap<>();
     private final Map<String, UpstreamHttp> pools = new HashMap<>();
-    private final List<HttpClient> clients = new ArrayList<>();
 
     public Backends(Vertx vertx, GatewayConfig config, Function<Provider, ModelBackend> embedded) {
         for (Provider p : config.providers().values()) byProvider.put(p.name(), create(vertx, config, p, embedded));
@@ -40,9 +37,8 @@ public final class Backends implements AutoCloseable {
         Duration connect = config.deployments().values().stream().filter(d -> d.provider().equals(p.name()))
                 .map(d -> d.resilience().connectTimeout()).max(Duration::compareTo)
                 .orElse(GatewayConfig.Resilience.DEFAULTS.connectTimeout());
-        HttpClient client = vertx.createHttpClient(clientOptions(p, connect));
-        clients.add(client);
-        UpstreamHttp http = new UpstreamHttp(vertx, client, new UpstreamHttp.PoolLimits(p.name(), p.maxConnections(), p.maxWaiting()));
+        UpstreamHttp http = new UpstreamHttp(vertx, clientOptions(p, connect),
+                new UpstreamHttp.PoolLimits(p.name(), p.maxConnections(), p.maxWaiting()));
         pools.put(p.name(), http);
         return http;
     }
@@ -90,5 +86,5 @@ public final class Backends implements AutoCloseable {
     }
 
     @Override
-    public void close() { clients.forEach(HttpClient::close); }
+    public void close() { pools.values().forEach(UpstreamHttp::close); }
 }

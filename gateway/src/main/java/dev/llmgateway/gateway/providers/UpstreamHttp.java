@@ -2,6 +2,7 @@ package dev.llmgateway.gateway.providers;
 
 import dev.llmgateway.gateway.config.GatewayConfig.Resilience;
 import dev.llmgateway.gateway.errors.GatewayError;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -9,12 +10,17 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.net.ConnectException;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,8 +40,15 @@ public final class UpstreamHttp {
     /** How soon a client may retry after a capacity rejection: pool slots free up as soon as any call finishes. */
     static final Duration CAPACITY_RETRY_AFTER = Duration.ofSeconds(1);
 
+    /** Below this many connections per event loop the pool is not split (one shared client keeps exact limits). */
+    static final int MIN_CONNECTIONS_PER_LOOP = 16;
+
     private final Vertx vertx;
-    private final HttpClient client;
+    private final HttpClient shared;
+    private final HttpClientOptions perLoopOptions;
+    private final int loops;
+    private final Map<Thread, HttpClient> byLoop = new ConcurrentHashMap<>();
+    private final List<HttpClient> all = new CopyOnWriteArrayList<>();
     private final PoolLimits limits;
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicInteger inUse = new AtomicInteger();
@@ -45,11 +58,67 @@ public final class UpstreamHttp {
     /** The limits of one provider's pool, named in capacity errors and exported as metrics. */
     public record PoolLimits(String provider, int maxConnections, int maxWaiting) {}
 
+    /** One shared client (and pool) for every caller. */
     public UpstreamHttp(Vertx vertx, HttpClient client, PoolLimits limits) {
         this.vertx = vertx;
-        this.client = client;
+        this.shared = client;
+        this.perLoopOptions = null;
+        this.loops = 1;
         this.limits = limits;
+        all.add(client);
     }
+
+    /**
+     * Clients built from {@code options}. Vert.x hands a request any idle pooled connection, and a connection's events
+     * run on the event loop that opened it: a request from one event loop on another loop's connection costs two
+     * cross-thread hand-offs (a wake-up each way). So when the pool is large enough, it is split evenly: one client per
+     * event loop, each with {@code max_connections / loops} connections and {@code max_waiting / loops} waiters, used
+     * only from its own loop, whose connections therefore stay on that loop. The total never passes the configured
+     * limits. Small pools (fewer than {@link #MIN_CONNECTIONS_PER_LOOP} per loop) keep one shared client, so that a
+     * limit such as {@code max_connections: 2} holds exactly.
+     */
+    public UpstreamHttp(Vertx vertx, HttpClientOptions options, PoolLimits limits) {
+        this.vertx = vertx;
+        this.limits = limits;
+        int n = 0;
+        for (var ignored : vertx.nettyEventLoopGroup()) n++;
+        this.loops = Math.max(1, n);
+        if (loops > 1 && limits.maxConnections() / loops >= MIN_CONNECTIONS_PER_LOOP) {
+            int perLoop = limits.maxConnections() / loops;
+            this.perLoopOptions = new HttpClientOptions(options).setMaxPoolSize(perLoop).setHttp2MaxPoolSize(perLoop)
+                    .setMaxWaitQueueSize(limits.maxWaiting() <= 0 ? limits.maxWaiting() : Math.max(1, limits.maxWaiting() / loops));
+            this.shared = vertx.createHttpClient(new HttpClientOptions(perLoopOptions));
+        } else {
+            this.perLoopOptions = null;
+            this.shared = vertx.createHttpClient(options);
+        }
+        all.add(shared);
+    }
+
+    /** The calling event loop's own client when the pool is split, else (and off the event loops) the shared one. */
+    private HttpClient client() {
+        if (perLoopOptions == null || !Context.isOnEventLoopThread()) return shared;
+        Thread t = Thread.currentThread();
+        HttpClient c = byLoop.get(t);
+        if (c != null) return c;
+        synchronized (byLoop) {
+            c = byLoop.get(t);
+            if (c != null) return c;
+            // The shared client is the first loop's; every further loop gets its own, up to the number of loops.
+            if (byLoop.isEmpty()) c = shared;
+            else if (byLoop.size() < loops) c = vertx.createHttpClient(new HttpClientOptions(perLoopOptions));
+            else return shared;
+            if (c != shared) all.add(c);
+            byLoop.put(t, c);
+            return c;
+        }
+    }
+
+    /** Closes every client of this pool. */
+    public void close() { all.forEach(HttpClient::close); }
+
+    /** How many clients (pools) serve this provider: 1, or one per event loop in use. */
+    public int clientCount() { return all.size(); }
 
     public PoolLimits limits() { return limits; }
 
@@ -166,7 +235,7 @@ public final class UpstreamHttp {
         AtomicReference<GatewayError> timedOut = new AtomicReference<>();
         long waitStart = System.nanoTime();
         waiting.incrementAndGet();
-        client.request(options).onComplete(acquired -> {
+        client().request(options).onComplete(acquired -> {
             waiting.decrementAndGet();
             if (acquired.failed()) {
                 result.tryFail(acquireFailure(deployment, r, acquired.cause(), (System.nanoTime() - waitStart) / 1_000_000));

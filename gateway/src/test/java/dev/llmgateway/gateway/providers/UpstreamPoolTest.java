@@ -93,6 +93,73 @@ class UpstreamPoolTest {
     }
 
     @Test
+    void aLargePoolIsSplitPerEventLoopSoEachCallStaysOnItsOwnLoop() throws Exception {
+        Vertx twoLoops = Vertx.vertx(new io.vertx.core.VertxOptions().setEventLoopPoolSize(2));
+        try {
+            Set<Object> connections = ConcurrentHashMap.newKeySet();
+            HttpServer server = twoLoops.createHttpServer().connectionHandler(connections::add)
+                    .requestHandler(req -> req.body().onSuccess(b -> req.response().end("{}")))
+                    .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            String url = "http://127.0.0.1:" + server.actualPort() + "/v1/chat/completions";
+            Provider p = provider("http://127.0.0.1:" + server.actualPort() + "/v1", false, 64);
+            UpstreamHttp split = new UpstreamHttp(twoLoops, Backends.clientOptions(p, Duration.ofSeconds(5)),
+                    new UpstreamHttp.PoolLimits(p.name(), p.maxConnections(), p.maxWaiting()));
+            // Calls from both event loops, several rounds (so pooled connections are reused): each answer is handled on
+            // the thread that sent the call, never on the other loop's.
+            // Event-loop contexts are handed out round robin over the loops: two consecutive ones are on different loops.
+            io.vertx.core.impl.VertxInternal internal = (io.vertx.core.impl.VertxInternal) twoLoops;
+            List<io.vertx.core.impl.ContextInternal> loops = List.of(internal.createEventLoopContext(), internal.createEventLoopContext());
+            assertThat(loops.get(0).nettyEventLoop()).isNotSameAs(loops.get(1).nettyEventLoop());
+            List<String> mismatches = java.util.Collections.synchronizedList(new ArrayList<>());
+            for (int round = 0; round < 5; round++) {
+                List<Future<?>> fs = new ArrayList<>();
+                for (io.vertx.core.impl.ContextInternal ctx : loops) {
+                    for (int i = 0; i < 10; i++) {
+                        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+                        ctx.runOnContext(v -> {
+                            Thread caller = Thread.currentThread();
+                            split.post("d", url, MultiMap.caseInsensitiveMultiMap(), Buffer.buffer("{}"), Resilience.DEFAULTS, new CancelToken())
+                                    .compose(x -> UpstreamHttp.body("d", x))
+                                    .onComplete(ar -> {
+                                        if (Thread.currentThread() != caller) mismatches.add(caller.getName() + " -> " + Thread.currentThread().getName());
+                                        if (ar.succeeded()) done.complete(); else done.fail(ar.cause());
+                                    });
+                        });
+                        fs.add(done.future());
+                    }
+                }
+                Future.all(fs).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+            assertThat(mismatches).isEmpty();
+            assertThat(split.clientCount()).isEqualTo(2);
+            assertThat(connections.size()).isLessThanOrEqualTo(64);
+            assertThat(split.inUse()).isZero();
+
+            // A small pool is not split: max_connections 2 holds across both loops.
+            UpstreamHttp small = new UpstreamHttp(twoLoops, Backends.clientOptions(provider(url, false, 2), Duration.ofSeconds(5)),
+                    new UpstreamHttp.PoolLimits("p", 2, 100));
+            Set<Object> before = Set.copyOf(connections);
+            List<Future<?>> fs = new ArrayList<>();
+            for (io.vertx.core.impl.ContextInternal ctx : loops) {
+                for (int i = 0; i < 10; i++) {
+                    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+                    ctx.runOnContext(v -> small.post("d", url, MultiMap.caseInsensitiveMultiMap(), Buffer.buffer("{}"), Resilience.DEFAULTS,
+                            new CancelToken()).compose(x -> UpstreamHttp.body("d", x)).onComplete(ar -> done.complete()));
+                    fs.add(done.future());
+                }
+            }
+            Future.all(fs).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            assertThat(small.clientCount()).isEqualTo(1);
+            assertThat(connections.size() - before.size()).isLessThanOrEqualTo(2);
+            split.close();
+            small.close();
+            server.close();
+        } finally {
+            twoLoops.close();
+        }
+    }
+
+    @Test
     void http2IsNegotiatedByAlpnAndMultiplexesManyCallsOverFewConnections() throws Exception {
         Set<Object> connections = ConcurrentHashMap.newKeySet();
         HttpServer server = tlsServer(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1), 300, connections);
