@@ -71,11 +71,12 @@ public interface GatewaySettings {
 
     /**
      * When a usage record counts as safe, so the answer's last byte may be released (env GATEWAY_METERING_DURABILITY):
-     * {@code machine} (fsynced: survives power loss) or {@code process} (written to the journal file: survives a crash
-     * or kill -9 of the gateway; fsynced in the background within 5 ms). Read at start only; see docs/metering.md.
+     * {@code process} (default: written to the journal file: survives a crash or kill -9 of the gateway; fsynced in the
+     * background within 5 ms) or {@code machine} (fsynced first: also survives power loss). Read at start only; see
+     * docs/metering.md, "Durability modes", for the measurements behind the default.
      */
     @WithName("metering-durability")
-    @WithDefault("machine")
+    @WithDefault("process")
     String meteringDurability();
 
     /**

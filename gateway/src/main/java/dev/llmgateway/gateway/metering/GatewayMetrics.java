@@ -13,7 +13,7 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 
 /**
- * Prometheus metrics of the gateway's own domain (Quarkus adds HTTP server and JVM metrics): requests, latency and
+ * Prometheus metrics of the gateway's own domain (Quarkus adds JVM metrics; its per-response HTTP server timers are off): requests, latency and
  * time to first token per route and deployment, tokens, money, circuit states and usage-journal lag.
  */
 public final class GatewayMetrics {
@@ -43,6 +43,8 @@ public final class GatewayMetrics {
         }
         Gauge.builder("gateway_usage_journal_unstored_records", metering, m -> m.journal().unstoredRecords())
                 .description("usage records durable in the journal but not yet in PostgreSQL").register(registry);
+        Gauge.builder("gateway_usage_journal_unsynced_records", metering, m -> m.journal().unsyncedRecords())
+                .description("usage records written to the journal but not yet fsynced (process durability; 0 in machine durability)").register(registry);
         Gauge.builder("gateway_usage_journal_bytes", metering, m -> m.journal().totalBytes()).register(registry);
         Gauge.builder("gateway_usage_journal_max_bytes", metering, m -> m.journal().maxTotalBytes()).register(registry);
         Gauge.builder("gateway_usage_writer_failures", metering, m -> m.writer().failures())
@@ -97,25 +99,51 @@ public final class GatewayMetrics {
         return queueFull ? h.rejectedQueueFull() : h.rejectedWaitTimeout();
     }
 
-    /** Records one finished, metered request. */
-    public void record(UsageEvent e) {
-        String status = Integer.toString(e.httpStatus());
-        Counter.builder("gateway_requests_total").tag("route", e.route()).tag("deployment", e.deployment())
-                .tag("status", status).register(registry).increment();
-        Timer.builder("gateway_request_duration").tag("route", e.route()).tag("deployment", e.deployment())
-                .publishPercentileHistogram().register(registry).record(Duration.ofMillis(e.latencyMs()));
-        if (e.ttftMs() != null) {
-            Timer.builder("gateway_time_to_first_token").tag("route", e.route()).tag("deployment", e.deployment())
-                    .publishPercentileHistogram().register(registry).record(Duration.ofMillis(e.ttftMs()));
+    /** The meters one request touches, by the labels they share; built once per label combination. */
+    private record MeterKey(String route, String deployment, int status, String team) {}
+
+    private final class RequestMeters {
+        final Counter requests, prompt, completion, teamCharge, providerCost;
+        final Timer duration;
+        private final MeterKey key;
+        private volatile Timer ttft; // only for routes that stream: an empty histogram per non-streaming route is noise
+
+        RequestMeters(MeterKey k) {
+            key = k;
+            requests = Counter.builder("gateway_requests_total").tag("route", k.route()).tag("deployment", k.deployment())
+                    .tag("status", Integer.toString(k.status())).register(registry);
+            duration = Timer.builder("gateway_request_duration").tag("route", k.route()).tag("deployment", k.deployment())
+                    .publishPercentileHistogram().register(registry);
+            prompt = Counter.builder("gateway_tokens_total").tag("deployment", k.deployment()).tag("kind", "prompt").register(registry);
+            completion = Counter.builder("gateway_tokens_total").tag("deployment", k.deployment()).tag("kind", "completion").register(registry);
+            // Exported as micro-USD (a double: Prometheus counters are approximate; the exact figures are in PostgreSQL).
+            teamCharge = Counter.builder("gateway_team_charge_micros_usd_total").tag("team", k.team()).tag("deployment", k.deployment())
+                    .register(registry);
+            providerCost = Counter.builder("gateway_provider_cost_micros_usd_total").tag("deployment", k.deployment()).register(registry);
         }
-        Counter.builder("gateway_tokens_total").tag("deployment", e.deployment()).tag("kind", "prompt")
-                .register(registry).increment(e.promptTokens());
-        Counter.builder("gateway_tokens_total").tag("deployment", e.deployment()).tag("kind", "completion")
-                .register(registry).increment(e.completionTokens());
-        // Exported as micro-USD (a double: Prometheus counters are approximate; the exact figures are in PostgreSQL).
-        Counter.builder("gateway_team_charge_micros_usd_total").tag("team", e.teamId()).tag("deployment", e.deployment())
-                .register(registry).increment(e.teamChargeMicros().micros().doubleValue());
-        Counter.builder("gateway_provider_cost_micros_usd_total").tag("deployment", e.deployment())
-                .register(registry).increment(e.providerCostMicros().micros().doubleValue());
+
+        Timer ttft() {
+            Timer t = ttft;
+            if (t == null) {
+                t = Timer.builder("gateway_time_to_first_token").tag("route", key.route()).tag("deployment", key.deployment())
+                        .publishPercentileHistogram().register(registry);
+                ttft = t;
+            }
+            return t;
+        }
+    }
+
+    private final java.util.concurrent.ConcurrentHashMap<MeterKey, RequestMeters> requestMeters = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Records one finished, metered request (a map look-up, not a registry look-up per meter). */
+    public void record(UsageEvent e) {
+        RequestMeters m = requestMeters.computeIfAbsent(new MeterKey(e.route(), e.deployment(), e.httpStatus(), e.teamId()), RequestMeters::new);
+        m.requests.increment();
+        m.duration.record(e.latencyMs(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        if (e.ttftMs() != null) m.ttft().record(e.ttftMs(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        m.prompt.increment(e.promptTokens());
+        m.completion.increment(e.completionTokens());
+        m.teamCharge.increment(e.teamChargeMicros().micros().doubleValue());
+        m.providerCost.increment(e.providerCostMicros().micros().doubleValue());
     }
 }

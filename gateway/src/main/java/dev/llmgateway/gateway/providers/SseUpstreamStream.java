@@ -68,9 +68,14 @@ public abstract class SseUpstreamStream implements UpstreamStream {
         try {
             return JSON.readTree(data);
         } catch (IOException e) {
-            throw new GatewayError.Failure(new GatewayError.UpstreamUnavailable(deployment(),
-                    "upstream '" + deployment() + "' sent a malformed stream event"));
+            throw malformedEvent();
         }
+    }
+
+    /** The failure for an event whose data is not JSON: an unavailable upstream. */
+    protected final GatewayError.Failure malformedEvent() {
+        return new GatewayError.Failure(new GatewayError.UpstreamUnavailable(deployment(),
+                "upstream '" + deployment() + "' sent a malformed stream event"));
     }
 
     /** The upstream reported an error inside an accepted stream: a 502 carrying its (scrubbed) message. */

@@ -134,26 +134,21 @@ public final class OpenAiBackend implements ModelBackend {
 
         @Override
         protected void onEvent(String event, String data, ChunkSink sink) {
-            JsonNode chunk = json(data);
-            if (chunk.has("error")) throw midStreamError(chunk.path("error").path("message").asText(""));
-            usage(chunk.get("usage")).ifPresent(u -> usage = u);
-            JsonNode choices = chunk.path("choices");
-            for (JsonNode c : choices) {
-                JsonNode content = c.path("delta").get("content");
-                if (content != null && content.isTextual()) chars += content.asText().length();
-                JsonNode text = c.get("text"); // a legacy completions chunk
-                if (text != null && text.isTextual()) chars += text.asText().length();
-                // Streamed tool calls are completion tokens too (counted when the usage chunk never comes).
-                for (JsonNode call : c.path("delta").path("tool_calls")) {
-                    chars += call.path("function").path("name").asText("").length()
-                            + call.path("function").path("arguments").asText("").length();
-                }
-                JsonNode fr = c.get("finish_reason");
-                if (fr != null && fr.isTextual()) finish = fr.asText();
+            // Read with the streaming parser (no tree per chunk); the chunk's own bytes are what the client gets.
+            OpenAiBytes.Chunk chunk;
+            try {
+                chunk = OpenAiBytes.scanChunk(data);
+            } catch (IOException e) {
+                throw malformedEvent();
             }
+            if (chunk.error()) throw midStreamError(chunk.errorMessage());
+            if (chunk.usage() != null) usage = chunk.usage();
+            // Streamed tool calls are completion tokens too (counted when the usage chunk never comes).
+            chars += chunk.chars();
+            if (chunk.finishReason() != null) finish = chunk.finishReason();
             // Azure opens with a choice-less chunk of content-filter results: not part of the answer.
-            if (choices.isEmpty() && chunk.has("prompt_filter_results") && !chunk.hasNonNull("usage")) return;
-            boolean usageOnly = choices.isEmpty() && chunk.hasNonNull("usage");
+            if (chunk.choices() == 0 && chunk.promptFilterResults() && !chunk.usagePresent()) return;
+            boolean usageOnly = chunk.choices() == 0 && chunk.usagePresent();
             if (usageOnly && !call.chat().clientWantsUsage()) return;
             sink.chunk(Buffer.buffer(data));
         }

@@ -151,6 +151,181 @@ public final class OpenAiBytes {
         return new Answer(usage, finish);
     }
 
+    /**
+     * What one streamed chat or completions chunk ({@code data:} of an SSE event) says, read with the streaming parser
+     * instead of a tree: whether it carries an {@code error} (and its message), its {@code usage} (null unless an
+     * object; {@code usagePresent}: present and not null), the characters of answer text and tool calls it adds, the
+     * last textual {@code finish_reason} of its choices (null when none), how many choices it has, and whether it has
+     * {@code prompt_filter_results}. Same readings as the tree path it replaces ({@code asText}, last key wins).
+     */
+    public record Chunk(boolean error, String errorMessage, Usage usage, boolean usagePresent, int chars,
+                        String finishReason, int choices, boolean promptFilterResults) {}
+
+    private static final Chunk NOT_AN_OBJECT = new Chunk(false, "", null, false, 0, null, 0, false);
+
+    /** Reads a stream chunk; malformed JSON throws {@link IOException}. */
+    public static Chunk scanChunk(String data) throws IOException {
+        try (JsonParser p = FACTORY.createParser(data)) {
+            JsonToken t = p.nextToken();
+            if (t != JsonToken.START_OBJECT) {
+                if (t != null) p.skipChildren();
+                return NOT_AN_OBJECT;
+            }
+            boolean error = false, usagePresent = false, filter = false;
+            String errorMessage = "";
+            Usage usage = null;
+            int chars = 0, choices = 0;
+            String finish = null;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                switch (name) {
+                    case "error" -> {
+                        error = true;
+                        errorMessage = value == JsonToken.START_OBJECT ? errorMessage(p) : skip(p, "");
+                    }
+                    case "usage" -> {
+                        usagePresent = value != JsonToken.VALUE_NULL;
+                        if (value == JsonToken.START_OBJECT) usage = usage(p);
+                        else {
+                            usage = null;
+                            p.skipChildren();
+                        }
+                    }
+                    case "choices" -> { // a repeated key: the last one counts, as in a tree
+                        chars = 0;
+                        finish = null;
+                        choices = 0;
+                        if (value == JsonToken.START_ARRAY) {
+                            while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                                choices++;
+                                if (t != JsonToken.START_OBJECT) {
+                                    p.skipChildren();
+                                    continue;
+                                }
+                                long[] c = {0};
+                                String f = choice(p, c);
+                                chars += (int) c[0];
+                                if (f != null) finish = f;
+                            }
+                        } else {
+                            if (value == JsonToken.START_OBJECT) choices = 1; // not an array: not read, but not empty
+                            p.skipChildren();
+                        }
+                    }
+                    case "prompt_filter_results" -> {
+                        filter = true;
+                        p.skipChildren();
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+            if (t != JsonToken.END_OBJECT) throw new com.fasterxml.jackson.core.JsonParseException(p, "unexpected end of the chunk");
+            return new Chunk(error, errorMessage, usage, usagePresent, chars, finish, choices, filter);
+        }
+    }
+
+    /** One choice object (parser at its start, left at its end): adds its text characters to {@code chars[0]}; its textual finish reason. */
+    private static String choice(JsonParser p, long[] chars) throws IOException {
+        String finish = null;
+        int deltaChars = 0, textChars = 0;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            switch (name) {
+                case "delta" -> deltaChars = v == JsonToken.START_OBJECT ? delta(p) : skipInt(p);
+                case "text" -> textChars = v == JsonToken.VALUE_STRING ? p.getTextLength() : skipInt(p);
+                case "finish_reason" -> finish = v == JsonToken.VALUE_STRING ? p.getText() : skip(p, finish);
+                default -> p.skipChildren();
+            }
+        }
+        chars[0] += deltaChars + textChars;
+        return finish;
+    }
+
+    /** A delta object: the length of its textual {@code content} plus its tool calls' function names and arguments. */
+    private static int delta(JsonParser p) throws IOException {
+        int content = 0, tools = 0;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            if (name.equals("content")) content = v == JsonToken.VALUE_STRING ? p.getTextLength() : skipInt(p);
+            else if (name.equals("tool_calls") && v == JsonToken.START_ARRAY) {
+                tools = 0;
+                while ((v = p.nextToken()) != JsonToken.END_ARRAY) {
+                    if (v != JsonToken.START_OBJECT) {
+                        p.skipChildren();
+                        continue;
+                    }
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String f = p.currentName();
+                        JsonToken fv = p.nextToken();
+                        if (!f.equals("function") || fv != JsonToken.START_OBJECT) {
+                            p.skipChildren();
+                            continue;
+                        }
+                        int nameLen = 0, argsLen = 0;
+                        while (p.nextToken() == JsonToken.FIELD_NAME) {
+                            String k = p.currentName();
+                            JsonToken kv = p.nextToken();
+                            if (k.equals("name")) nameLen = textLength(p, kv);
+                            else if (k.equals("arguments")) argsLen = textLength(p, kv);
+                            else p.skipChildren();
+                        }
+                        tools += nameLen + argsLen;
+                    }
+                }
+            } else {
+                if (name.equals("tool_calls")) tools = 0;
+                p.skipChildren();
+            }
+        }
+        return content + tools;
+    }
+
+    /** {@code asText("").length()} of the current scalar (0 for null and containers). */
+    private static int textLength(JsonParser p, JsonToken v) throws IOException {
+        return switch (v) {
+            case VALUE_STRING -> p.getTextLength();
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT, VALUE_TRUE, VALUE_FALSE -> p.getText().length();
+            default -> {
+                p.skipChildren();
+                yield 0;
+            }
+        };
+    }
+
+    /** The {@code message} of an error object as {@code asText("")} (parser at its start, left at its end). */
+    private static String errorMessage(JsonParser p) throws IOException {
+        String message = "";
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            if (!name.equals("message")) {
+                p.skipChildren();
+                continue;
+            }
+            message = switch (v) {
+                case VALUE_STRING, VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT, VALUE_TRUE, VALUE_FALSE -> p.getText();
+                default -> {
+                    p.skipChildren();
+                    yield "";
+                }
+            };
+        }
+        return message;
+    }
+
+    private static String skip(JsonParser p, String keep) throws IOException {
+        p.skipChildren();
+        return keep;
+    }
+
+    private static int skipInt(JsonParser p) throws IOException {
+        p.skipChildren();
+        return 0;
+    }
+
     /** The usage object the parser is at the start of; leaves it at its end. */
     private static Usage usage(JsonParser p) throws IOException {
         int prompt = 0, completion = 0, cached = 0;

@@ -134,4 +134,75 @@ class OpenAiBytesTest {
         assertThatThrownBy(() -> scan("{\"usage\":{\"prompt_tokens\":1},\"choices\":[")).isInstanceOf(java.io.IOException.class);
         assertThatThrownBy(() -> scan("{\"usage\":{\"prompt_tokens\":1} \"x\"")).isInstanceOf(java.io.IOException.class);
     }
+
+    /** The tree reading of a stream chunk that {@link OpenAiBytes#scanChunk} replaces (the former OpenAiBackend.Stream code). */
+    private static OpenAiBytes.Chunk chunkViaTree(String data) throws Exception {
+        com.fasterxml.jackson.databind.JsonNode chunk = new com.fasterxml.jackson.databind.ObjectMapper().readTree(data);
+        boolean error = chunk.has("error");
+        String message = chunk.path("error").path("message").asText("");
+        com.fasterxml.jackson.databind.JsonNode u = chunk.get("usage");
+        Usage usage = u == null || !u.isObject() ? null : new Usage(u.path("prompt_tokens").asInt(0), u.path("completion_tokens").asInt(0),
+                u.path("prompt_tokens_details").path("cached_tokens").asInt(0), false);
+        int chars = 0;
+        String finish = null;
+        com.fasterxml.jackson.databind.JsonNode choices = chunk.path("choices");
+        for (com.fasterxml.jackson.databind.JsonNode c : choices) {
+            com.fasterxml.jackson.databind.JsonNode content = c.path("delta").get("content");
+            if (content != null && content.isTextual()) chars += content.asText().length();
+            com.fasterxml.jackson.databind.JsonNode text = c.get("text");
+            if (text != null && text.isTextual()) chars += text.asText().length();
+            for (com.fasterxml.jackson.databind.JsonNode call : c.path("delta").path("tool_calls")) {
+                chars += call.path("function").path("name").asText("").length() + call.path("function").path("arguments").asText("").length();
+            }
+            com.fasterxml.jackson.databind.JsonNode fr = c.get("finish_reason");
+            if (fr != null && fr.isTextual()) finish = fr.asText();
+        }
+        return new OpenAiBytes.Chunk(error, error ? message : "", usage, chunk.hasNonNull("usage"), chars, finish,
+                choices.size(), chunk.has("prompt_filter_results"));
+    }
+
+    /** Seeded random chunks (text, tool calls, usage, errors, Azure filter results, odd values): scan equals tree. */
+    @Test
+    void randomStreamChunksReadAsTheTreeDid() throws Exception {
+        Random r = new Random(1806);
+        String[] scalars = {"null", "true", "7", "2.5", "\"\"", "[]", "{}"};
+        for (int i = 0; i < 3000; i++) {
+            List<String> fields = new ArrayList<>();
+            fields.add("\"id\":\"chatcmpl-" + i + "\"");
+            if (r.nextInt(4) > 0) {
+                List<String> choices = new ArrayList<>();
+                for (int c = r.nextInt(3); c > 0; c--) {
+                    List<String> cf = new ArrayList<>();
+                    cf.add("\"index\":0");
+                    if (r.nextBoolean()) {
+                        List<String> delta = new ArrayList<>();
+                        if (r.nextBoolean()) delta.add("\"content\":" + (r.nextInt(5) == 0 ? scalars[r.nextInt(scalars.length)] : str(r)));
+                        if (r.nextBoolean()) delta.add("\"role\":\"assistant\"");
+                        if (r.nextInt(3) == 0) {
+                            delta.add("\"tool_calls\":[{\"index\":0,\"function\":{\"name\":" + (r.nextBoolean() ? str(r) : scalars[r.nextInt(scalars.length)])
+                                    + ",\"arguments\":" + str(r) + "}}" + (r.nextBoolean() ? ",{\"id\":\"t\"}" : "") + "]");
+                        }
+                        java.util.Collections.shuffle(delta, r);
+                        cf.add("\"delta\":{" + String.join(",", delta) + "}");
+                    }
+                    if (r.nextInt(4) == 0) cf.add("\"text\":" + (r.nextBoolean() ? str(r) : scalars[r.nextInt(scalars.length)]));
+                    if (r.nextBoolean()) cf.add("\"finish_reason\":" + (r.nextBoolean() ? "\"stop\"" : r.nextBoolean() ? "null" : "\"length\""));
+                    java.util.Collections.shuffle(cf, r);
+                    choices.add("{" + String.join(",", cf) + "}");
+                }
+                fields.add("\"choices\":[" + String.join(",", choices) + "]");
+            }
+            if (r.nextInt(3) == 0) {
+                fields.add("\"usage\":" + (r.nextInt(4) == 0 ? "null" : "{\"prompt_tokens\":" + r.nextInt(1000) + ",\"completion_tokens\":"
+                        + r.nextInt(1000) + (r.nextBoolean() ? ",\"prompt_tokens_details\":{\"cached_tokens\":" + r.nextInt(50) + "}" : "") + "}"));
+            }
+            if (r.nextInt(8) == 0) fields.add("\"prompt_filter_results\":[{\"prompt_index\":0}]");
+            if (r.nextInt(10) == 0) fields.add("\"error\":" + (r.nextBoolean() ? "{\"message\":" + str(r) + ",\"type\":\"x\"}" : scalars[r.nextInt(scalars.length)]));
+            java.util.Collections.shuffle(fields, r);
+            String data = "{" + String.join("," + ws(r), fields) + "}";
+            assertThat(OpenAiBytes.scanChunk(data)).as(data).isEqualTo(chunkViaTree(data));
+        }
+        assertThat(OpenAiBytes.scanChunk("[1]")).isEqualTo(chunkViaTree("[1]"));
+        assertThatThrownBy(() -> OpenAiBytes.scanChunk("{\"choices\":[")).isInstanceOf(java.io.IOException.class);
+    }
 }
