@@ -532,8 +532,10 @@ public final class UsageJournal implements AutoCloseable {
                 failAll(group, failure);
             } else if (options.durability() == Durability.MACHINE) {
                 int n = group.size();
-                pendingRecords.addAndGet(-n);
+                // A record moves pending -> (unsynced ->) unstored: the next count rises before the previous one falls,
+                // so a reader that reads them in that order (UsageWriter.awaitDrained) never misses it.
                 unstoredRecords.addAndGet(n);
+                pendingRecords.addAndGet(-n);
                 unstoredBytes.addAndGet(bytes);
                 durableRecords.addAndGet(n);
                 signalDurable();
@@ -574,8 +576,9 @@ public final class UsageJournal implements AutoCloseable {
     /** Marks everything up to {@code end} of the active segment fsynced: moves the unsynced counters to the unstored ones. */
     private void published(long end) {
         active.durableEnd = end;
-        long n = unsyncedRecords.getAndSet(0);
-        unstoredRecords.addAndGet(n);
+        long n = unsyncedRecords.get(); // only this (writer) thread changes it
+        unstoredRecords.addAndGet(n);   // before the unsynced count falls (see writeLoop)
+        unsyncedRecords.addAndGet(-n);
         unstoredBytes.addAndGet(unsyncedBytes);
         unsyncedBytes = 0;
         signalDurable();

@@ -119,7 +119,8 @@ public final class UsageWriter implements AutoCloseable {
         synchronized (wakeUp) {
             wakeUp.notifyAll();
         }
-        while (journal.unstoredRecords() > 0 || journal.pendingRecords() > 0) {
+        // In the order a record moves (pending, unsynced in process durability, unstored), so none is missed in flight.
+        while (journal.pendingRecords() > 0 || journal.unsyncedRecords() > 0 || journal.unstoredRecords() > 0) {
             if (System.nanoTime() > deadline) return false;
             Thread.sleep(5);
         }

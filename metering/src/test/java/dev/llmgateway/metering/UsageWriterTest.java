@@ -150,6 +150,22 @@ class UsageWriterTest {
     }
 
     @Test
+    void inProcessDurabilityAwaitDrainedWaitsForRecordsNotYetFsynced() throws Exception {
+        // Acknowledged (written) records wait up to syncIntervalMillis for their fsync before the writer may read them:
+        // a drained journal must count them, or a caller (feedback on a request just answered) reads too early.
+        UsageJournal.Options process = UsageJournal.Options.defaults().withDurability(UsageJournal.Durability.PROCESS)
+                .withSyncIntervalMillis(200);
+        List<UsageEvent> events = UsageJournalTest.events("p", 300);
+        try (UsageJournal journal = UsageJournal.open(dir, process);
+             UsageWriter writer = new UsageWriter(journal, db, FAST).start()) {
+            UsageJournalTest.appendAll(journal, events);
+            assertThat(journal.unsyncedRecords()).isPositive();
+            assertThat(writer.awaitDrained(Duration.ofSeconds(30))).isTrue();
+            assertThat(UsageDb.rows(db)).isEqualTo(300);
+        }
+    }
+
+    @Test
     void underATrickleTheLingerGathersRecordsIntoFewTransactions() throws Exception {
         // 300 records, one every ~1 ms (each waits for its fsync), as a gateway under steady load appends them.
         UsageWriter.Options lingering = new UsageWriter.Options(5000, Duration.ofMillis(10), Duration.ofMillis(20),
