@@ -4,7 +4,8 @@
 # Usage: bench/concurrency.sh [SCENARIO...]   SCENARIO = IN_FLIGHT:LATENCY_MS:whole|stream[:old64]
 #   old64 sends the calls through a provider with the old default pool (max_connections: 64) for comparison.
 # Env: BENCH_SECONDS (default 20) per measured run; BENCH_SKIP_BUILD=1 reuses the last build; BENCH_DATA_DIR puts
-# the gateway's data (embedded PostgreSQL, usage journal) elsewhere, e.g. /dev/shm to take fsync out of the picture.
+# the gateway's data (embedded PostgreSQL, usage journal) elsewhere, e.g. /dev/shm to take fsync out of the picture;
+# BENCH_LIVE_HEAP=0 skips the live-heap figure (it forces a full GC before and halfway through each gateway run).
 # The gateway's log is kept in bench/target/concurrency-gateway.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,6 +53,8 @@ curl -sf "localhost:$GW_PORT/admin/teams" -H 'authorization: Bearer bench-admin-
 KEY=$(curl -sf "localhost:$GW_PORT/admin/teams/bench/keys" -H 'authorization: Bearer bench-admin-key-0123456789abcdef0123456789' -H 'content-type: application/json' -d '{}' | sed 's/.*"key":"\([^"]*\)".*/\1/')
 LOAD="java -Xmx1g -cp $CP dev.llmgateway.bench.concurrency.ConcurrencyLoad"
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+# Live Java heap (KB) right after a forced full GC: survivor + eden + old "used" columns of jstat -gc.
+live_kb() { jcmd "$1" GC.run > /dev/null 2>&1; jstat -gc "$1" | awk 'NR == 2 {printf "%.0f", $3 + $4 + $6 + $8}'; }
 # CPU ticks (user + system) of a process, and of the embedded PostgreSQL (its postmaster runs on the data directory;
 # the backends are its children).
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -69,8 +72,8 @@ echo "warm-up (200 in flight, 10 s, through the gateway)"
 $LOAD "http://127.0.0.1:$GW_PORT/v1/chat/completions" "bench-$first_lat" 200 10 whole "$KEY" > /dev/null
 $LOAD "http://127.0.0.1:$GW_PORT/v1/chat/completions" "bench-$first_lat" 200 5 stream "$KEY" > /dev/null
 
-printf '\n| in flight | upstream latency | mode | pool | direct req/s | gateway req/s | gateway/direct | gateway success | gateway p50 / p99 | gateway RSS before -> peak | RSS per call in flight | gateway CPU; µs per call gateway / PostgreSQL | failures |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '\n| in flight | upstream latency | mode | pool | direct req/s | gateway req/s | gateway/direct | gateway success | gateway p50 / p99 | gateway RSS before -> peak | RSS per call in flight | live heap per call in flight | gateway CPU; µs per call gateway / PostgreSQL | failures |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 for sc in "${SCENARIOS[@]}"; do
   IFS=: read -r n lat mode pool <<< "$sc"
   route="bench-$lat"; pool_name="default (4096)"
@@ -81,6 +84,13 @@ for sc in "${SCENARIOS[@]}"; do
   ( while kill -0 $GW_PID 2>/dev/null; do r=$(rss_kb $GW_PID); [ "$r" -gt "$peak" ] && peak=$r && echo "$peak" > "$WORK/peak"; sleep 0.5; done ) &
   SAMPLER=$!
   echo "$before" > "$WORK/peak"
+  # Live heap with nothing in flight, then halfway through the run with every call in flight (one full GC each; the
+  # pause lands in the run's p99 when BENCH_LIVE_HEAP is not 0).
+  live0=""; echo "" > "$WORK/live"
+  if [ "${BENCH_LIVE_HEAP:-1}" != 0 ]; then
+    live0=$(live_kb $GW_PID)
+    ( sleep $((SECS / 2)); live_kb $GW_PID > "$WORK/live" ) &
+  fi
   cpu0=$(ticks $GW_PID); pg0=$(pg_ticks); t0=$(date +%s.%N)
   gw=$($LOAD "http://127.0.0.1:$GW_PORT/v1/chat/completions" "$route" "$n" "$SECS" "$mode" "$KEY")
   cpu1=$(ticks $GW_PID); pg1=$(pg_ticks); t1=$(date +%s.%N)
@@ -90,15 +100,17 @@ for sc in "${SCENARIOS[@]}"; do
   d_rps=$(field req_per_s "$direct"); g_rps=$(field req_per_s "$gw")
   ratio=$(python3 -c "print('%.0f%%' % (100.0*$g_rps/$d_rps) if $d_rps else 'n/a')")
   per=$(python3 -c "print('%.0f KB' % (($peak-$before)/$n))")
+  live1=$(cat "$WORK/live"); live_per="-"
+  [ -n "$live0" ] && [ -n "$live1" ] && live_per=$(python3 -c "print('%.1f KB' % (($live1-$live0)/$n))")
   calls=$(field ok "$gw")
   cpu=$(python3 -c "e=$t1-$t0; print('%.2f cores, %.0f / %.0f' % (($cpu1-$cpu0)/$HZ/e, 1e6*($cpu1-$cpu0)/$HZ/max(1,$calls), 1e6*($pg1-$pg0)/$HZ/max(1,$calls)))")
-  printf '| %s | %s ms | %s | %s | %s | %s | %s | %s | %s / %s | %s -> %s MB | %s | %s | %s |\n' "$n" "$lat" "$mode" "$pool_name" \
+  printf '| %s | %s ms | %s | %s | %s | %s | %s | %s | %s / %s | %s -> %s MB | %s | %s | %s | %s |\n' "$n" "$lat" "$mode" "$pool_name" \
     "$d_rps" "$g_rps" "$ratio" "$(field success "$gw")" "$(field p50 "$gw")" "$(field p99 "$gw")" \
-    "$((before / 1024))" "$((peak / 1024))" "$per" "$cpu" "$(sed -n 's/.*failures=\(.*\)$/\1/p' <<< "$gw")"
+    "$((before / 1024))" "$((peak / 1024))" "$per" "$live_per" "$cpu" "$(sed -n 's/.*failures=\(.*\)$/\1/p' <<< "$gw")"
   echo "  direct:  $direct" >&2
   echo "  gateway: $gw" >&2
 done
 echo
 echo "circuit states after the runs (0 closed, 2 open):"
-curl -sf "localhost:$GW_PORT/q/metrics" | grep -E '^gateway_circuit_state|^gateway_upstream_pool_rejected_total' | sed 's/^/  /'
+curl -sf "localhost:$GW_PORT/q/metrics" -H 'authorization: Bearer bench-admin-key-0123456789abcdef0123456789' | grep -E '^gateway_circuit_state|^gateway_upstream_pool_rejected_total' | sed 's/^/  /'
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
