@@ -119,7 +119,6 @@ public final class UsageEventSql {
         }
     }
 
-    private static final String EXISTING_IDS = "SELECT request_id FROM usage_request_ids WHERE request_id = ANY(?::text[])";
     private static final String UNIQUE_VIOLATION = "23505";
 
     /**
@@ -127,21 +126,15 @@ public final class UsageEventSql {
      * the caller commits, or rolls back on an exception. The rows go to {@code usage_events} grouped by month, so
      * PostgreSQL routes them to each monthly partition in one run (COPY into the parent rather than straight into a
      * partition keeps statement triggers and the default partition working as for {@link #insertNew}). Falls back to
-     * {@link #insertNew} (after rolling back the transaction) when the connection is not PostgreSQL's own or a
-     * concurrent writer stored one of the ids first.
+     * {@link #insertNew} (after rolling back the transaction) when the connection is not PostgreSQL's own or one of
+     * the ids is already stored: there is no look-up first, since a stored id only shows up in the first batch replayed
+     * after a crash or in a batch retried after its commit went through, and the ids table's primary key catches it.
      */
     public static int copyNew(Connection c, List<UsageEvent> events) throws SQLException {
         if (c.getAutoCommit()) throw new IllegalStateException("copyNew needs a transaction");
         if (!c.isWrapperFor(PGConnection.class)) return insertNew(c, events);
         Map<String, UsageEvent> unique = new LinkedHashMap<>();
         for (UsageEvent e : events) unique.putIfAbsent(e.requestId(), e);
-        try (PreparedStatement ps = c.prepareStatement(EXISTING_IDS)) {
-            ps.setArray(1, c.createArrayOf("text", unique.keySet().toArray(String[]::new)));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) unique.remove(rs.getString(1));
-            }
-        }
-        if (unique.isEmpty()) return 0;
         CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
         // Ids in sorted order: writers that overlap wait on each other's keys in the same order, never in a cycle.
         StringBuilder ids = new StringBuilder(unique.size() * 64);
@@ -150,7 +143,7 @@ public final class UsageEventSql {
             copy(copy, "COPY usage_request_ids (request_id, time) FROM STDIN", ids);
         } catch (SQLException e) {
             if (!UNIQUE_VIOLATION.equals(e.getSQLState())) throw e;
-            c.rollback(); // another writer stored one of these ids since the look-up: let ON CONFLICT sort them out
+            c.rollback(); // one of these ids is stored already (a replay, a retry, another writer): let ON CONFLICT sort them out
             return insertNew(c, events);
         }
         // Rows grouped by month (a stable sort keeps their order within a month), so each partition gets one run.
