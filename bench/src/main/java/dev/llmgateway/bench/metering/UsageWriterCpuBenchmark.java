@@ -43,6 +43,7 @@ public final class UsageWriterCpuBenchmark {
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         int batch = args.length > 2 ? Integer.parseInt(args[2]) : UsageWriter.Options.defaults().batchRecords();
         boolean bulkCopy = args.length <= 3 || args[3].equals("copy");
+        orderedIds = args.length <= 4 || !args[4].equals("random");
         Path work = Files.createTempDirectory("usage-writer-cpu");
         Path pgData = work.resolve("pg");
         try (EmbeddedPostgres pg = EmbeddedPostgres.builder()
@@ -91,9 +92,16 @@ public final class UsageWriterCpuBenchmark {
         }
     }
 
+    /** Request ids as the gateway makes them: time-ordered (milliseconds first) unless "random" ids are asked for. */
+    private static boolean orderedIds;
+
     private static UsageEvent event(long n, Instant base, SplittableRandom random) {
         byte[] id = new byte[12];
         random.nextBytes(id);
+        if (orderedIds) {
+            long ms = base.toEpochMilli() + n / 1000;
+            for (int i = 0; i < 6; i++) id[i] = (byte) (ms >>> (40 - 8 * i));
+        }
         return UsageEvent.builder("req_" + HexFormat.of().formatHex(id), base.plusNanos(n * 1000))
                 .team("team-" + (n % 20), "key-" + (n % 100))
                 .endUser(n % 3 == 0 ? null : "user-" + (n % 5000))

@@ -168,10 +168,18 @@ public class ApiRoutes {
 
     public static String requestId(HttpServerRequest req) { return clientRequestId(req).orElseGet(ApiRoutes::newRequestId); }
 
-    /** A new gateway request id: unique, so a client reusing its own ids can never merge two usage records. */
+    /**
+     * A new gateway request id, unique, so a client reusing its own ids can never merge two usage records:
+     * {@code req_} + 12 hex digits of the current time in milliseconds + 20 random hex digits (80 bits from
+     * {@link SecureRandom}: no collision between replicas sharing a database in any realistic lifetime). Time first, so
+     * new ids sort after older ones and their usage rows go in at the right edge of the request-id indexes instead of
+     * at random places in them (~6 µs less PostgreSQL CPU per row, docs/benchmarks.md).
+     */
     static String newRequestId() {
-        byte[] b = new byte[12];
+        byte[] b = new byte[16];
         RANDOM.nextBytes(b);
+        long ms = System.currentTimeMillis();
+        for (int i = 0; i < 6; i++) b[i] = (byte) (ms >>> (40 - 8 * i));
         return "req_" + HexFormat.of().formatHex(b);
     }
 
