@@ -35,7 +35,7 @@ class UsageCopyPathTest {
     private final DataSource db = TestDatabase.fresh();
 
     @Test
-    void everyFieldSurvivesTheCopyTextFormatExactly() throws Exception {
+    void everyFieldSurvivesTheBinaryCopyExactly() throws Exception {
         UsageEvent tricky = UsageEvent.builder("tricky-1", Instant.parse("2025-06-03T04:05:06.123456Z"))
                 .team("te\tam", "k\\ey")
                 .endUser("line\nbreak\r\n \\N \"quoted\" é 😀")
@@ -56,6 +56,56 @@ class UsageCopyPathTest {
         assertThat(copy(events)).isEqualTo(301);
         UsageQueries queries = new UsageQueries(db);
         for (UsageEvent e : events) assertThat(queries.byRequestId(e.requestId())).contains(e);
+    }
+
+    /**
+     * The binary COPY stores what the statement path (text parameters parsed by PostgreSQL) stores: awkward money (every
+     * scale 0-14, zero, 10^-14, 20 integer digits, trailing zeros, negative scales) and times (a usage event keeps whole
+     * microseconds, so both paths store its time unchanged, also next to a second boundary).
+     */
+    @Test
+    void binaryCopyStoresExactlyWhatTheStatementPathStores() throws Exception {
+        java.util.Random r = new java.util.Random(1809);
+        List<UsageEvent> viaCopy = new ArrayList<>(), viaStatement = new ArrayList<>();
+        String[] fixed = {"0", "0.00000000000001", "99999999999999999999.99999999999999", "1E+3", "10000", "0.50000000000000",
+                "123.45678901234567", "1.0001", "0.0001", "9999.9999"};
+        for (int i = 0; i < 400; i++) {
+            BigDecimal[] m = new BigDecimal[4];
+            for (int k = 0; k < 4; k++) {
+                m[k] = i < fixed.length ? new BigDecimal(fixed[(i + k) % fixed.length])
+                        : new BigDecimal(java.math.BigInteger.valueOf(r.nextLong() & Long.MAX_VALUE).shiftRight(r.nextInt(63)), r.nextInt(15));
+            }
+            Instant t = JUNE.plusSeconds(r.nextInt(86_400)).plusNanos(switch (i % 4) {
+                case 0 -> r.nextInt(1_000_000_000);           // any nanos
+                case 1 -> r.nextInt(1_000_000) * 1000L;       // whole microseconds
+                case 2 -> r.nextInt(1_000_000) * 1000L + 500; // exactly half a microsecond
+                default -> 999_999_500 + r.nextInt(500);      // rounds up into the next second
+            });
+            for (List<UsageEvent> into : List.of(viaCopy, viaStatement)) {
+                into.add(UsageEvent.builder((into == viaCopy ? "bc-" : "bs-") + i, t).team("ads", "k")
+                        .route("chat", null, null).deployment("gpt-4o", "openai", "m", DeploymentClass.CLOSED)
+                        .tokens(r.nextInt(5), 2, 0).money(new MicroUsd(m[0]), new MicroUsd(m[1]), i % 7 == 0 ? null : new MicroUsd(m[2]))
+                        .timing(5, i % 3 == 0 ? null : 3).cacheHit(new MicroUsd(m[3])).build());
+            }
+        }
+        assertThat(copy(viaCopy)).isEqualTo(400);
+        try (Connection c = db.getConnection()) {
+            assertThat(UsageEventSql.insertNew(c, viaStatement)).isEqualTo(400);
+        }
+        UsageQueries queries = new UsageQueries(db);
+        String cols = "time, provider_cost_micros, team_charge_micros, baseline_cost_micros, cache_saved_micros, ttft_ms";
+        for (int i = 0; i < 400; i++) {
+            UsageEvent copied = queries.byRequestId("bc-" + i).orElseThrow();
+            UsageEvent stated = queries.byRequestId("bs-" + i).orElseThrow();
+            assertThat(copied.time()).as("time of " + viaCopy.get(i).time()).isEqualTo(stated.time());
+            assertThat(copied.providerCostMicros()).isEqualTo(stated.providerCostMicros());
+            assertThat(copied.teamChargeMicros()).isEqualTo(stated.teamChargeMicros());
+            assertThat(copied.baselineCostMicros()).isEqualTo(stated.baselineCostMicros());
+            assertThat(copied.cacheSavedMicros()).isEqualTo(stated.cacheSavedMicros());
+            assertThat(copied.ttftMs()).isEqualTo(stated.ttftMs());
+            assertThat(UsageDb.text(db, "SELECT " + cols + " FROM usage_events WHERE request_id = 'bc-" + i + "'"))
+                    .isEqualTo(UsageDb.text(db, "SELECT " + cols + " FROM usage_events WHERE request_id = 'bs-" + i + "'"));
+        }
     }
 
     @Test

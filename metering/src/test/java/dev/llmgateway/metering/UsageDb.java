@@ -19,6 +19,18 @@ final class UsageDb {
         }
     }
 
+    /** The first row of {@code sql} as PostgreSQL prints it (every column as text, joined by '|'). */
+    static String text(DataSource db, String sql) {
+        try (Connection c = db.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            if (!rs.next()) return null;
+            StringBuilder b = new StringBuilder();
+            for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) b.append(i > 1 ? "|" : "").append(rs.getString(i));
+            return b.toString();
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql, e);
+        }
+    }
+
     static long rows(DataSource db) { return scalar(db, "SELECT count(*) FROM usage_events"); }
 
     static long duplicateIds(DataSource db) {

@@ -2,17 +2,14 @@ package dev.llmgateway.metering.internal.usage;
 
 import dev.llmgateway.metering.UsageEvent;
 import java.io.IOException;
-import java.io.StringReader;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,11 +25,11 @@ import org.postgresql.copy.CopyManager;
  * then only the events whose id was new into {@code usage_events}. Columns travel as arrays expanded by
  * {@code unnest}, so a batch of thousands is one round trip.
  *
- * <p>{@link #copyNew} is the writer's bulk path, same result with less PostgreSQL work: a read-only look-up of the
- * batch's ids in {@code usage_request_ids}, then COPY of the fresh ids into {@code usage_request_ids} and COPY of
- * their events (grouped by monthly partition), in the caller's transaction. The ids table's primary key still decides:
- * when another writer stored one of the ids after the look-up, the COPY fails on it (unique violation, after waiting
- * for that writer's transaction), the transaction is rolled back and the batch goes through {@link #insertNew}.
+ * <p>{@link #copyNew} is the writer's bulk path, same result with less PostgreSQL work: binary COPY of the batch's ids
+ * into {@code usage_request_ids} and binary COPY of their events (grouped by monthly partition), in the caller's
+ * transaction. The ids table's primary key decides: when one of the ids is stored already (or another writer is storing
+ * it), the COPY fails on it (unique violation, after waiting for that writer's transaction), the transaction is rolled
+ * back and the batch goes through {@link #insertNew}.
  */
 public final class UsageEventSql {
     public static final String COLUMNS = "request_id, time, team_id, key_id, end_user, route, policy, stage, deployment, "
@@ -122,7 +119,7 @@ public final class UsageEventSql {
     private static final String UNIQUE_VIOLATION = "23505";
 
     /**
-     * Like {@link #insertNew} (same rows, same return value), through COPY; {@code c} must not be in auto-commit and
+     * Like {@link #insertNew} (same rows, same return value), through binary COPY ({@link CopyBinary}); {@code c} must not be in auto-commit and
      * the caller commits, or rolls back on an exception. The rows go to {@code usage_events} grouped by month, so
      * PostgreSQL routes them to each monthly partition in one run (COPY into the parent rather than straight into a
      * partition keeps statement triggers and the default partition working as for {@link #insertNew}). Falls back to
@@ -137,81 +134,42 @@ public final class UsageEventSql {
         for (UsageEvent e : events) unique.putIfAbsent(e.requestId(), e);
         CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
         // Ids in sorted order: writers that overlap wait on each other's keys in the same order, never in a cycle.
-        StringBuilder ids = new StringBuilder(unique.size() * 64);
-        for (UsageEvent e : new TreeMap<>(unique).values()) field(ids, e.requestId()).append('\t').append(TIME.format(e.time())).append('\n');
+        CopyBinary ids = new CopyBinary(unique.size() * 64);
+        for (UsageEvent e : new TreeMap<>(unique).values()) ids.row(2).text(e.requestId()).timestamptz(e.time());
         try {
-            copy(copy, "COPY usage_request_ids (request_id, time) FROM STDIN", ids);
+            copy(copy, "COPY usage_request_ids (request_id, time) FROM STDIN (FORMAT binary)", ids.finish());
         } catch (SQLException e) {
             if (!UNIQUE_VIOLATION.equals(e.getSQLState())) throw e;
             c.rollback(); // one of these ids is stored already (a replay, a retry, another writer): let ON CONFLICT sort them out
             return insertNew(c, events);
         }
         // Rows grouped by month (a stable sort keeps their order within a month), so each partition gets one run.
-        StringBuilder rows = new StringBuilder(unique.size() * 320);
+        CopyBinary rows = new CopyBinary(unique.size() * 400);
         unique.values().stream().sorted(Comparator.comparing((UsageEvent e) -> monthOf(e.time())))
-                .forEach(e -> appendRow(rows, e, TIME.format(e.time())));
-        copy(copy, "COPY usage_events (" + STORED_COLUMNS + ") FROM STDIN", rows);
+                .forEach(e -> appendRow(rows, e));
+        copy(copy, "COPY usage_events (" + STORED_COLUMNS + ") FROM STDIN (FORMAT binary)", rows.finish());
         return unique.size();
     }
 
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ISO_INSTANT;
-
-    private static void copy(CopyManager copy, String sql, StringBuilder data) throws SQLException {
+    private static void copy(CopyManager copy, String sql, byte[] data) throws SQLException {
         try {
-            copy.copyIn(sql, new StringReader(data.toString()), 65536);
+            copy.copyIn(sql, new java.io.ByteArrayInputStream(data), 65536);
         } catch (IOException e) {
             throw new SQLException("COPY of usage rows failed: " + e.getMessage(), "08006", e);
         }
     }
 
-    /** One line of COPY text format in {@link #STORED_COLUMNS} order. */
-    private static void appendRow(StringBuilder b, UsageEvent e, String time) {
-        field(b, e.requestId()).append('\t').append(time).append('\t');
-        field(b, e.teamId()).append('\t');
-        field(b, e.keyId()).append('\t');
-        field(b, e.endUser()).append('\t');
-        field(b, e.route()).append('\t');
-        field(b, e.policy()).append('\t');
-        field(b, e.stage()).append('\t');
-        field(b, e.deployment()).append('\t');
-        field(b, e.provider()).append('\t');
-        field(b, e.upstreamModel()).append('\t');
-        field(b, e.deploymentClass().wire()).append('\t');
-        b.append(e.promptTokens()).append('\t').append(e.completionTokens()).append('\t').append(e.cachedTokens()).append('\t');
-        b.append(e.providerCostMicros().micros().toPlainString()).append('\t');
-        b.append(e.teamChargeMicros().micros().toPlainString()).append('\t');
-        (e.baselineCostMicros() == null ? b.append("\\N") : b.append(e.baselineCostMicros().micros().toPlainString())).append('\t');
-        b.append(e.latencyMs()).append('\t');
-        (e.ttftMs() == null ? b.append("\\N") : b.append(e.ttftMs().intValue())).append('\t');
-        b.append(e.httpStatus()).append('\t');
-        field(b, e.errorCode()).append('\t');
-        b.append(e.streamed() ? 't' : 'f').append('\t').append(e.shadow() ? 't' : 'f').append('\t');
-        field(b, e.licenseId()).append('\t');
-        field(b, e.tokenSource().wire()).append('\t');
-        b.append(e.cacheHit() ? 't' : 'f').append('\t');
-        b.append(e.cacheSavedMicros().micros().toPlainString()).append('\t');
-        field(b, e.attempts()).append('\n');
-    }
-
-    /**
-     * A text value in COPY text format: NULL as {@code \N}; backslash, tab, newline and carriage return escaped; NUL as
-     * the octal escape {@code \000}, which PostgreSQL refuses like it refuses NUL in a parameter (the record becomes a
-     * dead letter either way, never a silently cut string).
-     */
-    static StringBuilder field(StringBuilder b, String s) {
-        if (s == null) return b.append("\\N");
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            switch (ch) {
-                case '\\' -> b.append("\\\\");
-                case '\t' -> b.append("\\t");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\0' -> b.append("\\000");
-                default -> b.append(ch);
-            }
-        }
-        return b;
+    /** One row in {@link #STORED_COLUMNS} order and types. */
+    private static void appendRow(CopyBinary b, UsageEvent e) {
+        b.row(29).text(e.requestId()).timestamptz(e.time()).text(e.teamId()).text(e.keyId()).text(e.endUser())
+                .text(e.route()).text(e.policy()).text(e.stage()).text(e.deployment()).text(e.provider())
+                .text(e.upstreamModel()).text(e.deploymentClass().wire())
+                .int8(e.promptTokens()).int8(e.completionTokens()).int8(e.cachedTokens())
+                .numeric(e.providerCostMicros().micros()).numeric(e.teamChargeMicros().micros())
+                .numeric(e.baselineCostMicros() == null ? null : e.baselineCostMicros().micros())
+                .int4(e.latencyMs()).int4(e.ttftMs()).int4(e.httpStatus()).text(e.errorCode())
+                .bool(e.streamed()).bool(e.shadow()).text(e.licenseId()).text(e.tokenSource().wire())
+                .bool(e.cacheHit()).numeric(e.cacheSavedMicros().micros()).text(e.attempts());
     }
 
     /** Creates the monthly partition for {@code month} if missing (moving its rows out of the default partition). */
