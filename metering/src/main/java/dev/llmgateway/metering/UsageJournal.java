@@ -513,19 +513,12 @@ public final class UsageJournal implements AutoCloseable {
                     activeSize += bytes;
                     if (options.durability() == Durability.MACHINE) {
                         activeChannel.force(false);
-                        active.writtenEnd = activeSize;
                         active.durableEnd = activeSize;
                         fsyncs.incrementAndGet();
-                    } else {
-                        active.writtenEnd = activeSize;
                     }
+                    active.writtenEnd = activeSize; // acknowledged from here on
                 } catch (IOException e) {
-                    // After a failed write or fsync the segment's state is unknown: refuse records until a probe passes.
-                    LOG.log(Level.ERROR, "usage journal %s: write failed; usage records are refused until the journal can write again".formatted(dir), e);
-                    writeFailures.incrementAndGet();
-                    failure = e;
-                    abandonActiveSegment();
-                    nextProbeAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROBE_INTERVAL_MS);
+                    refuseRecords("write failed", e);
                 }
             }
             if (failure != null) {
@@ -590,12 +583,17 @@ public final class UsageJournal implements AutoCloseable {
         try {
             sync();
         } catch (IOException e) {
-            LOG.log(Level.ERROR, "usage journal %s: background fsync failed; usage records are refused until the journal can write again".formatted(dir), e);
-            writeFailures.incrementAndGet();
-            failure = e;
-            abandonActiveSegment();
-            nextProbeAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROBE_INTERVAL_MS);
+            refuseRecords("background fsync failed", e);
         }
+    }
+
+    /** After a failed write or fsync the segment's state is unknown: refuse records until a probe passes. Writer thread only. */
+    private void refuseRecords(String what, IOException e) {
+        LOG.log(Level.ERROR, "usage journal %s: %s; usage records are refused until the journal can write again".formatted(dir, what), e);
+        writeFailures.incrementAndGet();
+        failure = e;
+        abandonActiveSegment();
+        nextProbeAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROBE_INTERVAL_MS);
     }
 
     /**

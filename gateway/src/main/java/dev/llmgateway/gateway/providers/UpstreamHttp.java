@@ -87,7 +87,7 @@ public final class UpstreamHttp {
             int perLoop = limits.maxConnections() / loops;
             this.perLoopOptions = new HttpClientOptions(options).setMaxPoolSize(perLoop).setHttp2MaxPoolSize(perLoop)
                     .setMaxWaitQueueSize(limits.maxWaiting() <= 0 ? limits.maxWaiting() : Math.max(1, limits.maxWaiting() / loops));
-            this.shared = vertx.createHttpClient(new HttpClientOptions(perLoopOptions));
+            this.shared = vertx.createHttpClient(perLoopOptions);
         } else {
             this.perLoopOptions = null;
             this.shared = vertx.createHttpClient(options);
@@ -106,7 +106,7 @@ public final class UpstreamHttp {
             if (c != null) return c;
             // The shared client is the first loop's; every further loop gets its own, up to the number of loops.
             if (byLoop.isEmpty()) c = shared;
-            else if (byLoop.size() < loops) c = vertx.createHttpClient(new HttpClientOptions(perLoopOptions));
+            else if (byLoop.size() < loops) c = vertx.createHttpClient(perLoopOptions);
             else return shared;
             if (c != shared) all.add(c);
             byLoop.put(t, c);

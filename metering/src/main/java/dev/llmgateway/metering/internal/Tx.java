@@ -66,12 +66,7 @@ public final class Tx {
             result = work.run(c);
             c.commit();
         } catch (SQLException | RuntimeException | Error e) {
-            try {
-                c.rollback();
-            } catch (SQLException rollback) {
-                e.addSuppressed(rollback);
-            }
-            restoreAutoCommit(c, autoCommit, e);
+            rollBack(c, autoCommit, e);
             throw e;
         }
         if (autoCommit) c.setAutoCommit(true);
@@ -91,18 +86,23 @@ public final class Tx {
             try {
                 result = work.run(c);
             } catch (SQLException | IOException | RuntimeException | Error e) {
-                try {
-                    c.rollback();
-                } catch (SQLException rollback) {
-                    e.addSuppressed(rollback);
-                }
-                restoreAutoCommit(c, autoCommit, e);
+                rollBack(c, autoCommit, e);
                 throw e;
             }
             c.rollback();
             if (autoCommit) c.setAutoCommit(true);
             return result;
         }
+    }
+
+    /** After {@code failure}: rolls back and restores autocommit, attaching whatever fails meanwhile to {@code failure}. */
+    private static void rollBack(Connection c, boolean autoCommit, Throwable failure) {
+        try {
+            c.rollback();
+        } catch (SQLException rollback) {
+            failure.addSuppressed(rollback);
+        }
+        restoreAutoCommit(c, autoCommit, failure);
     }
 
     private static void restoreAutoCommit(Connection c, boolean autoCommit, Throwable failure) {

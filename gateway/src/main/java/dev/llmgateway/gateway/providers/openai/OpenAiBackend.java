@@ -207,7 +207,7 @@ public final class OpenAiBackend implements ModelBackend {
         try {
             return OpenAiBytes.scan(buf.getBytes());
         } catch (IOException e) {
-            throw new GatewayError.Failure(new GatewayError.UpstreamUnavailable(dep, "upstream '" + dep + "' sent malformed JSON"));
+            throw malformed(dep);
         }
     }
 
@@ -215,8 +215,12 @@ public final class OpenAiBackend implements ModelBackend {
         try {
             return JSON.readTree(buf.getBytes());
         } catch (IOException e) {
-            throw new GatewayError.Failure(new GatewayError.UpstreamUnavailable(dep, "upstream '" + dep + "' sent malformed JSON"));
+            throw malformed(dep);
         }
+    }
+
+    private static GatewayError.Failure malformed(String dep) {
+        return new GatewayError.Failure(new GatewayError.UpstreamUnavailable(dep, "upstream '" + dep + "' sent malformed JSON"));
     }
 
     private static byte[] write(ObjectNode n) {

@@ -203,10 +203,9 @@ public final class OpenAiBytes {
                                     p.skipChildren();
                                     continue;
                                 }
-                                long[] c = {0};
-                                String f = choice(p, c);
-                                chars += (int) c[0];
-                                if (f != null) finish = f;
+                                Choice c = choice(p);
+                                chars += c.chars();
+                                if (c.finishReason() != null) finish = c.finishReason();
                             }
                         } else {
                             if (value == JsonToken.START_OBJECT) choices = 1; // not an array: not read, but not empty
@@ -225,8 +224,11 @@ public final class OpenAiBytes {
         }
     }
 
-    /** One choice object (parser at its start, left at its end): adds its text characters to {@code chars[0]}; its textual finish reason. */
-    private static String choice(JsonParser p, long[] chars) throws IOException {
+    /** What one streamed choice adds: characters of text and tool calls, and its textual finish reason (or null). */
+    private record Choice(int chars, String finishReason) {}
+
+    /** One choice object (parser at its start, left at its end). */
+    private static Choice choice(JsonParser p) throws IOException {
         String finish = null;
         int deltaChars = 0, textChars = 0;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -239,8 +241,7 @@ public final class OpenAiBytes {
                 default -> p.skipChildren();
             }
         }
-        chars[0] += deltaChars + textChars;
-        return finish;
+        return new Choice(deltaChars + textChars, finish);
     }
 
     /** A delta object: the length of its textual {@code content} plus its tool calls' function names and arguments. */
@@ -283,15 +284,16 @@ public final class OpenAiBytes {
         return content + tools;
     }
 
-    /** {@code asText("").length()} of the current scalar (0 for null and containers). */
+    /** {@code asText("").length()} of the current value (a string's length without making the string). */
     private static int textLength(JsonParser p, JsonToken v) throws IOException {
+        return v == JsonToken.VALUE_STRING ? p.getTextLength() : scalarText(p, v).length();
+    }
+
+    /** The current value as {@code JsonNode.asText("")} reads it: a scalar's text, "" for null (a container is skipped). */
+    private static String scalarText(JsonParser p, JsonToken v) throws IOException {
         return switch (v) {
-            case VALUE_STRING -> p.getTextLength();
-            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT, VALUE_TRUE, VALUE_FALSE -> p.getText().length();
-            default -> {
-                p.skipChildren();
-                yield 0;
-            }
+            case VALUE_STRING, VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT, VALUE_TRUE, VALUE_FALSE -> p.getText();
+            default -> skip(p, "");
         };
     }
 
@@ -301,17 +303,8 @@ public final class OpenAiBytes {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             JsonToken v = p.nextToken();
-            if (!name.equals("message")) {
-                p.skipChildren();
-                continue;
-            }
-            message = switch (v) {
-                case VALUE_STRING, VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT, VALUE_TRUE, VALUE_FALSE -> p.getText();
-                default -> {
-                    p.skipChildren();
-                    yield "";
-                }
-            };
+            if (name.equals("message")) message = scalarText(p, v);
+            else p.skipChildren();
         }
         return message;
     }
@@ -361,18 +354,8 @@ public final class OpenAiBytes {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             JsonToken v = p.nextToken();
-            if (!name.equals("finish_reason")) {
-                p.skipChildren();
-                continue;
-            }
-            finish = switch (v) {
-                case VALUE_NULL -> "stop";
-                case VALUE_STRING, VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT, VALUE_TRUE, VALUE_FALSE -> p.getText();
-                default -> {
-                    p.skipChildren();
-                    yield "";
-                }
-            };
+            if (name.equals("finish_reason")) finish = v == JsonToken.VALUE_NULL ? "stop" : scalarText(p, v);
+            else p.skipChildren();
         }
         return finish;
     }

@@ -99,10 +99,10 @@ final class CopyBinary {
         return this;
     }
 
-    /** The whole COPY data, trailer included. */
-    byte[] finish() {
+    /** The whole COPY data, trailer included (read in place, not copied). */
+    java.io.InputStream finish() {
         int16(-1);
-        return Arrays.copyOf(buf, len);
+        return new java.io.ByteArrayInputStream(buf, 0, len);
     }
 
     private CopyBinary int16(int v) {

@@ -38,6 +38,7 @@ public final class UsageEventSql {
             + "error_code, streamed, shadow, license_id, token_source, cache_hit, cache_saved_micros";
     /** Every stored column: {@link #COLUMNS} (also the CSV export's) and the dispatch trail. */
     public static final String STORED_COLUMNS = COLUMNS + ", attempts";
+    private static final int STORED_COLUMN_COUNT = STORED_COLUMNS.split(",").length;
 
     private static final String INSERT = "WITH batch AS (SELECT * FROM unnest(?::text[], ?::timestamptz[], ?::text[], "
             + "?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], "
@@ -151,9 +152,9 @@ public final class UsageEventSql {
         return unique.size();
     }
 
-    private static void copy(CopyManager copy, String sql, byte[] data) throws SQLException {
+    private static void copy(CopyManager copy, String sql, java.io.InputStream data) throws SQLException {
         try {
-            copy.copyIn(sql, new java.io.ByteArrayInputStream(data), 65536);
+            copy.copyIn(sql, data, 65536);
         } catch (IOException e) {
             throw new SQLException("COPY of usage rows failed: " + e.getMessage(), "08006", e);
         }
@@ -161,7 +162,7 @@ public final class UsageEventSql {
 
     /** One row in {@link #STORED_COLUMNS} order and types. */
     private static void appendRow(CopyBinary b, UsageEvent e) {
-        b.row(29).text(e.requestId()).timestamptz(e.time()).text(e.teamId()).text(e.keyId()).text(e.endUser())
+        b.row(STORED_COLUMN_COUNT).text(e.requestId()).timestamptz(e.time()).text(e.teamId()).text(e.keyId()).text(e.endUser())
                 .text(e.route()).text(e.policy()).text(e.stage()).text(e.deployment()).text(e.provider())
                 .text(e.upstreamModel()).text(e.deploymentClass().wire())
                 .int8(e.promptTokens()).int8(e.completionTokens()).int8(e.cachedTokens())
