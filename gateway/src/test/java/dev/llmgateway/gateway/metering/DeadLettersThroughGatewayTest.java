@@ -91,9 +91,19 @@ class DeadLettersThroughGatewayTest {
                 .POST(HttpRequest.BodyPublishers.noBody()).build());
     }
 
+    /**
+     * Runs DDL on usage_events while the gateway's writers and readers work on it: PostgreSQL may pick the DDL as the
+     * victim of a deadlock with one of them (40P01; the gateway retries its own side), so the test retries it too.
+     */
     private void exec(String sql) throws Exception {
-        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
-            s.execute(sql);
+        for (int attempt = 1; ; attempt++) {
+            try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
+                s.execute(sql);
+                return;
+            } catch (java.sql.SQLException e) {
+                if (!"40P01".equals(e.getSQLState()) || attempt == 5) throw e;
+                Thread.sleep(50L * attempt);
+            }
         }
     }
 }
