@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       {@code 401-echo-key} (a 401 whose message echoes the received key, as OpenAI's does in part),
  *       {@code judge-rule} (a gullible scripted judge, see {@link #judgeByRule}), {@code firehose:<n>} (a stream of n
  *       1 KiB chunks as fast as the connection takes them; stats report {@code firehose_written}), {@code stall-mid-stream}
- *       (a stream that sends two events, then nothing), {@code disconnect} (mid-stream, or before the body), {@code malformed}, {@code slow:<ms>}, {@code stream-error} (an error event mid-stream),
+ *       (a stream that sends two events, then nothing), {@code disconnect} (mid-stream, or before the body), {@code malformed}, {@code slow:<ms>},
+ *       {@code slow-first:<ms>} (OpenAI streams: the 200 and headers at once, the first chunk after ms), {@code stream-error} (an error event mid-stream),
  *       {@code finish:<REASON>} (Gemini only: end with this finishReason, e.g. MAX_TOKENS, SAFETY),
  *       {@code worst} (a non-streamed answer billed as the provider's worst case: every one of {@code n} choices runs to
  *       {@code max_completion_tokens} / {@code max_tokens}, each image part costs the documented worst case, 1445
@@ -255,6 +256,12 @@ public final class FakeUpstream implements AutoCloseable {
         if (step.startsWith("slow:")) {
             long ms = Long.parseLong(step.substring(5));
             vertx.setTimer(ms, id -> answer(resp, path, body, model, anthropic, stream, "ok"));
+            return;
+        }
+        if (step.startsWith("slow-first:") && stream && !anthropic) {
+            // A model slow to its first token: the 200 and headers at once, the first chunk later.
+            resp.setStatusCode(200).putHeader("content-type", "text/event-stream").setChunked(true).writeHead();
+            vertx.setTimer(Long.parseLong(step.substring(11)), id -> answer(resp, path, body, model, false, true, "ok"));
             return;
         }
         answer(resp, path, body, model, anthropic, stream, step);
@@ -490,7 +497,7 @@ public final class FakeUpstream implements AutoCloseable {
 
     private void openAiStream(HttpServerResponse resp, String model, String text, int promptWords, String tool,
                               boolean includeUsage, String step, boolean azure) {
-        resp.setStatusCode(200).putHeader("content-type", "text/event-stream").setChunked(true);
+        if (!resp.headWritten()) resp.setStatusCode(200).putHeader("content-type", "text/event-stream").setChunked(true);
         List<String> events = new ArrayList<>();
         if (azure) {
             // Azure opens every stream with the prompt's content-filter results and no choices.

@@ -43,6 +43,7 @@ public class ApiRoutes {
         router.post("/v1/messages").handler(ctx -> run(ctx, Exchange.Kind.CHAT, Inbound.ANTHROPIC_MESSAGES));
         router.post("/v1/responses").handler(ctx -> run(ctx, Exchange.Kind.CHAT, Inbound.RESPONSES));
         router.get("/v1/models").handler(this::models);
+        router.get("/v1/models/*").handler(this::models);
         // Anything else under /v1/messages (another method, count_tokens, batches) answers in Anthropic's error format,
         // which is what an Anthropic SDK there can read.
         router.route("/v1/messages*").handler(ctx -> writeError(ctx.response(), requestId(ctx.request()),
@@ -100,8 +101,15 @@ public class ApiRoutes {
         });
     }
 
+    /**
+     * {@code GET /v1/models} lists the routes the key may use, {@code GET /v1/models/{id}} retrieves one (what
+     * {@code client.models.retrieve} of the OpenAI SDKs calls; an id may hold slashes, e.g. {@code meta-llama/x}).
+     * A route the key may not use is reported as missing, the same answer as an unknown one.
+     */
     private void models(RoutingContext ctx) {
         String requestId = requestId(ctx.request());
+        String path = ctx.request().path();
+        String wanted = path.startsWith("/v1/models/") ? decodedPathPart(path.substring("/v1/models/".length())) : null;
         authenticator.authenticate(Optional.ofNullable(ctx.request().getHeader("authorization"))).onComplete(ar -> {
             if (ar.failed()) {
                 writeError(ctx.response(), requestId, ar.cause() instanceof GatewayError.Failure f ? f.error()
@@ -109,15 +117,39 @@ public class ApiRoutes {
                 return;
             }
             var allowed = ar.result().key().allowedRoutes();
-            ObjectNode out = JsonNodeFactory.instance.objectNode();
-            out.put("object", "list");
-            ArrayNode data = out.putArray("data");
-            for (String route : snapshots.current().config().routes().keySet().stream().sorted().toList()) {
-                if (allowed.isPresent() && !allowed.get().contains(route)) continue;
-                data.addObject().put("id", route).put("object", "model").put("created", 0).put("owned_by", "gateway");
+            var routes = snapshots.current().config().routes();
+            ObjectNode out;
+            if (path.startsWith("/v1/models/")) {
+                if (wanted == null || wanted.isEmpty() || !routes.containsKey(wanted) || (allowed.isPresent() && !allowed.get().contains(wanted))) {
+                    String shown = wanted == null ? "" : wanted.length() > 256 ? wanted.substring(0, 256) + "..." : wanted;
+                    writeError(ctx.response(), requestId, new GatewayError.ModelNotFound(shown));
+                    return;
+                }
+                out = modelObject(JsonNodeFactory.instance.objectNode(), wanted);
+            } else {
+                out = JsonNodeFactory.instance.objectNode();
+                out.put("object", "list");
+                ArrayNode data = out.putArray("data");
+                for (String route : routes.keySet().stream().sorted().toList()) {
+                    if (allowed.isPresent() && !allowed.get().contains(route)) continue;
+                    modelObject(data.addObject(), route);
+                }
             }
             ctx.response().putHeader("x-request-id", requestId).putHeader("content-type", "application/json").end(out.toString());
         });
+    }
+
+    private static ObjectNode modelObject(ObjectNode into, String route) {
+        return into.put("id", route).put("object", "model").put("created", 0).put("owned_by", "gateway");
+    }
+
+    /** The percent-decoded text of a raw path segment (a '+' stays a '+'), or null when it is not valid. */
+    private static String decodedPathPart(String raw) {
+        try {
+            return new java.net.URI("http://gateway/" + raw).getPath().substring(1);
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            return null;
+        }
     }
 
     /**

@@ -1,6 +1,8 @@
 package dev.llmgateway.gateway.http;
 
 import dev.llmgateway.gateway.pipeline.ClientChannel;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.Map;
@@ -10,30 +12,53 @@ final class VertxClientChannel extends TranslatingChannel {
     private static final Buffer DATA = Buffer.buffer("data: ");
     private static final Buffer END_EVENT = Buffer.buffer("\n\n");
     private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
+    private static final Buffer OPEN = Buffer.buffer(": stream open\n\n");
+
+    /** Headers committed, nothing written yet, the comment that opens the stream still due. */
+    private boolean opening;
 
     VertxClientChannel(HttpServerResponse response) { super(new SseResponse(response)); }
 
     @Override
     public void sendJson(int status, Map<String, String> headers, Buffer body) { out.json(status, headers, body); }
 
+    /**
+     * Commits the stream's headers. They go out with the first event when it is already at hand in this event-loop turn
+     * (an upstream that sent its headers and first chunk together), one write instead of two; otherwise at the end of
+     * this turn with an SSE comment, so the client sees the 200 and the gateway's headers before the first token.
+     */
     @Override
     public void startStream(Map<String, String> headers) {
         if (out.committed()) return;
         out.start(headers);
-        out.write(Buffer.buffer(": stream open\n\n"));
+        Context context = Vertx.currentContext();
+        if (context == null) {
+            out.write(OPEN.copy());
+            return;
+        }
+        opening = true;
+        context.runOnContext(v -> {
+            if (!opening) return;
+            opening = false;
+            out.write(OPEN.copy());
+        });
     }
 
     @Override
     public void writeEvent(Buffer json) {
+        opening = false;
         out.write(Buffer.buffer(json.length() + 8).appendBuffer(DATA).appendBuffer(json).appendBuffer(END_EVENT));
     }
 
     @Override
-    public void endStream() { out.end(DONE); }
+    public void endStream() {
+        opening = false;
+        out.end(DONE);
+    }
 
     @Override
     public void abortStream(Buffer errorJson) {
-        writeEvent(errorJson);
+        writeEvent(errorJson);   // clears opening
         out.end();
     }
 }

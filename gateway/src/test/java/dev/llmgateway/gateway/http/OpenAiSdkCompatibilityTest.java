@@ -113,4 +113,26 @@ class OpenAiSdkCompatibilityTest {
                 .models().list().items().stream().map(m -> m.id()).toList();
         assertThat(some).containsExactly("claude-test");
     }
+
+    @Test
+    void oneModelIsRetrievedAndAnUnknownOrForbiddenOneIsA404TheSdkUnderstands() {
+        var m = client.models().retrieve("gpt-test");
+        assertThat(m.id()).isEqualTo("gpt-test");
+        assertThat(m.ownedBy()).isEqualTo("gateway");
+        assertThatThrownBy(() -> client.models().retrieve("no-such-model"))
+                .isInstanceOf(NotFoundException.class).hasMessageContaining("no-such-model");
+        String limited = Http.newKey("limited-team", "claude-test");
+        OpenAIClient some = OpenAIOkHttpClient.builder().apiKey(limited).baseUrl(Http.gateway() + "/v1").maxRetries(0).build();
+        assertThat(some.models().retrieve("claude-test").id()).isEqualTo("claude-test");
+        assertThatThrownBy(() -> some.models().retrieve("gpt-test")).as("a route the key may not use looks missing")
+                .isInstanceOf(NotFoundException.class);
+        var unauthenticated = Http.get(Http.gateway() + "/v1/models/gpt-test", null);
+        assertThat(unauthenticated.statusCode()).isEqualTo(401);
+        var encoded = Http.get(Http.gateway() + "/v1/models/gpt%2Dtest", key);
+        assertThat(encoded.statusCode()).as("percent-encoded id").isEqualTo(200);
+        assertThat(Http.json(encoded.body()).path("id").asText()).isEqualTo("gpt-test");
+        var odd = Http.get(Http.gateway() + "/v1/models/%E2%9C%93%00x", key);
+        assertThat(odd.statusCode()).isEqualTo(404);
+        assertThat(Http.json(odd.body()).path("error").path("code").asText()).isEqualTo("model_not_found");
+    }
 }

@@ -66,6 +66,38 @@ class StreamingBackpressureTest {
     }
 
     @Test
+    void theClientSeesTheHeadersAtOnceWhenTheFirstTokenIsSlow() throws Exception {
+        String key = Http.newKey("slow-first-team");
+        Http.script("model-a", "slow-first:2500");
+        String body = "{\"model\":\"gpt-test\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"one two\"}]}";
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", URI.create(Http.gateway()).getPort()), 3000);
+            s.setSoTimeout(20_000);
+            long started = System.nanoTime();
+            s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n"
+                    + "Authorization: Bearer " + key + "\r\nContent-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body)
+                    .getBytes(StandardCharsets.UTF_8));
+            s.getOutputStream().flush();
+            InputStream in = s.getInputStream();
+            StringBuilder got = new StringBuilder();
+            byte[] buf = new byte[8192];
+            long headersMs = -1;
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                got.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                if (headersMs < 0 && got.indexOf("\r\n\r\n") >= 0) headersMs = (System.nanoTime() - started) / 1_000_000;
+                if (got.indexOf("data: [DONE]") >= 0) break;
+            }
+            String all = got.toString();
+            assertThat(all).startsWith("HTTP/1.1 200").contains("x-gateway-request-id").contains("data: [DONE]");
+            assertThat(headersMs).as("the status and headers reach the client before the upstream's first chunk").isBetween(0L, 1500L);
+            assertThat(all.indexOf(": stream open")).as("an SSE comment opens the stream while the first token is awaited")
+                    .isPositive().isLessThan(all.indexOf("data: "));
+            assertThat(all).contains("\"content\":\"Hello\"").contains(" model-a");
+        }
+    }
+
+    @Test
     void anUpstreamThatStallsMidStreamIsEndedWithATimeoutEvent() {
         String key = Http.newKey("stall-team");
         Http.script("stalling", "stall-mid-stream");
