@@ -26,11 +26,14 @@ import java.util.stream.Stream;
 
 /**
  * The local, append-only usage journal: a directory of segment files {@code usage-<n>.seg} of CRC-framed records.
- * One writer thread group-commits everything appended meanwhile with a single write. In {@link Durability#MACHINE}
- * mode {@link #append} completes only after the record is fsynced (one fsync per group); in {@link Durability#PROCESS}
- * mode it completes once the record is written to the file (the OS page cache: it survives a kill -9 of this process)
- * and the writer thread fsyncs in the background at most {@link Options#syncIntervalMillis()} ms later, or sooner
- * when {@link Options#maxGroupRecords()} records wait for it. Either way {@link UsageWriter} reads back only fsynced
+ * In {@link Durability#MACHINE} mode one writer thread group-commits everything appended meanwhile with a single
+ * write and fsync, and {@link #append} completes only after the record is fsynced. In {@link Durability#PROCESS} mode
+ * {@link #append} writes the record to the file on the caller's own thread (the OS page cache: it survives a kill -9 of
+ * this process) and returns a completed future, so no thread hand-off lies on a request's path; the writer thread
+ * fsyncs in the background at most {@link Options#syncIntervalMillis()} ms later, or sooner when
+ * {@link Options#maxGroupRecords()} records wait for it, outside the lock appenders take, so an fsync never blocks an
+ * append (only a segment rotation, once per segment, fsyncs under it). A record that would not fit the active segment
+ * goes through the writer thread, which rotates. Either way {@link UsageWriter} reads back only fsynced
  * records, so the checkpoint never passes the fsynced end and a segment is never deleted before its records are both
  * fsynced and stored. On open, a torn or corrupt tail is truncated. The total size is bounded: when
  * the bound is reached, appends fail at once with {@link JournalFullException}. {@link UsageWriter} reads stored
@@ -109,6 +112,10 @@ public final class UsageJournal implements AutoCloseable {
 
     private record Pending(ByteBuffer frame, CompletableFuture<Void> done) {}
 
+    /** Queued by a process-mode append to wake the writer thread when an fsync became due; carries no record. */
+    private static final Pending WAKE = new Pending(ByteBuffer.allocate(0), null);
+    private static final CompletableFuture<Void> WRITTEN = CompletableFuture.completedFuture(null);
+
     /**
      * Segment state: {@code durableEnd} is how far it is fsynced, {@code writtenEnd} how far it is written and
      * acknowledged (equal in machine mode); once {@code sealed}, they never change again.
@@ -145,8 +152,8 @@ public final class UsageJournal implements AutoCloseable {
     private final AtomicLong totalBytes = new AtomicLong();      // segment files + queued frames
     private final AtomicLong pendingRecords = new AtomicLong();  // appended, not yet acknowledged
     private final AtomicLong unsyncedRecords = new AtomicLong(); // acknowledged (written), not yet fsynced: process mode
-    private long unsyncedBytes;                                  // writer thread only
-    private long syncDueAtNanos;                                 // writer thread only: when the oldest unsynced write must be fsynced
+    private long unsyncedBytes;                                  // under io
+    private long syncDueAtNanos;                                 // under io: when the oldest unsynced write must be fsynced
     private final AtomicLong unstoredRecords = new AtomicLong(); // durable, not yet stored in PostgreSQL
     private final AtomicLong unstoredBytes = new AtomicLong();
     private final AtomicLong durableRecords = new AtomicLong();  // acknowledged since open (fsynced or, in process mode, written)
@@ -157,7 +164,14 @@ public final class UsageJournal implements AutoCloseable {
     private volatile boolean closed;
     private final AtomicLong writeFailures = new AtomicLong();
     private long nextProbeAtNanos;
+    private volatile boolean abandonRequested;                   // a caller's write failed: the writer thread cuts the tail
+    private boolean handedToWriter;                              // under io: process-mode appends queue until the writer caught up
 
+    /**
+     * Guards the active segment (which one, its channel, size and written end) and the unsynced counts: taken by
+     * process-mode appends on their own threads and by the writer thread. Never held during a background fsync.
+     */
+    private final java.util.concurrent.locks.ReentrantLock io = new java.util.concurrent.locks.ReentrantLock();
     private Segment active;
     private FileChannel activeChannel;
     private long activeSize;
@@ -197,8 +211,9 @@ public final class UsageJournal implements AutoCloseable {
      * Appends a usage record. The future completes once the record is fsynced (machine mode: it then survives a
      * crash, kill -9 or power loss) or written to the file (process mode: it survives a crash or kill -9 of this
      * process, and is fsynced within {@link Options#syncIntervalMillis()}), or exceptionally: {@link JournalFullException} at once when the size bound is reached,
-     * {@link IOException} (wrapped) when writing failed. Futures complete on the journal thread: chain
-     * blocking work with the {@code *Async} methods.
+     * {@link IOException} (wrapped) when writing failed. In process mode the write happens on the caller's thread and
+     * the returned future is normally complete already (a record that needs a new segment waits for the writer
+     * thread). Futures completed later complete on the journal thread: chain blocking work with the {@code *Async} methods.
      */
     public CompletableFuture<Void> append(UsageEvent event) {
         if (closed) return CompletableFuture.failedFuture(new IllegalStateException("usage journal is closed"));
@@ -215,6 +230,12 @@ public final class UsageJournal implements AutoCloseable {
             totalBytes.addAndGet(-size);
             return CompletableFuture.failedFuture(new JournalFullException(total - size, options.maxTotalBytes()));
         }
+        if (options.durability() == Durability.PROCESS) return writeHere(frame, size);
+        return enqueue(frame);
+    }
+
+    /** Hands a frame to the writer thread. */
+    private CompletableFuture<Void> enqueue(ByteBuffer frame) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         Pending pending = new Pending(frame, done);
         pendingRecords.incrementAndGet();
@@ -223,6 +244,62 @@ public final class UsageJournal implements AutoCloseable {
             failAll(List.of(pending), new IOException("usage journal closed"));
         }
         return done;
+    }
+
+    /**
+     * Process mode: writes one frame to the active segment on the calling thread and returns a completed future. A
+     * frame that does not fit the active segment goes to the writer thread, which rotates, and so do all frames after
+     * it until the writer thread has caught up (records keep their order). A failed future when the journal is closed
+     * or failing, or the write fails (the journal then refuses records and the writer thread cuts the torn tail).
+     */
+    private CompletableFuture<Void> writeHere(ByteBuffer frame, long size) {
+        IOException failing = failure;
+        if (failing != null) { // without waiting for io, which a probe may hold while failing
+            totalBytes.addAndGet(-size);
+            return CompletableFuture.failedFuture(new UncheckedIOException("usage journal cannot write: " + failing.getMessage(), failing));
+        }
+        boolean wake;
+        io.lock();
+        try {
+            IOException f = failure;
+            if (f != null || closed) {
+                totalBytes.addAndGet(-size);
+                return CompletableFuture.failedFuture(f != null
+                        ? new UncheckedIOException("usage journal cannot write: " + f.getMessage(), f)
+                        : new IllegalStateException("usage journal is closed"));
+            }
+            if (handedToWriter || (activeSize > 0 && activeSize + size > options.segmentBytes())) {
+                handedToWriter = true; // cleared by the writer thread, under io, once its queue holds no record
+                return enqueue(frame);
+            }
+            try {
+                while (frame.hasRemaining()) activeChannel.write(frame);
+            } catch (IOException e) {
+                totalBytes.addAndGet(-size);
+                failedHere(e);
+                return CompletableFuture.failedFuture(new UncheckedIOException("usage record not journaled", e));
+            }
+            activeSize += size;
+            active.writtenEnd = activeSize; // acknowledged from here on
+            wake = unsyncedBytes == 0;
+            if (wake) syncDueAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.syncIntervalMillis());
+            unsyncedBytes += size;
+            durableRecords.incrementAndGet();
+            wake |= unsyncedRecords.incrementAndGet() == options.maxGroupRecords();
+        } finally {
+            io.unlock();
+        }
+        if (wake) queue.add(WAKE); // the writer thread may be asleep for longer than the sync interval
+        return WRITTEN;
+    }
+
+    /** A write on a caller's thread failed: refuse records now; the writer thread cuts the tail and probes (see {@link #refuseRecords}). Under io. */
+    private void failedHere(IOException e) {
+        LOG.log(Level.ERROR, "usage journal %s: write failed; usage records are refused until the journal can write again".formatted(dir), e);
+        writeFailures.incrementAndGet();
+        failure = e;
+        abandonRequested = true;
+        queue.add(WAKE);
     }
 
     /** Bytes one record takes in the journal (its frame), to check {@link #hasRoomFor} before serving a request. */
@@ -300,12 +377,17 @@ public final class UsageJournal implements AutoCloseable {
         List<Pending> late = new ArrayList<>();
         queue.drainTo(late);
         failAll(late, new IOException("usage journal closed"));
+        io.lock();
         try {
+            // A process-mode append that got in between the writer thread's last fsync and now.
+            if (failure == null) syncOrFail();
             if (activeChannel != null) activeChannel.close();
             lock.release();
             lockChannel.close();
         } catch (IOException e) {
             LOG.log(Level.WARNING, "closing usage journal %s: %s".formatted(dir, e.getMessage()));
+        } finally {
+            io.unlock();
         }
     }
 
@@ -468,6 +550,7 @@ public final class UsageJournal implements AutoCloseable {
         segments.put(seq, active);
     }
 
+    /** Seals the active segment and opens the next. Writer thread, under io (process mode: appenders wait for this one fsync). */
     private void rotate() throws IOException {
         sync(); // process mode: fsync what is written before sealing (machine mode: nothing left to sync)
         active.sealed = true; // durableEnd == activeSize: everything written so far is fsynced
@@ -480,20 +563,25 @@ public final class UsageJournal implements AutoCloseable {
         ByteBuffer[] frames = new ByteBuffer[0];
         while (true) {
             try {
+                if (abandonRequested) abandonAfterFailedAppend();
                 if (failure != null && System.nanoTime() - nextProbeAtNanos >= 0) probe();
                 long waitNanos = TimeUnit.MILLISECONDS.toNanos(20);
-                if (unsyncedBytes > 0) waitNanos = Math.max(0, Math.min(waitNanos, syncDueAtNanos - System.nanoTime()));
+                long due = syncDue();
+                if (due != Long.MIN_VALUE) waitNanos = Math.max(0, Math.min(waitNanos, due - System.nanoTime()));
                 Pending first = queue.poll(waitNanos, TimeUnit.NANOSECONDS);
-                if (first == null) {
-                    if (unsyncedBytes > 0 && System.nanoTime() - syncDueAtNanos >= 0) syncOrFail();
-                    if (closed && queue.isEmpty()) {
+                if (first != null) {
+                    group.add(first);
+                    queue.drainTo(group, options.maxGroupRecords() - 1);
+                    group.removeIf(p -> p == WAKE);
+                }
+                if (group.isEmpty()) {
+                    if (syncNeeded()) syncOrFail();
+                    if (first == null && closed && queue.isEmpty()) {
                         syncOrFail();
                         return;
                     }
                     continue;
                 }
-                group.add(first);
-                queue.drainTo(group, options.maxGroupRecords() - 1);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 failAll(group, new IOException("usage journal writer interrupted"));
@@ -505,24 +593,44 @@ public final class UsageJournal implements AutoCloseable {
                 frames[i] = group.get(i).frame();
                 bytes += frames[i].remaining();
             }
-            if (failure == null) {
-                try {
-                    if (activeSize > 0 && activeSize + bytes > options.segmentBytes()) rotate();
-                    long left = bytes;
-                    while (left > 0) left -= activeChannel.write(frames, 0, group.size());
-                    activeSize += bytes;
-                    if (options.durability() == Durability.MACHINE) {
-                        activeChannel.force(false);
-                        active.durableEnd = activeSize;
-                        fsyncs.incrementAndGet();
+            boolean syncNow = false, written = false;
+            io.lock();
+            try {
+                if (failure == null) {
+                    try {
+                        if (activeSize > 0 && activeSize + bytes > options.segmentBytes()) rotate();
+                        long left = bytes;
+                        while (left > 0) left -= activeChannel.write(frames, 0, group.size());
+                        activeSize += bytes;
+                        if (options.durability() == Durability.MACHINE) {
+                            activeChannel.force(false);
+                            active.durableEnd = activeSize;
+                            fsyncs.incrementAndGet();
+                        }
+                        active.writtenEnd = activeSize; // acknowledged from here on
+                        written = true;
+                    } catch (IOException e) {
+                        refuseRecords("write failed", e);
                     }
-                    active.writtenEnd = activeSize; // acknowledged from here on
-                } catch (IOException e) {
-                    refuseRecords("write failed", e);
                 }
+                if (handedToWriter && queue.stream().allMatch(p -> p == WAKE)) handedToWriter = false;
+                if (written && options.durability() == Durability.PROCESS) {
+                    int n = group.size();
+                    if (unsyncedBytes == 0) syncDueAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.syncIntervalMillis());
+                    unsyncedRecords.addAndGet(n);
+                    unsyncedBytes += bytes;
+                    pendingRecords.addAndGet(-n);
+                    durableRecords.addAndGet(n);
+                    syncNow = syncNeeded();
+                }
+            } finally {
+                io.unlock();
             }
-            if (failure != null) {
-                failAll(group, failure);
+            if (!written) {
+                // Never written (the journal was failing, or this write failed): a failure set afterwards by an
+                // append on another thread does not concern a group that is in the file.
+                IOException cause = failure;
+                failAll(group, cause != null ? cause : new IOException("usage journal cannot write"));
             } else if (options.durability() == Durability.MACHINE) {
                 int n = group.size();
                 // A record moves pending -> (unsynced ->) unstored: the next count rises before the previous one falls,
@@ -534,14 +642,8 @@ public final class UsageJournal implements AutoCloseable {
                 signalDurable();
                 for (Pending p : group) p.done().complete(null);
             } else {
-                int n = group.size();
-                if (unsyncedBytes == 0) syncDueAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.syncIntervalMillis());
-                unsyncedRecords.addAndGet(n);
-                unsyncedBytes += bytes;
-                pendingRecords.addAndGet(-n);
-                durableRecords.addAndGet(n);
                 for (Pending p : group) p.done().complete(null);
-                if (unsyncedRecords.get() >= options.maxGroupRecords() || System.nanoTime() - syncDueAtNanos >= 0) syncOrFail();
+                if (syncNow) syncOrFail();
             }
             java.util.Arrays.fill(frames, 0, group.size(), null);
             group.clear();
@@ -560,26 +662,69 @@ public final class UsageJournal implements AutoCloseable {
      * reads only fsynced records, so the checkpoint never passes what a power loss would keep). Writer thread only.
      */
     private void sync() throws IOException {
-        if (unsyncedBytes == 0) return;
-        activeChannel.force(false);
+        Segment segment;
+        FileChannel channel;
+        long end, records, bytes, started;
+        io.lock();
+        try {
+            if (unsyncedBytes == 0) return;
+            segment = active;
+            channel = activeChannel;
+            end = active.writtenEnd;
+            records = unsyncedRecords.get();
+            bytes = unsyncedBytes;
+            started = System.nanoTime();
+        } finally {
+            io.unlock();
+        }
+        // Outside io (unless a rotation holds it): appends go on meanwhile, after end; only this thread rotates or closes.
+        channel.force(false);
         fsyncs.incrementAndGet();
-        published(active.writtenEnd);
+        io.lock();
+        try {
+            published(segment, end, records, bytes);
+            if (unsyncedBytes > 0) syncDueAtNanos = started + TimeUnit.MILLISECONDS.toNanos(options.syncIntervalMillis());
+        } finally {
+            io.unlock();
+        }
     }
 
-    /** Marks everything up to {@code end} of the active segment fsynced: moves the unsynced counters to the unstored ones. */
-    private void published(long end) {
-        active.durableEnd = end;
-        long n = unsyncedRecords.get(); // only this (writer) thread changes it
-        unstoredRecords.addAndGet(n);   // before the unsynced count falls (see writeLoop)
-        unsyncedRecords.addAndGet(-n);
-        unstoredBytes.addAndGet(unsyncedBytes);
-        unsyncedBytes = 0;
+    /** Oldest unsynced write's fsync deadline, or Long.MIN_VALUE when nothing waits for an fsync. */
+    private long syncDue() {
+        io.lock();
+        try {
+            return unsyncedBytes > 0 ? syncDueAtNanos : Long.MIN_VALUE;
+        } finally {
+            io.unlock();
+        }
+    }
+
+    /** Whether written records wait for an fsync that is due (by time, or by count). */
+    private boolean syncNeeded() {
+        io.lock();
+        try {
+            return unsyncedBytes > 0 && (unsyncedRecords.get() >= options.maxGroupRecords() || System.nanoTime() - syncDueAtNanos >= 0);
+        } finally {
+            io.unlock();
+        }
+    }
+
+    /**
+     * Marks {@code segment} fsynced up to {@code end}, which covers {@code records} records and {@code bytes} bytes
+     * counted unsynced: moves them to the unstored counts. Under io.
+     */
+    private void published(Segment segment, long end, long records, long bytes) {
+        segment.durableEnd = end;
+        unstoredRecords.addAndGet(records); // before the unsynced count falls (see writeLoop)
+        unsyncedRecords.addAndGet(-records);
+        unstoredBytes.addAndGet(bytes);
+        unsyncedBytes -= bytes;
         signalDurable();
     }
 
     /** {@link #sync()}; a failure refuses records until a probe passes, like a failed write. */
     private void syncOrFail() {
-        if (unsyncedBytes == 0 || failure != null) return;
+        if (failure != null) return; // sync() itself returns at once when nothing is unsynced
         try {
             sync();
         } catch (IOException e) {
@@ -590,9 +735,26 @@ public final class UsageJournal implements AutoCloseable {
     /** After a failed write or fsync the segment's state is unknown: refuse records until a probe passes. Writer thread only. */
     private void refuseRecords(String what, IOException e) {
         LOG.log(Level.ERROR, "usage journal %s: %s; usage records are refused until the journal can write again".formatted(dir, what), e);
-        writeFailures.incrementAndGet();
-        failure = e;
-        abandonActiveSegment();
+        io.lock();
+        try {
+            writeFailures.incrementAndGet();
+            failure = e;
+            abandonActiveSegment();
+        } finally {
+            io.unlock();
+        }
+        nextProbeAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROBE_INTERVAL_MS);
+    }
+
+    /** A process-mode append failed on its caller's thread ({@link #failedHere}): cut the torn tail, probe later. Writer thread only. */
+    private void abandonAfterFailedAppend() {
+        abandonRequested = false;
+        io.lock();
+        try {
+            abandonActiveSegment();
+        } finally {
+            io.unlock();
+        }
         nextProbeAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROBE_INTERVAL_MS);
     }
 
@@ -601,7 +763,7 @@ public final class UsageJournal implements AutoCloseable {
      * have left after it is cut off (best effort; if even that fails, the reader still stops at that end and a restart
      * truncates a torn tail). In process mode the records acknowledged but not yet fsynced stay in the segment and are
      * handed to the reader even if their fsync fails (they are readable from the page cache, so they still reach
-     * PostgreSQL): the segment is never deleted before they are stored.
+     * PostgreSQL): the segment is never deleted before they are stored. Under io.
      */
     private void abandonActiveSegment() {
         if (active == null || active.sealed) return;
@@ -612,7 +774,7 @@ public final class UsageJournal implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "usage journal %s: could not cut the failed tail of %s: %s".formatted(dir, active.path, e.getMessage()));
         }
-        if (unsyncedBytes > 0) published(active.writtenEnd);
+        if (unsyncedBytes > 0) published(active, active.writtenEnd, unsyncedRecords.get(), unsyncedBytes);
         try {
             activeChannel.close();
         } catch (IOException ignored) {
@@ -625,6 +787,7 @@ public final class UsageJournal implements AutoCloseable {
     /** Writes, fsyncs and deletes a small file, then starts a fresh segment; clears the failure when all of that works. */
     private void probe() {
         Path probe = dir.resolve("probe.tmp");
+        io.lock();
         try {
             abandonActiveSegment();
             try (FileChannel ch = files.open(probe, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -638,13 +801,16 @@ public final class UsageJournal implements AutoCloseable {
             LOG.log(Level.INFO, "usage journal %s: writing works again; usage records are accepted".formatted(dir));
             failure = null;
         } catch (IOException | RuntimeException e) {
-            failure = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+            failure = e instanceof IOException ioe ? ioe : new IOException(e.getMessage(), e);
             nextProbeAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROBE_INTERVAL_MS);
+        } finally {
+            io.unlock();
         }
     }
 
     private void failAll(List<Pending> group, IOException cause) {
         for (Pending p : group) {
+            if (p == WAKE) continue;
             pendingRecords.decrementAndGet();
             totalBytes.addAndGet(-p.frame().capacity());
             p.done().completeExceptionally(new UncheckedIOException("usage record not journaled", cause));

@@ -31,7 +31,11 @@ final class FaultyFiles implements UsageJournal.SegmentFiles {
         @Override public int read(ByteBuffer dst) throws IOException { return d.read(dst); }
         @Override public long read(ByteBuffer[] dsts, int offset, int length) throws IOException { return d.read(dsts, offset, length); }
         @Override public int write(ByteBuffer src) throws IOException {
-            if (failing.get()) throw full();
+            if (failing.get()) {
+                // A partial write before the failure, as a full disk may leave behind.
+                if (src.remaining() > 3) d.write(src.slice(src.position(), 3));
+                throw full();
+            }
             return d.write(src);
         }
         @Override public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {

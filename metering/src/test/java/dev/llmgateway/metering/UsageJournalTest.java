@@ -326,6 +326,96 @@ class UsageJournalTest {
     }
 
     @Test
+    void processModeWritesOnTheCallersThreadWithoutWaitingForTheWriterThread() throws Exception {
+        try (UsageJournal journal = UsageJournal.open(dir, process(UsageJournal.Options.defaults(), 60_000))) {
+            UsageEvent e = events("here", 1).get(0);
+            CompletableFuture<Void> appended = journal.append(e);
+            assertThat(appended).as("complete when append returns: written on this thread").isCompletedWithValue(null);
+            assertThat(journal.pendingRecords()).isZero();
+            assertThat(journal.unsyncedRecords()).isEqualTo(1);
+            Path copy = copyOfJournal();
+            try (UsageJournal fresh = UsageJournal.open(copy)) {
+                assertThat(readAll(fresh)).as("already in the file").containsExactly(e);
+            }
+        }
+    }
+
+    @Test
+    void processModeConcurrentAppendersAcrossRotationsLoseAndRepeatNothing() throws Exception {
+        int threads = 4, each = 400;
+        // Small segments: the writer thread rotates many times while appenders write on their own threads.
+        UsageJournal.Options options = process(new UsageJournal.Options(8192, 64L << 20, 8192), 1);
+        List<List<UsageEvent>> perThread = new ArrayList<>();
+        for (int t = 0; t < threads; t++) perThread.add(events("c" + t, each));
+        try (UsageJournal journal = UsageJournal.open(dir, options)) {
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+            java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<List<CompletableFuture<Void>>>> acks = new ArrayList<>();
+            for (List<UsageEvent> mine : perThread) {
+                acks.add(pool.submit(() -> {
+                    start.await();
+                    List<CompletableFuture<Void>> out = new ArrayList<>();
+                    for (UsageEvent e : mine) {
+                        out.add(journal.append(e));
+                        if (out.size() % 16 == 0) java.util.concurrent.locks.LockSupport.parkNanos(200_000); // let rotations interleave
+                    }
+                    return out;
+                }));
+            }
+            start.countDown();
+            for (var f : acks) for (CompletableFuture<Void> a : f.get()) a.join();
+            pool.shutdown();
+            awaitSynced(journal, 5_000);
+            assertThat(journal.unsyncedRecords()).isZero();
+            assertThat(journal.pendingRecords()).isZero();
+            assertThat(journal.durableRecords()).isEqualTo(threads * each);
+            assertThat(journal.unstoredRecords()).isEqualTo(threads * each);
+            assertThat(journal.segmentCount()).as("rotated (a group the writer thread writes may pass the segment size)").isGreaterThan(1);
+            List<UsageEvent> read = readAll(journal);
+            List<UsageEvent> expected = new ArrayList<>();
+            perThread.forEach(expected::addAll);
+            assertThat(read).containsExactlyInAnyOrderElementsOf(expected);
+            // Each thread's records in its own order (a thread's appends are sequential).
+            for (List<UsageEvent> mine : perThread) {
+                assertThat(read.stream().filter(mine::contains).toList()).containsExactlyElementsOf(mine);
+            }
+        }
+        try (UsageJournal reopened = UsageJournal.open(dir, options)) {
+            assertThat(readAll(reopened)).hasSize(threads * each);
+        }
+    }
+
+    @Test
+    void processModeAWriteFailureOnTheCallersThreadRefusesRecordsCutsTheTornTailAndRecovers() throws Exception {
+        FaultyFiles files = new FaultyFiles();
+        List<UsageEvent> before = events("ok", 20), during = events("lost", 5), after = events("again", 20);
+        try (UsageJournal journal = UsageJournal.open(dir, process(UsageJournal.Options.defaults(), 5), files)) {
+            appendAll(journal, before);
+            files.failing.set(true);
+            assertThatThrownBy(() -> journal.append(during.get(0)).join()).rootCause().hasMessageStartingWith("No space left on device (injected)");
+            assertThat(journal.accepting()).isFalse();
+            assertThat(journal.writeFailures()).isEqualTo(1);
+            assertThatThrownBy(() -> journal.append(during.get(1)).join()).hasMessageContaining("cannot write");
+            Thread.sleep(3 * UsageJournal.PROBE_INTERVAL_MS);
+            assertThat(journal.accepting()).as("still failing: probes fail too").isFalse();
+            files.failing.set(false);
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!journal.accepting() && System.nanoTime() < deadline) Thread.sleep(20);
+            assertThat(journal.accepting()).as("recovered by itself").isTrue();
+            appendAll(journal, after);
+            awaitSynced(journal, 5_000);
+            List<UsageEvent> expected = new ArrayList<>(before);
+            expected.addAll(after);
+            assertThat(readAll(journal)).containsExactlyElementsOf(expected);
+            assertThat(journal.unstoredRecords()).isEqualTo(expected.size());
+        }
+        // The 3 bytes the failed write left were cut: a reopen sees exactly the acknowledged records, no torn tail.
+        try (UsageJournal reopened = UsageJournal.open(dir, process(UsageJournal.Options.defaults(), 5))) {
+            assertThat(readAll(reopened)).hasSize(40);
+        }
+    }
+
+    @Test
     void processModeTornTailIsTruncatedOnOpenLikeMachineMode() throws Exception {
         List<UsageEvent> written = events("pt", 10);
         try (UsageJournal journal = UsageJournal.open(dir, process(UsageJournal.Options.defaults(), 60_000))) {

@@ -219,10 +219,14 @@ public final class Metering implements AutoCloseable {
                 .build();
     }
 
-    /** Appends to the journal; the future completes once the record is on disk. */
+    /**
+     * Appends to the journal; the future completes once the record is on disk (in process durability it normally is
+     * when this returns: the write happened on this thread, and the request goes on without a hand-off).
+     */
     public Future<Void> record(UsageEvent e) {
-        var ctx = vertx.getOrCreateContext();
-        return Future.fromCompletionStage(journal.append(e), ctx);
+        java.util.concurrent.CompletableFuture<Void> appended = journal.append(e);
+        if (appended.isDone() && !appended.isCompletedExceptionally()) return Future.succeededFuture();
+        return Future.fromCompletionStage(appended, vertx.getOrCreateContext());
     }
 
     @Override
