@@ -23,9 +23,10 @@ final class VertxClientChannel extends TranslatingChannel {
     public void sendJson(int status, Map<String, String> headers, Buffer body) { out.json(status, headers, body); }
 
     /**
-     * Commits the stream's headers. They go out with the first event when it is already at hand in this event-loop turn
-     * (an upstream that sent its headers and first chunk together), one write instead of two; otherwise at the end of
-     * this turn with an SSE comment, so the client sees the 200 and the gateway's headers before the first token.
+     * Commits the stream's headers. They go out with the first event when it is already at hand (an upstream that sent
+     * its headers and first chunk in one read), one write instead of two; otherwise, once the tasks queued meanwhile on
+     * this event loop have run, with an SSE comment, so the client sees the 200 and the gateway's headers before the
+     * first token.
      */
     @Override
     public void startStream(Map<String, String> headers) {
@@ -37,11 +38,13 @@ final class VertxClientChannel extends TranslatingChannel {
             return;
         }
         opening = true;
-        context.runOnContext(v -> {
+        // Two hops: the caller resumes the upstream response right after this, and Vert.x delivers a chunk already
+        // buffered with a task queued then; the second hop runs after that task, so such a chunk goes out with the headers.
+        context.runOnContext(v -> context.runOnContext(w -> {
             if (!opening) return;
             opening = false;
             out.write(OPEN.copy());
-        });
+        }));
     }
 
     @Override
