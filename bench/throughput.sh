@@ -8,7 +8,9 @@
 # straight at the upstream, through the gateway and through Portkey, at each connection count; the gateway's and the
 # embedded PostgreSQL's CPU per request from /proc (user + system ticks over the measured run / requests answered);
 # and the median time to the first SSE chunk over one connection, whose difference to the direct path is what the
-# gateway adds to a stream's time to first byte.
+# gateway adds to a stream's time to first byte (three alternations of direct and gateway, and their median). Beside
+# them, the floor: BareProxy, a Vert.x proxy that forwards bytes and does nothing else (no parsing, routing, metering),
+# one verticle per event loop: what any proxy on this stack costs on this machine.
 # Usage: bench/throughput.sh [CONNECTIONS...]      (default: 8 64)
 # Env: BENCH_SECONDS (15) per measured run; BENCH_SKIP_BUILD=1 reuses the last build; BENCH_GATEWAY_OPTS extra JVM
 # options for the gateway (e.g. -XX:StartFlightRecording=filename=/tmp/gw.jfr,settings=profile); PORTKEY_VERSION
@@ -37,6 +39,9 @@ YAML
 GATEWAY_CONFIG="$WORK/gateway.yaml" GATEWAY_DATA_DIR="$DATA" GATEWAY_ADMIN_KEY=$ADMIN QUARKUS_HTTP_PORT=$GW_PORT \
   java -Xmx1g ${BENCH_GATEWAY_OPTS:-} -jar gateway/target/quarkus-app/quarkus-run.jar > "$WORK/gateway.log" 2>&1 &
 GW_PID=$!
+FLOOR_PORT=$(free_port)
+java -Xmx512m -cp "$CP" dev.llmgateway.bench.overhead.BareProxy "$FLOOR_PORT" "$UP_PORT" 2 > "$WORK/floor.log" 2>&1 &
+FLOOR_PID=$!
 
 PK_PID=""
 if [ "${BENCH_NO_PORTKEY:-}" != 1 ]; then
@@ -73,6 +78,7 @@ LOAD=load
 DIRECT="http://127.0.0.1:$UP_PORT/v1/chat/completions"
 GATEWAY="http://127.0.0.1:$GW_PORT/v1/chat/completions"
 PORTKEY="http://127.0.0.1:$PK_PORT/v1/chat/completions"
+FLOOR="http://127.0.0.1:$FLOOR_PORT/v1/chat/completions"
 GW_H=("authorization: Bearer $KEY")
 PK_H=("x-portkey-provider: openai" "x-portkey-custom-host: http://127.0.0.1:$UP_PORT/v1" "authorization: Bearer sk-bench")
 
@@ -88,14 +94,15 @@ HZ=$(getconf CLK_TCK)
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< " $2"; }
 us_per() { awk -v t="$1" -v n="$2" -v hz="$HZ" 'BEGIN { if (n > 0) printf "%.0f", t * 1e6 / hz / n; else print "-" }'; }
 
-echo "warm-up (gateway 20 s + streams 5 s; Portkey 10 s)"
+echo "warm-up (gateway 20 s + streams 10 s; bare proxy 10 s; Portkey 10 s)"
 $LOAD "$GATEWAY" 8 20 whole "${GW_H[@]}" > /dev/null
-$LOAD "$GATEWAY" 1 5 ttfb "${GW_H[@]}" > /dev/null
+$LOAD "$GATEWAY" 8 10 ttfb "${GW_H[@]}" > /dev/null
+$LOAD "$FLOOR" 8 10 whole > /dev/null
 [ -z "$PK_PID" ] || $LOAD "$PORTKEY" 8 10 whole "${PK_H[@]}" > /dev/null
 sleep 2
 
-printf '\n| connections | direct req/s | direct p50 / p99 | gateway req/s | gateway p50 / p99 | Portkey req/s | Portkey p50 / p99 | gateway / Portkey | CPU µs per request: gateway / PostgreSQL / Portkey |\n'
-printf '|---|---|---|---|---|---|---|---|---|\n'
+printf '\n| connections | direct req/s | direct p50 / p99 | gateway req/s | gateway p50 / p99 | Portkey req/s | Portkey p50 / p99 | gateway / Portkey | CPU µs per request: gateway / PostgreSQL / Portkey | floor: bare Vert.x proxy req/s, CPU µs per request |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|\n'
 for c in "${CONNS[@]}"; do
   d=$($LOAD "$DIRECT" "$c" "$SECS" whole); sleep 1
   g0=$(ticks $GW_PID); p0=$(pg_ticks)
@@ -112,20 +119,32 @@ for c in "${CONNS[@]}"; do
     ratio=$(awk -v a="$(field req_per_s "$g")" -v b="$pk" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "-" }')
     [ "$(field failed "$k")" = 0 ] || pk="$pk ($(field failed "$k") failed)"
   fi
+  f0=$(ticks $FLOOR_PID)
+  b=$($LOAD "$FLOOR" "$c" "$SECS" whole)
+  f1=$(ticks $FLOOR_PID); sleep 1
+  floor="$(field req_per_s "$b"), $(us_per $((f1 - f0)) "$(field ok "$b")")"
   ms() { awk -v a="$(field p50_us "$1")" -v b="$(field p99_us "$1")" 'BEGIN{printf "%.2f / %.2f ms", a/1000, b/1000}'; }
   gf=""; [ "$(field failed "$g")" = 0 ] || gf=" ($(field failed "$g") failed)"
-  printf '| %s | %s | %s | %s%s | %s | %s | %s | %s | %s / %s / %s |\n' "$c" "$(field req_per_s "$d")" "$(ms "$d")" \
-    "$(field req_per_s "$g")" "$gf" "$(ms "$g")" "$pk" "$pkl" "$ratio" "$gcpu" "$pgcpu" "$pkcpu"
+  printf '| %s | %s | %s | %s%s | %s | %s | %s | %s | %s / %s / %s | %s |\n' "$c" "$(field req_per_s "$d")" "$(ms "$d")" \
+    "$(field req_per_s "$g")" "$gf" "$(ms "$g")" "$pk" "$pkl" "$ratio" "$gcpu" "$pgcpu" "$pkcpu" "$floor"
 done
 
 TTFB_SECS=$(( SECS < 10 ? SECS : 10 ))
-printf '\nstreaming, 1 connection, %s s each: time to the first SSE chunk (median / p99), and what the gateway adds to the median\n' "$TTFB_SECS"
-sd=$($LOAD "$DIRECT" 1 "$TTFB_SECS" ttfb)
-sg=$($LOAD "$GATEWAY" 1 "$TTFB_SECS" ttfb "${GW_H[@]}")
-echo "  direct:  $(field ttfb_p50_us "$sd") / $(field ttfb_p99_us "$sd") µs ($(field ok "$sd") streams)"
-echo "  gateway: $(field ttfb_p50_us "$sg") / $(field ttfb_p99_us "$sg") µs ($(field ok "$sg") streams, $(field failed "$sg") failed); added to the median: $(( $(field ttfb_p50_us "$sg") - $(field ttfb_p50_us "$sd") )) µs"
+printf '\nstreaming, 1 connection, %s s each, direct and gateway alternately three times: time to the first SSE chunk (median / p99), and what the gateway adds to the median\n' "$TTFB_SECS"
+added=()
+for round in 1 2 3; do
+  sd=$($LOAD "$DIRECT" 1 "$TTFB_SECS" ttfb)
+  sg=$($LOAD "$GATEWAY" 1 "$TTFB_SECS" ttfb "${GW_H[@]}")
+  a=$(( $(field ttfb_p50_us "$sg") - $(field ttfb_p50_us "$sd") )); added+=("$a")
+  echo "  round $round: direct $(field ttfb_p50_us "$sd") / $(field ttfb_p99_us "$sd") µs ($(field ok "$sd") streams); gateway $(field ttfb_p50_us "$sg") / $(field ttfb_p99_us "$sg") µs ($(field ok "$sg") streams, $(field failed "$sg") failed); added to the median: $a µs"
+done
+echo "  added to the median, median of the three rounds: $(printf '%s\n' "${added[@]}" | sort -n | sed -n 2p) µs"
 if [ -n "$PK_PID" ]; then
   sk=$($LOAD "$PORTKEY" 1 "$TTFB_SECS" ttfb "${PK_H[@]}")
-  echo "  Portkey: $(field ttfb_p50_us "$sk") / $(field ttfb_p99_us "$sk") µs ($(field ok "$sk") streams, $(field failed "$sk") failed); added to the median: $(( $(field ttfb_p50_us "$sk") - $(field ttfb_p50_us "$sd") )) µs"
+  if [ "$(field ok "$sk")" = 0 ]; then
+    echo "  Portkey: every stream failed ($(field failed "$sk")); see bench/target/throughput-portkey.log"
+  else
+    echo "  Portkey: $(field ttfb_p50_us "$sk") / $(field ttfb_p99_us "$sk") µs ($(field ok "$sk") streams, $(field failed "$sk") failed); added to the median: $(( $(field ttfb_p50_us "$sk") - $(field ttfb_p50_us "$sd") )) µs"
+  fi
 fi
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

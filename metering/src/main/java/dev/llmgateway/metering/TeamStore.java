@@ -355,12 +355,18 @@ public final class TeamStore {
 
     /** SHA-256 of the secret: keys are high-entropy random strings, so a fast hash is the right tool. */
     public static byte[] hash(String secret) {
+        MessageDigest sha = SHA256.get(); // one per thread: MessageDigest.getInstance costs more than the hash of a key
+        sha.reset();
+        return sha.digest(secret.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
+    });
 
     private static String newSecret() {
         byte[] raw = new byte[24];
