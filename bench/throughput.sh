@@ -10,7 +10,8 @@
 # and the median time to the first SSE chunk over one connection, whose difference to the direct path is what the
 # gateway adds to a stream's time to first byte (three alternations of direct and gateway, and their median). Beside
 # them, the floor: BareProxy, a Vert.x proxy that forwards bytes and does nothing else (no parsing, routing, metering),
-# one verticle per event loop: what any proxy on this stack costs on this machine.
+# one verticle per event loop, relaying streams chunk by chunk: what any proxy on this stack costs on this machine, in
+# CPU per request and in time added to a stream's first byte.
 # Usage: bench/throughput.sh [CONNECTIONS...]      (default: 8 64)
 # Env: BENCH_SECONDS (15) per measured run; BENCH_SKIP_BUILD=1 reuses the last build; BENCH_GATEWAY_OPTS extra JVM
 # options for the gateway (e.g. -XX:StartFlightRecording=filename=/tmp/gw.jfr,settings=profile); PORTKEY_VERSION
@@ -98,6 +99,7 @@ echo "warm-up (gateway 20 s + streams 10 s; bare proxy 10 s; Portkey 10 s)"
 $LOAD "$GATEWAY" 8 20 whole "${GW_H[@]}" > /dev/null
 $LOAD "$GATEWAY" 8 10 ttfb "${GW_H[@]}" > /dev/null
 $LOAD "$FLOOR" 8 10 whole > /dev/null
+$LOAD "$FLOOR" 8 5 ttfb > /dev/null
 [ -z "$PK_PID" ] || $LOAD "$PORTKEY" 8 10 whole "${PK_H[@]}" > /dev/null
 sleep 2
 
@@ -130,15 +132,17 @@ for c in "${CONNS[@]}"; do
 done
 
 TTFB_SECS=$(( SECS < 10 ? SECS : 10 ))
-printf '\nstreaming, 1 connection, %s s each, direct and gateway alternately three times: time to the first SSE chunk (median / p99), and what the gateway adds to the median\n' "$TTFB_SECS"
-added=()
+printf '\nstreaming, 1 connection, %s s each, direct, gateway and bare proxy in turn three times: time to the first SSE chunk (median / p99), and what each adds to the median\n' "$TTFB_SECS"
+added=(); floor_added=()
 for round in 1 2 3; do
   sd=$($LOAD "$DIRECT" 1 "$TTFB_SECS" ttfb)
   sg=$($LOAD "$GATEWAY" 1 "$TTFB_SECS" ttfb "${GW_H[@]}")
+  sf=$($LOAD "$FLOOR" 1 "$TTFB_SECS" ttfb)
   a=$(( $(field ttfb_p50_us "$sg") - $(field ttfb_p50_us "$sd") )); added+=("$a")
-  echo "  round $round: direct $(field ttfb_p50_us "$sd") / $(field ttfb_p99_us "$sd") µs ($(field ok "$sd") streams); gateway $(field ttfb_p50_us "$sg") / $(field ttfb_p99_us "$sg") µs ($(field ok "$sg") streams, $(field failed "$sg") failed); added to the median: $a µs"
+  af=$(( $(field ttfb_p50_us "$sf") - $(field ttfb_p50_us "$sd") )); floor_added+=("$af")
+  echo "  round $round: direct $(field ttfb_p50_us "$sd") / $(field ttfb_p99_us "$sd") µs ($(field ok "$sd") streams); gateway $(field ttfb_p50_us "$sg") / $(field ttfb_p99_us "$sg") µs ($(field ok "$sg") streams, $(field failed "$sg") failed), added to the median: $a µs; bare proxy $(field ttfb_p50_us "$sf") µs, added: $af µs"
 done
-echo "  added to the median, median of the three rounds: $(printf '%s\n' "${added[@]}" | sort -n | sed -n 2p) µs"
+echo "  added to the median, median of the three rounds: gateway $(printf '%s\n' "${added[@]}" | sort -n | sed -n 2p) µs, bare proxy (the floor) $(printf '%s\n' "${floor_added[@]}" | sort -n | sed -n 2p) µs"
 if [ -n "$PK_PID" ]; then
   sk=$($LOAD "$PORTKEY" 1 "$TTFB_SECS" ttfb "${PK_H[@]}")
   if [ "$(field ok "$sk")" = 0 ]; then
