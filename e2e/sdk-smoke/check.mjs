@@ -1,7 +1,7 @@
 // The official OpenAI and Anthropic JavaScript SDKs, installed outside the project, against a running gateway:
 // chat completions, Responses and Messages, streaming and not. Each answer's usage must equal its stored usage record.
 // A repeated deterministic request on a cached route must be a hit: same answer, x-gateway-cache: hit, and a usage
-// record with cache_hit and provider cost 0 (the engine never ran).
+// record with cache_hit and provider cost 0 (the engine never ran). Then models.list and models.retrieve.
 // Usage: node check.mjs <gateway base url> <api key> <admin key> <route> [<cached route>]
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
@@ -102,6 +102,20 @@ if (cachedRoute) {
     return { requestId: response.headers.get('x-gateway-request-id'), input: data.usage.prompt_tokens, output: data.usage.completion_tokens,
       extra: `x-gateway-cache: hit, provider cost ${rec.provider_cost_usd}, saved ${rec.cache_saved_usd}` };
   });
+}
+// Models: the list and one retrieved (no usage record: these are not metered calls).
+try {
+  const listed = [];
+  for await (const m of oa.models.list()) listed.push(m.id);
+  const one = await oa.models.retrieve(route);
+  let missing = null;
+  try { await oa.models.retrieve('no-such-route'); } catch (e) { missing = e.status; }
+  const ok = listed.includes(route) && one.id === route && missing === 404;
+  if (!ok) failures++;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} openai models: list [${listed.join(', ')}], retrieve ${one.id}, unknown route ${missing}`);
+} catch (e) {
+  failures++;
+  console.log(`FAIL openai models: ${e.status ?? ''} ${e.message}`);
 }
 console.log(failures === 0 ? 'all SDK checks passed' : `${failures} SDK check(s) failed`);
 process.exit(failures === 0 ? 0 : 1);
