@@ -11,7 +11,8 @@
 # gateway adds to a stream's time to first byte (three alternations of direct and gateway, and their median). Beside
 # them, the floor: BareProxy, a Vert.x proxy that forwards bytes and does nothing else (no parsing, routing, metering),
 # one verticle per event loop, relaying streams chunk by chunk: what any proxy on this stack costs on this machine, in
-# CPU per request and in time added to a stream's first byte.
+# CPU per request and in time added to a stream's first byte. Last, TtfbPairs asks direct, gateway and bare proxy in
+# turn from one load process, one stream at a time, and reports each one's median and the paired differences.
 # Usage: bench/throughput.sh [CONNECTIONS...]      (default: 8 64)
 # Env: BENCH_SECONDS (15) per measured run; BENCH_SKIP_BUILD=1 reuses the last build; BENCH_GATEWAY_OPTS extra JVM
 # options for the gateway (e.g. -XX:StartFlightRecording=filename=/tmp/gw.jfr,settings=profile); PORTKEY_VERSION
@@ -143,6 +144,10 @@ for round in 1 2 3; do
   echo "  round $round: direct $(field ttfb_p50_us "$sd") / $(field ttfb_p99_us "$sd") µs ($(field ok "$sd") streams); gateway $(field ttfb_p50_us "$sg") / $(field ttfb_p99_us "$sg") µs ($(field ok "$sg") streams, $(field failed "$sg") failed), added to the median: $a µs; bare proxy $(field ttfb_p50_us "$sf") µs, added: $af µs"
 done
 echo "  added to the median, median of the three rounds: gateway $(printf '%s\n' "${added[@]}" | sort -n | sed -n 2p) µs, bare proxy (the floor) $(printf '%s\n' "${floor_added[@]}" | sort -n | sed -n 2p) µs"
+# The same in one load process, the three asked in turn one stream at a time (each proxy idle between its streams,
+# every target seeing the same machine state): TtfbPairs.
+p=$(java -Xmx256m -cp "$CP" dev.llmgateway.bench.overhead.TtfbPairs "$SECS" 10 "$DIRECT" "$GATEWAY" "Bearer $KEY" "$FLOOR" 2>> "$WORK/load.log")
+echo "  in turn, one stream at a time ($(field rotations "$p") rotations): direct $(field direct_ttfb_p50_us "$p") µs, gateway $(field gateway_ttfb_p50_us "$p") µs (added $(field gateway_added_us "$p"), paired $(field gateway_added_paired_us "$p")), bare proxy $(field floor_ttfb_p50_us "$p") µs (added $(field floor_added_us "$p"), paired $(field floor_added_paired_us "$p"))"
 if [ -n "$PK_PID" ]; then
   sk=$($LOAD "$PORTKEY" 1 "$TTFB_SECS" ttfb "${PK_H[@]}")
   if [ "$(field ok "$sk")" = 0 ]; then
