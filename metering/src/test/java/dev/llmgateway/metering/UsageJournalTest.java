@@ -192,9 +192,18 @@ class UsageJournalTest {
 
     @Test
     void aWriteFailureRefusesRecordsUntilAProbePassesThenTheJournalRecoversWithoutReopening() throws Exception {
+        aWriteFailureRefusesRecordsUntilAProbePasses(SMALL); // the write fails on the writer thread
+    }
+
+    /**
+     * A write fails (a full disk, leaving a few bytes of the frame behind): records are refused at once and while probes
+     * fail, accepted again once the fault is gone, without reopening; the torn bytes are cut, so a reopen sees exactly
+     * the acknowledged records.
+     */
+    private void aWriteFailureRefusesRecordsUntilAProbePasses(UsageJournal.Options options) throws Exception {
         FaultyFiles files = new FaultyFiles();
         List<UsageEvent> before = events("ok", 20), during = events("lost", 5), after = events("again", 20);
-        try (UsageJournal journal = UsageJournal.open(dir, SMALL, files)) {
+        try (UsageJournal journal = UsageJournal.open(dir, options, files)) {
             appendAll(journal, before);
             files.failing.set(true);
             assertThatThrownBy(() -> journal.append(during.get(0)).join()).rootCause().hasMessageStartingWith("No space left on device (injected)");
@@ -210,13 +219,13 @@ class UsageJournalTest {
             while (!journal.accepting() && System.nanoTime() < deadline) Thread.sleep(20);
             assertThat(journal.accepting()).as("recovered by itself").isTrue();
             appendAll(journal, after);
-            List<UsageEvent> read = readAll(journal);
+            awaitSynced(journal, 5_000);
             List<UsageEvent> expected = new ArrayList<>(before);
             expected.addAll(after);
-            assertThat(read).containsExactlyElementsOf(expected);
+            assertThat(readAll(journal)).containsExactlyElementsOf(expected);
+            assertThat(journal.unstoredRecords()).isEqualTo(expected.size());
         }
-        // The partial write left by the failure is gone: a reopen sees exactly the acknowledged records.
-        try (UsageJournal reopened = UsageJournal.open(dir, SMALL)) {
+        try (UsageJournal reopened = UsageJournal.open(dir, options)) {
             assertThat(readAll(reopened)).hasSize(before.size() + after.size());
         }
     }
@@ -274,8 +283,10 @@ class UsageJournalTest {
             List<UsageEvent> written = events("i", 30);
             for (UsageEvent e : written) {
                 long fsyncsBefore = journal.fsyncCount();
+                long appendedAt = System.nanoTime(); // before the append: a preemption after it must not shorten the wait
                 journal.append(e).join();
-                long waited = awaitSynced(journal, 5_000);
+                awaitSynced(journal, 5_000);
+                long waited = System.nanoTime() - appendedAt;
                 assertThat(journal.unsyncedRecords()).isZero();
                 assertThat(journal.fsyncCount()).isEqualTo(fsyncsBefore + 1);
                 delaysMs.add(waited / 1_000_000);
@@ -387,32 +398,7 @@ class UsageJournalTest {
 
     @Test
     void processModeAWriteFailureOnTheCallersThreadRefusesRecordsCutsTheTornTailAndRecovers() throws Exception {
-        FaultyFiles files = new FaultyFiles();
-        List<UsageEvent> before = events("ok", 20), during = events("lost", 5), after = events("again", 20);
-        try (UsageJournal journal = UsageJournal.open(dir, process(UsageJournal.Options.defaults(), 5), files)) {
-            appendAll(journal, before);
-            files.failing.set(true);
-            assertThatThrownBy(() -> journal.append(during.get(0)).join()).rootCause().hasMessageStartingWith("No space left on device (injected)");
-            assertThat(journal.accepting()).isFalse();
-            assertThat(journal.writeFailures()).isEqualTo(1);
-            assertThatThrownBy(() -> journal.append(during.get(1)).join()).hasMessageContaining("cannot write");
-            Thread.sleep(3 * UsageJournal.PROBE_INTERVAL_MS);
-            assertThat(journal.accepting()).as("still failing: probes fail too").isFalse();
-            files.failing.set(false);
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while (!journal.accepting() && System.nanoTime() < deadline) Thread.sleep(20);
-            assertThat(journal.accepting()).as("recovered by itself").isTrue();
-            appendAll(journal, after);
-            awaitSynced(journal, 5_000);
-            List<UsageEvent> expected = new ArrayList<>(before);
-            expected.addAll(after);
-            assertThat(readAll(journal)).containsExactlyElementsOf(expected);
-            assertThat(journal.unstoredRecords()).isEqualTo(expected.size());
-        }
-        // The 3 bytes the failed write left were cut: a reopen sees exactly the acknowledged records, no torn tail.
-        try (UsageJournal reopened = UsageJournal.open(dir, process(UsageJournal.Options.defaults(), 5))) {
-            assertThat(readAll(reopened)).hasSize(40);
-        }
+        aWriteFailureRefusesRecordsUntilAProbePasses(process(UsageJournal.Options.defaults(), 5)); // fails on the appending thread
     }
 
     @Test
