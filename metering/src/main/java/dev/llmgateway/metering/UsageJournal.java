@@ -216,9 +216,8 @@ public final class UsageJournal implements AutoCloseable {
      * thread). Futures completed later complete on the journal thread: chain blocking work with the {@code *Async} methods.
      */
     public CompletableFuture<Void> append(UsageEvent event) {
-        if (closed) return CompletableFuture.failedFuture(new IllegalStateException("usage journal is closed"));
-        IOException f = failure;
-        if (f != null) return CompletableFuture.failedFuture(new UncheckedIOException("usage journal cannot write: " + f.getMessage(), f));
+        CompletableFuture<Void> refused = refusal();
+        if (refused != null) return refused;
         byte[] payload = UsageEventCodec.encode(event);
         if (payload.length > JournalFrames.MAX_PAYLOAD_BYTES) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("usage record too large: " + payload.length + " bytes"));
@@ -232,6 +231,13 @@ public final class UsageJournal implements AutoCloseable {
         }
         if (options.durability() == Durability.PROCESS) return writeHere(frame, size);
         return enqueue(frame);
+    }
+
+    /** A failed future while the journal is closed or failing, else null. */
+    private CompletableFuture<Void> refusal() {
+        if (closed) return CompletableFuture.failedFuture(new IllegalStateException("usage journal is closed"));
+        IOException f = failure;
+        return f == null ? null : CompletableFuture.failedFuture(new UncheckedIOException("usage journal cannot write: " + f.getMessage(), f));
     }
 
     /** Hands a frame to the writer thread. */
@@ -253,20 +259,13 @@ public final class UsageJournal implements AutoCloseable {
      * or failing, or the write fails (the journal then refuses records and the writer thread cuts the torn tail).
      */
     private CompletableFuture<Void> writeHere(ByteBuffer frame, long size) {
-        IOException failing = failure;
-        if (failing != null) { // without waiting for io, which a probe may hold while failing
-            totalBytes.addAndGet(-size);
-            return CompletableFuture.failedFuture(new UncheckedIOException("usage journal cannot write: " + failing.getMessage(), failing));
-        }
         boolean wake;
         io.lock();
         try {
-            IOException f = failure;
-            if (f != null || closed) {
+            CompletableFuture<Void> refused = refusal(); // again under io: a failure or close since append() looked
+            if (refused != null) {
                 totalBytes.addAndGet(-size);
-                return CompletableFuture.failedFuture(f != null
-                        ? new UncheckedIOException("usage journal cannot write: " + f.getMessage(), f)
-                        : new IllegalStateException("usage journal is closed"));
+                return refused;
             }
             if (handedToWriter || (activeSize > 0 && activeSize + size > options.segmentBytes())) {
                 handedToWriter = true; // cleared by the writer thread, under io, once its queue holds no record
@@ -281,11 +280,7 @@ public final class UsageJournal implements AutoCloseable {
             }
             activeSize += size;
             active.writtenEnd = activeSize; // acknowledged from here on
-            wake = unsyncedBytes == 0;
-            if (wake) syncDueAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.syncIntervalMillis());
-            unsyncedBytes += size;
-            durableRecords.incrementAndGet();
-            wake |= unsyncedRecords.incrementAndGet() == options.maxGroupRecords();
+            wake = countUnsynced(1, size) || unsyncedRecords.get() == options.maxGroupRecords();
         } finally {
             io.unlock();
         }
@@ -295,11 +290,22 @@ public final class UsageJournal implements AutoCloseable {
 
     /** A write on a caller's thread failed: refuse records now; the writer thread cuts the tail and probes (see {@link #refuseRecords}). Under io. */
     private void failedHere(IOException e) {
-        LOG.log(Level.ERROR, "usage journal %s: write failed; usage records are refused until the journal can write again".formatted(dir), e);
-        writeFailures.incrementAndGet();
-        failure = e;
+        markFailed("write failed", e);
         abandonRequested = true;
         queue.add(WAKE);
+    }
+
+    /**
+     * Counts records just written in process mode as unsynced (and acknowledged); true when they are the first
+     * unsynced ones, which starts the fsync clock. Under io.
+     */
+    private boolean countUnsynced(int records, long bytes) {
+        boolean first = unsyncedBytes == 0;
+        if (first) syncDueAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.syncIntervalMillis());
+        unsyncedRecords.addAndGet(records);
+        unsyncedBytes += bytes;
+        durableRecords.addAndGet(records);
+        return first;
     }
 
     /** Bytes one record takes in the journal (its frame), to check {@link #hasRoomFor} before serving a request. */
@@ -563,7 +569,7 @@ public final class UsageJournal implements AutoCloseable {
         ByteBuffer[] frames = new ByteBuffer[0];
         while (true) {
             try {
-                if (abandonRequested) abandonAfterFailedAppend();
+                if (abandonRequested) cutFailedTail();
                 if (failure != null && System.nanoTime() - nextProbeAtNanos >= 0) probe();
                 long waitNanos = TimeUnit.MILLISECONDS.toNanos(20);
                 long due = syncDue();
@@ -615,12 +621,8 @@ public final class UsageJournal implements AutoCloseable {
                 }
                 if (handedToWriter && queue.stream().allMatch(p -> p == WAKE)) handedToWriter = false;
                 if (written && options.durability() == Durability.PROCESS) {
-                    int n = group.size();
-                    if (unsyncedBytes == 0) syncDueAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.syncIntervalMillis());
-                    unsyncedRecords.addAndGet(n);
-                    unsyncedBytes += bytes;
-                    pendingRecords.addAndGet(-n);
-                    durableRecords.addAndGet(n);
+                    countUnsynced(group.size(), bytes); // before the pending count falls (see below)
+                    pendingRecords.addAndGet(-group.size());
                     syncNow = syncNeeded();
                 }
             } finally {
@@ -734,20 +736,24 @@ public final class UsageJournal implements AutoCloseable {
 
     /** After a failed write or fsync the segment's state is unknown: refuse records until a probe passes. Writer thread only. */
     private void refuseRecords(String what, IOException e) {
-        LOG.log(Level.ERROR, "usage journal %s: %s; usage records are refused until the journal can write again".formatted(dir, what), e);
         io.lock();
         try {
-            writeFailures.incrementAndGet();
-            failure = e;
-            abandonActiveSegment();
+            markFailed(what, e);
         } finally {
             io.unlock();
         }
-        nextProbeAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROBE_INTERVAL_MS);
+        cutFailedTail();
     }
 
-    /** A process-mode append failed on its caller's thread ({@link #failedHere}): cut the torn tail, probe later. Writer thread only. */
-    private void abandonAfterFailedAppend() {
+    /** Records refuse from now on. Under io. */
+    private void markFailed(String what, IOException e) {
+        LOG.log(Level.ERROR, "usage journal %s: %s; usage records are refused until the journal can write again".formatted(dir, what), e);
+        writeFailures.incrementAndGet();
+        failure = e;
+    }
+
+    /** After a failure (here, or a process-mode append's, {@link #failedHere}): cut the torn tail, probe later. Writer thread only. */
+    private void cutFailedTail() {
         abandonRequested = false;
         io.lock();
         try {

@@ -96,7 +96,7 @@ public final class ClosedLoopLoad {
     }
 
     /** Whether the bytes hold the start of an SSE data line (comments such as ": stream open" are not a chunk). */
-    private static boolean hasData(Buffer b) {
+    static boolean hasData(Buffer b) {
         for (int i = 0, n = b.length() - 4; i < n; i++) {
             if (b.getByte(i) == 'd' && b.getByte(i + 1) == 'a' && b.getByte(i + 2) == 't' && b.getByte(i + 3) == 'a'
                     && b.getByte(i + 4) == ':' && (i == 0 || b.getByte(i - 1) == '\n')) return true;

@@ -102,19 +102,11 @@ public final class TtfbPairs {
         return t.client().request(t.options()).compose(req -> req.send(BODY)).compose(resp -> {
             if (resp.statusCode() != 200) return Future.failedFuture(t.name() + " answered " + resp.statusCode());
             resp.handler(b -> {
-                if (firstAt[0] == 0 && hasData(b)) firstAt[0] = System.nanoTime();
+                if (firstAt[0] == 0 && ClosedLoopLoad.hasData(b)) firstAt[0] = System.nanoTime();
             });
             return resp.end().compose(v -> firstAt[0] == 0 ? Future.failedFuture(t.name() + ": no data line")
                     : Future.succeededFuture((firstAt[0] - t0) / 1000));
         });
-    }
-
-    private static boolean hasData(Buffer b) {
-        for (int i = 0, n = b.length() - 4; i < n; i++) {
-            if (b.getByte(i) == 'd' && b.getByte(i + 1) == 'a' && b.getByte(i + 2) == 't' && b.getByte(i + 3) == 'a'
-                    && b.getByte(i + 4) == ':' && (i == 0 || b.getByte(i - 1) == '\n')) return true;
-        }
-        return false;
     }
 
     private static long median(List<Long> values) { return quantile(values, 0.5); }

@@ -109,7 +109,8 @@ public class ApiRoutes {
     private void models(RoutingContext ctx) {
         String requestId = requestId(ctx.request());
         String path = ctx.request().path();
-        String wanted = path.startsWith("/v1/models/") ? decodedPathPart(path.substring("/v1/models/".length())) : null;
+        boolean one = path.startsWith("/v1/models/");
+        String wanted = one ? decodedPathPart(path.substring("/v1/models/".length())) : null;
         authenticator.authenticate(Optional.ofNullable(ctx.request().getHeader("authorization"))).onComplete(ar -> {
             if (ar.failed()) {
                 writeError(ctx.response(), requestId, ar.cause() instanceof GatewayError.Failure f ? f.error()
@@ -119,7 +120,7 @@ public class ApiRoutes {
             var allowed = ar.result().key().allowedRoutes();
             var routes = snapshots.current().config().routes();
             ObjectNode out;
-            if (path.startsWith("/v1/models/")) {
+            if (one) {
                 if (wanted == null || wanted.isEmpty() || !routes.containsKey(wanted) || (allowed.isPresent() && !allowed.get().contains(wanted))) {
                     String shown = wanted == null ? "" : wanted.length() > 256 ? wanted.substring(0, 256) + "..." : wanted;
                     writeError(ctx.response(), requestId, new GatewayError.ModelNotFound(shown));

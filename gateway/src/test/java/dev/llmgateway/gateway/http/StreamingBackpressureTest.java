@@ -28,10 +28,7 @@ class StreamingBackpressureTest {
         try (Socket s = new Socket()) {
             s.setReceiveBufferSize(64 * 1024);
             s.connect(new InetSocketAddress("127.0.0.1", URI.create(Http.gateway()).getPort()), 3000);
-            s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n"
-                    + "Authorization: Bearer " + key + "\r\nContent-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body)
-                    .getBytes(StandardCharsets.UTF_8));
-            s.getOutputStream().flush();
+            postChat(s, key, body);
             // Not reading: the upstream's written count must stop rising (unchanged for 2 s) well before the end.
             // Without backpressure it keeps rising until every chunk is written (the gateway would buffer them all).
             int now = 0;
@@ -74,10 +71,7 @@ class StreamingBackpressureTest {
             s.connect(new InetSocketAddress("127.0.0.1", URI.create(Http.gateway()).getPort()), 3000);
             s.setSoTimeout(20_000);
             long started = System.nanoTime();
-            s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n"
-                    + "Authorization: Bearer " + key + "\r\nContent-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body)
-                    .getBytes(StandardCharsets.UTF_8));
-            s.getOutputStream().flush();
+            postChat(s, key, body);
             InputStream in = s.getInputStream();
             StringBuilder got = new StringBuilder();
             byte[] buf = new byte[8192];
@@ -109,5 +103,13 @@ class StreamingBackpressureTest {
         assertThat(r.body()).contains("\"code\":\"upstream_timeout\"").contains("sent nothing for 700 ms in the middle of the stream")
                 .doesNotContain("[DONE]");
         assertThat(tookMs).as("ended by the idle timeout, not the 10-minute total").isLessThan(10_000);
+    }
+
+    /** A chat completion request written straight to the socket (the tests read the raw answer as it arrives). */
+    private static void postChat(Socket s, String key, String body) throws java.io.IOException {
+        s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n"
+                + "Authorization: Bearer " + key + "\r\nContent-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body)
+                .getBytes(StandardCharsets.UTF_8));
+        s.getOutputStream().flush();
     }
 }
